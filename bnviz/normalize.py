@@ -1,0 +1,141 @@
+"""Normalize a tensor with any statistic-sharing scheme, as PyTorch does in training mode."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import InputError
+from .layout import Layout, layout
+from .moments import moments, scale_shift
+from .schemes import Scheme
+
+
+@dataclass(frozen=True)
+class Normalized:
+    """The result of :func:`normalize`.
+
+    Attributes
+    ----------
+    y : ndarray, same shape and dtype as x
+        weight * x_hat + bias.
+    mean, var : ndarray of float64
+        Each group's mean and biased variance, broadcastable to x: an axis has x's size where it
+        keeps its own statistics and 1 where it is reduced (for ``group``, C entries, repeated
+        within each group).
+    layout : Layout
+        How the scheme partitioned x (groups, group size, parameter shape).
+    eps : float
+    """
+
+    y: np.ndarray
+    mean: np.ndarray
+    var: np.ndarray
+    layout: Layout
+    eps: float
+
+    @property
+    def std(self) -> np.ndarray:
+        """sqrt(var + eps): the denominator PyTorch divides by (float64, like ``var``)."""
+        return np.sqrt(self.var + self.eps)
+
+
+def as_float_array(x) -> np.ndarray:
+    """``x`` as a floating ndarray: float dtypes kept, integers and booleans as float64."""
+    try:
+        array = np.asarray(x)
+    except (TypeError, ValueError) as error:
+        raise InputError(f"x must be a numeric array: {error}") from None
+    if array.dtype.kind == "f":
+        return array
+    if array.dtype.kind in "biu":
+        return array.astype(np.float64)
+    raise InputError(f"x must hold real numbers; got dtype {array.dtype}.")
+
+
+def _param_array(name: str, value, lay: Layout, dtype) -> np.ndarray:
+    """gamma or beta, checked against the scheme's parameter shape, shaped to broadcast on NCHW."""
+    expected = lay.param_shape
+    if expected is None:
+        raise InputError(f"Scheme {lay.scheme.id!r} has no learned {name}.")
+    array = np.asarray(value, dtype=np.float64)
+    # Accept the module's own shape, or the same values flattened (BatchNorm1d's (C*H*W,)).
+    if array.shape != expected and array.size != math.prod(expected):
+        raise InputError(
+            f"{name} must have shape {expected} for {lay.scheme.id!r} on a tensor of shape "
+            f"{lay.shape}; got {array.shape}."
+        )
+    if not np.isfinite(array).all():
+        raise InputError(f"{name} must be finite.")
+    return array.reshape(lay.param_broadcast_shape)
+
+
+def normalize(
+    x,
+    scheme: str | Scheme,
+    *,
+    eps: float | None = None,
+    weight=None,
+    bias=None,
+    **params,
+) -> Normalized:
+    """Normalize ``x`` with ``scheme``, using the batch's own statistics (training mode).
+
+    Parameters
+    ----------
+    x : array_like of shape (N, C), (N, C, L) or (N, C, H, W)
+        Float dtypes are kept; integers are promoted to float64.
+    scheme : str
+        A scheme id, see ``bnviz.SCHEMES``.
+    eps : float, optional
+        Added to the variance inside the square root (default: the scheme's, 1e-5 like PyTorch).
+    weight, bias : array_like, optional
+        gamma and beta, of the scheme's parameter shape (``describe(...).param_shape``); default
+        1 and 0.
+    **params
+        The scheme's hyper-parameters, e.g. ``num_groups=2`` for ``"group"``.
+
+    Returns
+    -------
+    Normalized
+        ``y`` (shape and dtype of x) = weight * (x - mean) / sqrt(var + eps) + bias, with ``mean``
+        and ``var`` (biased, float64) computed over each group of cells that share statistics.
+        A group of one value has var = 0, so its x_hat is 0 and y = bias.
+    """
+    x = as_float_array(x)
+    lay = layout(x.shape, scheme, **params)
+    eps = lay.scheme.eps_default if eps is None else eps
+    try:
+        eps = float(eps)
+    except (TypeError, ValueError):
+        raise InputError(f"eps must be a number, not {eps!r}.") from None
+    if not (math.isfinite(eps) and eps >= 0):
+        raise InputError(f"eps must be a finite number >= 0; got {eps}.")
+
+    view = np.ascontiguousarray(x).reshape(lay.view_shape)
+    mean, var = moments(view, lay.reduced_axes)
+    # A NaN or infinity anywhere in x shows up in its group's statistics: checking them is cheap.
+    if not (np.isfinite(mean).all() and np.isfinite(var).all()):
+        raise InputError("x contains NaN or infinite values (or values too large to square).")
+
+    normalize_variance = (
+        lay.params[lay.scheme.variance_param] if lay.scheme.variance_param else True
+    )
+    scale, shift = scale_shift(
+        mean, var, eps, eps_on_std=lay.scheme.eps_on_std, normalize_variance=normalize_variance
+    )
+    x_hat = view * scale + shift  # float64: exact enough to round once into x's dtype
+    y = x_hat.reshape(lay.nchw)
+    if weight is not None:
+        y *= _param_array("weight", weight, lay, x.dtype)
+    if bias is not None:
+        y += _param_array("bias", bias, lay, x.dtype)
+    return Normalized(
+        y=y.reshape(x.shape).astype(x.dtype, copy=False),
+        mean=lay.expand_stat(mean),
+        var=lay.expand_stat(var),
+        layout=lay,
+        eps=eps,
+    )

@@ -1,0 +1,243 @@
+"""The normalization schemes, each defined once, declaratively.
+
+A statistic-sharing scheme is defined by the axes that **keep** their own statistics; every other
+axis is reduced.  Axes are named on a 5-D view of the activation tensor,
+
+    (N, G, Cg, H, W)  with  C = G * Cg,
+
+where ``G`` indexes groups of ``Cg = C / G`` consecutive channels.  Only the ``group`` scheme splits
+the channels (``G = num_groups``); every other scheme has ``G = 1``.  Keeping ``"C"`` keeps both
+``G`` and ``Cg`` (each channel is its own), keeping ``"G"`` keeps only the channel group.
+
+Everything else (group labels, the normalization itself, parameter shapes, sentences, figures)
+derives from these definitions: adding a scheme is one more entry in :data:`SCHEMES`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from .errors import InputError
+
+#: The four axes of an activation tensor, in PyTorch's NCHW order.
+AXES = ("N", "C", "H", "W")
+#: What each axis is, for sentences and labels.
+AXIS_NAMES = {
+    "N": "sample",
+    "C": "channel",
+    "G": "channel group",
+    "H": "row",
+    "W": "column",
+    "L": "position",
+}
+
+
+@dataclass(frozen=True)
+class Param:
+    """One hyper-parameter of a scheme (not a learned one).
+
+    ``kind`` is ``"int"``, ``"float"`` or ``"bool"``; ``default=None`` means the caller must give it.
+    """
+
+    name: str
+    kind: str
+    default: object
+    help: str
+
+
+@dataclass(frozen=True)
+class Scheme:
+    """A normalization scheme whose cells share statistics in groups.
+
+    Attributes
+    ----------
+    id : str
+        The identifier used in URLs and in the Python API (``"batch"``, ``"group"``, ...).
+    name : str
+        A short human name ("Batch norm").
+    detail : str
+        What shares one mean and variance, in words ("each channel, over N, H and W").
+    kept : frozenset of str or callable
+        The axes of the (N, G, Cg, H, W) view that keep their own statistics (see the module
+        docstring), or a function of the scheme's parameters returning that set.
+    param_axes : tuple of str or None
+        The axes of the learned scale and shift (gamma, beta) as PyTorch's module holds them, e.g.
+        ``("C",)``; ``()`` is a single scalar pair; ``None`` means the scheme has no learned
+        parameters.
+    torch : str or None
+        The PyTorch equivalent, or None where PyTorch has none.
+    running_stats : bool
+        Whether the PyTorch module keeps running mean and variance (batch norms do).
+    params : tuple of Param
+        The scheme's hyper-parameters besides ``eps``.
+    eps_default : float
+        Default of epsilon.
+    eps_on_std : bool
+        False (PyTorch): x_hat = (x - mu) / sqrt(var + eps).  True (Caffe MVN): (x - mu) / (sqrt(var) + eps).
+    variance_param : str or None
+        Name of a boolean parameter that switches variance normalization off (x_hat = x - mu).
+    """
+
+    id: str
+    name: str
+    detail: str
+    kept: frozenset | Callable[[Mapping], frozenset]
+    param_axes: tuple | None = ("C",)
+    torch: str | None = None
+    running_stats: bool = False
+    params: tuple = ()
+    eps_default: float = 1e-5
+    eps_on_std: bool = False
+    variance_param: str | None = None
+    notes: tuple = field(default=())
+
+    def kept_axes(self, params: Mapping) -> frozenset:
+        """The kept axes for these (already validated) parameters."""
+        return self.kept(params) if callable(self.kept) else self.kept
+
+    def splits_channels(self, params: Mapping) -> bool:
+        """True when the channels are split into groups (the kept set names ``G`` without ``C``)."""
+        kept = self.kept_axes(params)
+        return "G" in kept and "C" not in kept
+
+
+NUM_GROUPS = Param("num_groups", "int", None, "number of channel groups G; must divide C")
+
+
+#: Every statistic-sharing scheme, by id, in the order the app lists them.
+SCHEMES: dict[str, Scheme] = {
+    s.id: s
+    for s in (
+        Scheme(
+            "batch",
+            "Batch norm (per channel)",
+            "each channel, over the batch and all locations (N, H, W)",
+            frozenset({"C"}),
+            param_axes=("C",),
+            torch="BatchNorm2d (training mode)",
+            running_stats=True,
+        ),
+        Scheme(
+            "batch-pixel",
+            "Batch norm per activation (per pixel)",
+            "each activation (c, h, w), over the batch N",
+            frozenset({"C", "H", "W"}),
+            param_axes=("C", "H", "W"),
+            torch="BatchNorm1d(C*H*W) on x.reshape(N, -1) (training mode)",
+            running_stats=True,
+            notes=(
+                "BatchNorm1d stores γ and β flattened, as one vector of C·H·W entries; "
+                "bnviz shows them in the tensor's (C, H, W) layout.",
+            ),
+        ),
+        Scheme(
+            "batch-location",
+            "Batch norm per location",
+            "each location (h, w), over the batch and the channels (N, C)",
+            frozenset({"H", "W"}),
+            param_axes=("H", "W"),
+            torch=None,
+            notes=(
+                "With no PyTorch layer to follow, bnviz gives each location its own γ and β, "
+                "one pair per mean and variance, as batch norm does.",
+            ),
+        ),
+        Scheme(
+            "layer",
+            "Layer norm",
+            "each sample, over its channels and locations (C, H, W)",
+            frozenset({"N"}),
+            param_axes=("C", "H", "W"),
+            torch="LayerNorm((C, H, W))",
+        ),
+        Scheme(
+            "instance",
+            "Instance norm",
+            "each sample and channel (n, c), over its locations (H, W)",
+            frozenset({"N", "C"}),
+            param_axes=("C",),
+            torch="InstanceNorm2d(C, affine=True)",
+        ),
+        Scheme(
+            "group",
+            "Group norm",
+            "each sample and group of C/G consecutive channels, over those channels and all locations",
+            frozenset({"N", "G"}),
+            param_axes=("C",),
+            torch="GroupNorm(G, C)",
+            params=(NUM_GROUPS,),
+        ),
+        Scheme(
+            "tensor",
+            "Whole-tensor norm",
+            "the whole tensor (N, C, H, W): one mean and one variance",
+            frozenset(),
+            param_axes=(),
+            torch=None,
+        ),
+    )
+}
+
+
+def get_scheme(scheme: str | Scheme) -> Scheme:
+    """The :class:`Scheme` for an id (or the scheme itself); InputError for an unknown id."""
+    if isinstance(scheme, Scheme):
+        return scheme
+    try:
+        return SCHEMES[scheme]
+    except (KeyError, TypeError):
+        known = ", ".join(SCHEMES)
+        raise InputError(f"Unknown scheme {scheme!r}; known schemes: {known}.") from None
+
+
+def resolve_params(scheme: Scheme, channels: int, params: Mapping) -> dict:
+    """Check and complete a scheme's hyper-parameters for a tensor with ``channels`` channels.
+
+    Returns a dict with every declared parameter (defaults filled in).  Raises InputError for
+    unknown names, missing required values, wrong types, or num_groups not dividing C.
+    """
+    declared = {p.name: p for p in scheme.params}
+    unknown = set(params) - set(declared)
+    if unknown:
+        allowed = ", ".join(declared) or "none"
+        raise InputError(
+            f"Scheme {scheme.id!r} takes no parameter {', '.join(sorted(unknown))} "
+            f"(its parameters: {allowed})."
+        )
+    resolved = {}
+    for name, spec in declared.items():
+        value = params.get(name, spec.default)
+        if value is None:
+            raise InputError(f"Scheme {scheme.id!r} needs {name} ({spec.help}).")
+        resolved[name] = _coerce(scheme, spec, value)
+    if "num_groups" in resolved:
+        groups = resolved["num_groups"]
+        if groups < 1 or channels % groups:
+            raise InputError(
+                f"num_groups={groups} must be a positive divisor of the {channels} channels "
+                f"(divisors: {', '.join(map(str, divisors(channels)))})."
+            )
+    return resolved
+
+
+def _coerce(scheme: Scheme, spec: Param, value):
+    try:
+        if spec.kind == "int":
+            if isinstance(value, bool) or int(value) != value:
+                raise ValueError
+            return int(value)
+        if spec.kind == "float":
+            return float(value)
+        if spec.kind == "bool":
+            if not isinstance(value, (bool, int)) or value not in (0, 1):
+                raise ValueError
+            return bool(value)
+    except (TypeError, ValueError):
+        pass
+    raise InputError(f"{scheme.id}: {spec.name}={value!r} is not a valid {spec.kind}.")
+
+
+def divisors(n: int) -> list[int]:
+    """The positive divisors of ``n``, ascending."""
+    return [d for d in range(1, n + 1) if n % d == 0]
