@@ -114,6 +114,11 @@ class Layout:
         axes = self.scheme.param_axes or ()
         return tuple(n if a in axes else 1 for a, n in zip(AXIS_LABELS[4], self.nchw, strict=False))
 
+    def labels(self) -> np.ndarray:
+        """Every cell's group label, shape ``shape`` (a read-only broadcast view; see group_labels)."""
+        ids = np.arange(self.groups, dtype=np.int64).reshape(self.stat_shape)
+        return np.broadcast_to(ids, self.view_shape).reshape(self.shape)
+
     def expand_stat(self, stat: np.ndarray) -> np.ndarray:
         """Turn statistics of ``stat_shape`` into an array broadcastable to a tensor of ``shape``.
 
@@ -200,6 +205,25 @@ def group_labels(shape, scheme: str | Scheme, **params) -> np.ndarray:
         Two cells have the same label exactly when they share a mean and a variance.  Labels run
         from 0 to ``groups - 1`` in row-major order of the kept axes.
     """
-    lay = layout(shape, scheme, **params)
-    ids = np.arange(lay.groups, dtype=np.int64).reshape(lay.stat_shape)
-    return np.broadcast_to(ids, lay.view_shape).reshape(shape).copy()
+    return layout(shape, scheme, **params).labels().copy()
+
+
+def group_index(lay: Layout, label: int) -> tuple:
+    """An index into the (N, G, Cg, H, W) view that selects every cell of group ``label``.
+
+    Kept axes get the group's coordinate, reduced axes a full slice: the same view and the same
+    kept axes that :func:`group_labels` numbers, so ``view[group_index(lay, k)]`` holds exactly
+    the cells labelled ``k``.
+    """
+    if not 0 <= label < lay.groups:
+        raise InputError(f"Group {label} does not exist; there are {lay.groups} groups.")
+    coordinates = np.unravel_index(label, lay.stat_shape)
+    return tuple(
+        int(coordinate) if keep else slice(None) for coordinate, keep in zip(coordinates, lay.kept)
+    )
+
+
+def group_values(x: np.ndarray, lay: Layout, label: int) -> np.ndarray:
+    """The values of ``x`` (shape ``lay.shape``) in group ``label``, as a flat array."""
+    view = np.asarray(x).reshape(lay.view_shape)
+    return view[group_index(lay, label)].ravel()

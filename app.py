@@ -1,0 +1,203 @@
+"""bnviz: the home page (the Explorer) and the navigation to the other pages in pages/.
+
+Thin on purpose: it reads controls and the URL, calls the bnviz package and lays out results.
+Run with `make run` (or `streamlit run app.py`).
+"""
+
+import streamlit as st
+
+from bnviz import InputError, explorer, figures, summaries, ui
+from bnviz.schemes import SCHEMES, divisors
+
+COLOUR_LABELS = {"group": "group", "x": "value before (x)", "y": "value after (y)"}
+CHART_KEY = "explorer.chart"
+LAST_CLICK = "explorer.last_click"
+
+
+def take_click() -> None:
+    """Turn a new click on the mosaic (from the previous run) into the selected cell."""
+    event = st.session_state.get(CHART_KEY)
+    clicked = figures.decode_selection(event.get("selection") if event else None)
+    if clicked is not None and clicked != st.session_state.get(LAST_CLICK):
+        st.session_state[LAST_CLICK] = clicked
+        st.session_state[ui.widget_key("cell")] = clicked
+
+
+def select_from_inputs() -> None:
+    st.session_state[ui.widget_key("cell")] = tuple(
+        int(st.session_state[f"w.cell.{axis}"]) for axis in "nchw"
+    )
+
+
+def sidebar_controls(values: dict) -> None:
+    """Draw the controls; their values are read back with ui.read_widgets."""
+    fields = {f.key: f for f in explorer.FIELDS}
+    sb = st.sidebar
+    sb.header("Tensor")
+    cols = sb.columns(4)
+    for col, key in zip(cols, ("n", "c", "h", "w")):
+        ui.number_field(fields[key], container=col, label=key.upper(), help=fields[key].label)
+    sb.caption(
+        f"Shape (N, C, H, W), at most {explorer.MAX_VALUES:,} values (2²²). "
+        "Random data: each channel gets its own offset and scale, so it needs normalizing."
+    )
+    ui.number_field(
+        fields["offset"], container=sb, help="Channel offsets run from −offset to +offset."
+    )
+    ui.number_field(
+        fields["spread"], container=sb, help="The widest channel is this many times the narrowest."
+    )
+    ui.number_field(fields["seed"], container=sb)
+
+    sb.header("Normalization")
+    sb.selectbox(
+        "Scheme",
+        options=list(SCHEMES),
+        format_func=lambda s: SCHEMES[s].name,
+        key=ui.widget_key("scheme"),
+    )
+    scheme = SCHEMES[values["scheme"]]
+    for param in scheme.params:
+        if param.name == "num_groups":
+            sb.selectbox(
+                "num_groups (G)",
+                options=divisors(values["c"]),
+                key=ui.widget_key("num_groups"),
+                help="Only the divisors of C: each group holds C/G whole channels.",
+            )
+        elif param.kind == "bool":
+            sb.checkbox(param.name, key=ui.widget_key(param.name), help=param.help)
+    sb.selectbox(
+        "ε",
+        options=explorer.EPS_CHOICES,
+        format_func=lambda e: f"default ({scheme.eps_default:g})" if e == "default" else e,
+        key=ui.widget_key("eps"),
+        help="Added to σ² inside the square root (PyTorch), or to σ for Caffe's MVN.",
+    )
+    has_params = scheme.param_axes is not None
+    sb.checkbox("Learned γ and β", key=ui.widget_key("affine"), disabled=not has_params)
+    if values["affine"] and has_params:
+        cols = sb.columns(2)
+        ui.number_field(fields["gamma"], container=cols[0], step=0.1)
+        ui.number_field(fields["beta"], container=cols[1], step=0.1)
+        sb.caption("Every entry of γ and of β gets this value.")
+
+
+def selected_cell_panel(result: explorer.ExplorerResult, cell) -> None:
+    """The side panel: pick a cell by keyboard, and its group, statistics and formula."""
+    st.subheader("Selected cell")
+    shape = result.x.shape
+    cols = st.columns(4)
+    for col, axis, size, value in zip(cols, "nchw", shape, cell or (0, 0, 0, 0)):
+        key = f"w.cell.{axis}"
+        st.session_state[key] = min(int(value), size - 1)
+        col.number_input(axis, 0, size - 1, step=1, key=key, on_change=select_from_inputs)
+    if cell is None:
+        st.info("Click any cell of the map (or set n, c, h, w above) to see its group.")
+        return
+    details = explorer.cell_details(result, cell)
+    d = result.description
+    st.markdown(
+        f"**Group {details.group}** of {d.groups:,}: m′ = {d.factors_names} = "
+        f"{d.factors_text} values share μ = `{details.mean:.6g}` and σ² = `{details.var:.6g}`."
+    )
+    for line in details.latex:
+        st.latex(line)
+    if d.param_shape is None:
+        st.caption("This scheme has no learned γ and β.")
+    else:
+        st.caption(
+            f"γ and β: shape {d.param_shape}, {d.param_count:,} entries each"
+            + (" (not applied)." if result.weight is None else ".")
+        )
+    if any(i >= k for i, k in zip(cell, result.drawn)):
+        st.caption(
+            "This cell lies beyond the drawn part of the map; its group is shown where drawn."
+        )
+
+
+def explorer_page() -> None:
+    take_click()
+    values = ui.load_state("explorer", explorer.FIELDS, explorer.constrain)
+    sidebar_controls(values)
+
+    st.title("Which cells share a mean and a variance?")
+    st.caption(
+        "Rows are samples, columns are channels, each tile one feature map. Every colour is one "
+        "group: its cells are normalized with one mean and one variance. Click a cell."
+    )
+    ui.show_notices()
+    try:
+        result = ui.explorer_result(
+            {k: v for k, v in values.items() if k not in ("cell", "colour")}
+        )
+    except InputError as error:
+        ui.show_input_error(error)
+        return
+    d = result.description
+    st.info(d.summary)
+
+    left, right = st.columns([3, 2], gap="medium")
+    cell = values["cell"]
+    with left:
+        st.radio(
+            "Colour by",
+            options=list(COLOUR_LABELS),
+            format_func=COLOUR_LABELS.get,
+            key=ui.widget_key("colour"),
+            horizontal=True,
+        )
+        part = result.drawn_slice
+        labels = result.labels[part]
+        highlight = labels == result.labels[cell] if cell is not None else None
+        inside = cell is not None and all(i < k for i, k in zip(cell, result.drawn))
+        fig = figures.group_map_figure(
+            labels,
+            values=result.drawn_values(),
+            colour_by=values["colour"],
+            highlight=highlight,
+            selected=cell if inside else None,
+        )
+        st.plotly_chart(
+            fig,
+            key=CHART_KEY,
+            on_select="rerun",
+            selection_mode="points",
+            config={"displaylogo": False, "scrollZoom": False},
+        )
+        n, c, h, w = result.x.shape
+        drawn = result.drawn
+        caption = "Colours repeat for far-apart groups: hover or click to see a cell's group."
+        if result.capped:
+            caption += (
+                f" Drawn: samples 0–{drawn[0] - 1} of {n}, channels 0–{drawn[1] - 1} of {c}, "
+                f"rows 0–{drawn[2] - 1} of {h}, columns 0–{drawn[3] - 1} of {w}; statistics use "
+                "the whole tensor."
+            )
+        st.caption(caption)
+    with right:
+        selected_cell_panel(result, cell)
+
+    with st.expander("What this scheme does", expanded=True):
+        for sentence in d.sentences:
+            st.markdown(f"- {sentence}")
+    st.subheader("Each group before and after")
+    selected_group = int(result.labels[cell]) if cell is not None else None
+    shown = summaries.groups_to_show(result.layout, selected_group)
+    st.plotly_chart(
+        figures.distribution_figure(
+            summaries.group_summaries(result.x, result.layout, shown),
+            summaries.group_summaries(result.x_hat, result.layout, shown),
+            selected_group=selected_group,
+        ),
+        config={"displaylogo": False},
+    )
+    if len(shown) < d.groups:
+        st.caption(f"The first {len(shown)} of {d.groups:,} groups (and the selected one).")
+
+    ui.save_state(explorer.FIELDS, ui.read_widgets(explorer.FIELDS))
+
+
+st.set_page_config(page_title="bnviz", page_icon="🧮", layout="wide")
+navigation = st.navigation([st.Page(explorer_page, title="Explorer", icon="🔍", default=True)])
+navigation.run()

@@ -1,0 +1,311 @@
+"""The Explorer's model: its URL fields, their constraints, and everything the page shows.
+
+Pure (NumPy, no Streamlit): the page reads widgets, calls :func:`compute` (cached by the page) and
+:func:`cell_details`, and lays the results out.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .data import synthetic
+from .describe import Description, describe
+from .layout import Layout
+from .normalize import normalize
+from .schemes import SCHEMES, divisors
+from .urlstate import Field
+
+#: At most this many values in the Explorer's tensor (2^22): keeps a rerun fast and memory small.
+MAX_VALUES = 2**22
+#: At most this many cells drawn (each is a clickable point with its hover data: ~1 MB figure).
+MAX_DRAWN_CELLS = 12_288
+#: Drawn tiles are at most this many rows and columns; samples and channels as many as fit.
+MAX_TILE_SIDE = 48
+MAX_DRAWN_SAMPLES = 8
+MAX_DRAWN_CHANNELS = 16
+
+
+#: ε as offered in the app: "default" is the scheme's own (PyTorch's 1e-5, Caffe MVN's 1e-9).
+EPS_CHOICES = ("default", "0", "1e-9", "1e-5", "1e-3", "0.1", "1")
+
+
+def eps_value(choice: str) -> float | None:
+    """The ε an :data:`EPS_CHOICES` entry stands for (None: the scheme's default)."""
+    return None if choice == "default" else float(choice)
+
+
+def _scheme_param_fields() -> tuple:
+    """One URL field per hyper-parameter any scheme declares (deduplicated by name)."""
+    seen = {}
+    for scheme in SCHEMES.values():
+        for p in scheme.params:
+            if p.name in seen:
+                continue
+            if p.kind == "bool":
+                seen[p.name] = Field(p.name, "bool", p.default, label=p.name)
+            elif p.kind == "int":
+                seen[p.name] = Field(p.name, "int", p.default, low=1, high=4096, label=p.name)
+            else:
+                seen[p.name] = Field(p.name, "float", p.default, low=0, high=1e6, label=p.name)
+    return tuple(seen.values())
+
+
+#: The tensor: shared by every page that takes a tensor.
+TENSOR_FIELDS = (
+    Field("n", "int", 4, 1, 256, label="N (batch)"),
+    Field("c", "int", 3, 1, 512, label="C (channels)"),
+    Field("h", "int", 6, 1, 512, label="H (height)"),
+    Field("w", "int", 6, 1, 512, label="W (width)"),
+    Field("seed", "int", 0, 0, 2**31 - 1, label="seed"),
+    Field("offset", "float", 3.0, -1e4, 1e4, label="channel offset"),
+    Field("spread", "float", 10.0, 1.0, 1e4, label="scale spread"),
+)
+#: The scheme and its settings.
+SCHEME_FIELDS = (
+    Field("scheme", "choice", "batch", choices=tuple(SCHEMES), label="scheme"),
+    Field("eps", "choice", "default", choices=EPS_CHOICES, label="ε"),
+    Field("affine", "bool", False, label="γ/β"),
+    Field("gamma", "float", 1.0, -100.0, 100.0, label="γ"),
+    Field("beta", "float", 0.0, -100.0, 100.0, label="β"),
+    *_scheme_param_fields(),
+)
+#: How the Explorer shows it.
+VIEW_FIELDS = (
+    Field("colour", "choice", "group", choices=("group", "x", "y"), label="colour by"),
+    Field("cell", "cell", None, label="selected cell"),
+)
+FIELDS = TENSOR_FIELDS + SCHEME_FIELDS + VIEW_FIELDS
+
+
+def constrain(values: dict) -> tuple[dict, list[str]]:
+    """Make field values consistent with each other; notices say what changed.
+
+    The tensor is shrunk (largest axis halved) until it holds at most :data:`MAX_VALUES` values;
+    ``num_groups`` becomes a divisor of C; a selected cell outside the tensor is dropped.
+    """
+    values = dict(values)
+    notices = []
+    shape = [values[k] for k in ("n", "c", "h", "w")]
+    if math.prod(shape) > MAX_VALUES:
+        requested = tuple(shape)
+        while math.prod(shape) > MAX_VALUES:
+            largest = shape.index(max(shape))
+            shape[largest] = max(1, shape[largest] // 2)
+        notices.append(
+            f"A tensor of shape {requested} has {math.prod(requested):,} values; the limit is "
+            f"{MAX_VALUES:,}, so it was shrunk to {tuple(shape)}."
+        )
+        values.update(zip(("n", "c", "h", "w"), shape))
+    channels = values["c"]
+    groups = values.get("num_groups")
+    scheme = SCHEMES[values["scheme"]]
+    if any(p.name == "num_groups" for p in scheme.params):
+        if groups is None or channels % groups:
+            best = default_groups(channels) if groups is None else nearest_divisor(channels, groups)
+            if groups is not None:
+                notices.append(f"num_groups={groups} does not divide C={channels}; using {best}.")
+            values["num_groups"] = best
+    cell = values.get("cell")
+    if cell is not None and any(i >= n for i, n in zip(cell, shape)):
+        notices.append(f"Cell {cell} is outside the tensor {tuple(shape)}; no cell is selected.")
+        values["cell"] = None
+    return values, notices
+
+
+def default_groups(channels: int) -> int:
+    """A teaching default for G: the divisor of C nearest sqrt(C), but at least 2 when C allows."""
+    options = [d for d in divisors(channels) if d > 1] or [1]
+    return min(options, key=lambda d: (abs(math.log(d) - 0.5 * math.log(channels)), d))
+
+
+def nearest_divisor(channels: int, groups: int) -> int:
+    """The divisor of ``channels`` nearest ``groups`` (the smaller one on a tie)."""
+    return min(divisors(channels), key=lambda d: (abs(d - groups), d))
+
+
+def scheme_params(values: dict) -> dict:
+    """The hyper-parameters the chosen scheme declares, taken from the field values."""
+    scheme = SCHEMES[values["scheme"]]
+    return {p.name: values[p.name] for p in scheme.params}
+
+
+@dataclass(frozen=True)
+class ExplorerResult:
+    """Everything the Explorer draws, for one tensor and scheme.
+
+    Attributes
+    ----------
+    x, y, x_hat : ndarray of float32, shape (N, C, H, W)
+        The input, the output and the normalized values before gamma and beta.
+    mean, var : ndarray of float64, broadcastable to x
+    description : Description
+    weight, bias : ndarray or None
+        gamma and beta as applied (the scheme's parameter shape), None without them.
+    drawn : tuple of int
+        How many samples, channels, rows and columns are drawn (from index 0 of each).
+    """
+
+    x: np.ndarray
+    y: np.ndarray
+    x_hat: np.ndarray
+    mean: np.ndarray
+    var: np.ndarray
+    description: Description
+    weight: np.ndarray | None
+    bias: np.ndarray | None
+    eps: float
+    drawn: tuple
+
+    @property
+    def layout(self) -> Layout:
+        return self.description.layout
+
+    @property
+    def labels(self) -> np.ndarray:
+        """Group label of every cell, shape (N, C, H, W) (read-only)."""
+        return self.layout.labels()
+
+    @property
+    def drawn_slice(self) -> tuple:
+        return tuple(slice(0, k) for k in self.drawn)
+
+    @property
+    def capped(self) -> bool:
+        return self.drawn != self.x.shape
+
+    def drawn_values(self) -> dict:
+        """The hover fields of the drawn cells, each of shape ``drawn``."""
+        part = self.drawn_slice
+        return {
+            "x": self.x[part],
+            "μ": np.broadcast_to(self.mean, self.x.shape)[part],
+            "σ²": np.broadcast_to(self.var, self.x.shape)[part],
+            "x̂": self.x_hat[part],
+            "y": self.y[part],
+        }
+
+
+def drawn_extent(shape: tuple) -> tuple:
+    """How many samples, channels, rows and columns of a tensor of ``shape`` get drawn."""
+    n, c, h, w = shape
+    rows, cols = min(h, MAX_TILE_SIDE), min(w, MAX_TILE_SIDE)
+    tiles = max(1, MAX_DRAWN_CELLS // (rows * cols))
+    channels = min(c, MAX_DRAWN_CHANNELS, tiles)
+    samples = max(1, min(n, MAX_DRAWN_SAMPLES, tiles // channels))
+    return (samples, channels, rows, cols)
+
+
+def compute(x: np.ndarray, values: dict) -> ExplorerResult:
+    """Normalize ``x`` (N, C, H, W) as the field ``values`` say; see :class:`ExplorerResult`."""
+    params = scheme_params(values)
+    description = describe(x.shape, values["scheme"], **params)
+    weight = bias = None
+    if values["affine"] and description.param_shape is not None:
+        weight = np.full(description.param_shape, values["gamma"], dtype=np.float32)
+        bias = np.full(description.param_shape, values["beta"], dtype=np.float32)
+    eps = eps_value(values["eps"])
+    plain = normalize(x, values["scheme"], eps=eps, **params)
+    if weight is not None:
+        y = normalize(x, values["scheme"], eps=eps, weight=weight, bias=bias, **params).y
+    else:
+        y = plain.y
+    return ExplorerResult(
+        x=x,
+        y=y,
+        x_hat=plain.y,
+        mean=plain.mean,
+        var=plain.var,
+        description=description,
+        weight=weight,
+        bias=bias,
+        eps=plain.eps,
+        drawn=drawn_extent(x.shape),
+    )
+
+
+def synthetic_tensor(values: dict) -> np.ndarray:
+    """The Explorer's synthetic tensor for the field ``values``."""
+    shape = tuple(values[k] for k in ("n", "c", "h", "w"))
+    return synthetic(shape, seed=values["seed"], offset=values["offset"], spread=values["spread"])
+
+
+@dataclass(frozen=True)
+class CellDetails:
+    """One cell's numbers, for the side panel."""
+
+    index: tuple
+    group: int
+    x: float
+    mean: float
+    var: float
+    x_hat: float
+    y: float
+    gamma: float | None
+    beta: float | None
+    latex: tuple
+
+
+def latex_number(value: float, digits: int = 4) -> str:
+    """A float for LaTeX: 4 significant digits, powers of ten as 10^{k}."""
+    if value == 0:
+        return "0"
+    text = f"{value:.{digits}g}"
+    if "e" in text:
+        mantissa, exponent = text.split("e")
+        power = f"10^{{{int(exponent)}}}"
+        return power if mantissa in ("1", "1.0") else rf"{mantissa} \times {power}"
+    return text
+
+
+def signed(value: float) -> str:
+    """:func:`latex_number`, in parentheses when negative (it follows an operator)."""
+    text = latex_number(value)
+    return f"({text})" if value < 0 else text
+
+
+def cell_details(result: ExplorerResult, index: tuple) -> CellDetails:
+    """The numbers and the formula (LaTeX lines) for the cell at ``index`` (n, c, h, w)."""
+    lay = result.layout
+    scheme = lay.scheme
+    x = float(result.x[index])
+    mean = float(np.broadcast_to(result.mean, result.x.shape)[index])
+    var = float(np.broadcast_to(result.var, result.x.shape)[index])
+    x_hat = float(result.x_hat[index])
+    y = float(result.y[index])
+    group = int(result.labels[index])
+    n = latex_number
+    normalize_variance = (
+        lay.params.get(scheme.variance_param, True) if scheme.variance_param else True
+    )
+    if not normalize_variance:
+        symbolic, numeric = r"x - \mu", rf"{n(x)} - {signed(mean)}"
+    elif scheme.eps_on_std:
+        symbolic = r"\frac{x - \mu}{\sigma + \varepsilon}"
+        numeric = rf"\frac{{{n(x)} - {signed(mean)}}}{{\sqrt{{{n(var)}}} + {n(result.eps)}}}"
+    else:
+        symbolic = r"\frac{x - \mu}{\sqrt{\sigma^2 + \varepsilon}}"
+        numeric = rf"\frac{{{n(x)} - {signed(mean)}}}{{\sqrt{{{n(var)} + {n(result.eps)}}}}}"
+    m = result.description.group_size
+    lines = [
+        rf"\mu = \tfrac{{1}}{{m'}} \textstyle\sum_i x_i = {n(mean)}, \quad m' = {m:,}",
+        rf"\sigma^2 = \tfrac{{1}}{{m'}} \textstyle\sum_i (x_i - \mu)^2 = {n(var)}",
+        rf"\begin{{aligned}} \hat{{x}} &= {symbolic} \\ &= {numeric} = {n(x_hat)} \end{{aligned}}",
+    ]
+    gamma = beta = None
+    if result.weight is not None:
+        position = _param_position(lay, index)
+        gamma, beta = float(result.weight[position]), float(result.bias[position])
+        lines.append(
+            rf"\begin{{aligned}} y &= \gamma \hat{{x}} + \beta \\ "
+            rf"&= {n(gamma)} \cdot {signed(x_hat)} + {signed(beta)} = {n(y)} \end{{aligned}}"
+        )
+    return CellDetails(index, group, x, mean, var, x_hat, y, gamma, beta, tuple(lines))
+
+
+def _param_position(lay: Layout, index: tuple) -> tuple:
+    """Where the cell at ``index`` (n, c, h, w) reads gamma and beta."""
+    axes = lay.scheme.param_axes or ()
+    return tuple(i for axis, i in zip(("N", "C", "H", "W"), index) if axis in axes)

@@ -1,0 +1,358 @@
+"""Plotly figures: pure functions from arrays to figures (no Streamlit here).
+
+The central figure is a **mosaic**: a tensor of shape (N, C, H, W) drawn as N rows by C columns of
+H x W tiles, all in one heatmap with one-cell gutters of NaN between tiles (one heatmap draws ~20x
+faster than a subplot per tile, see shared/notes).  Clicks reach Python through an invisible
+scatter point at every cell centre carrying the cell's (n, c, h, w): Streamlit returns no
+selection for heatmap traces.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+#: Okabe & Ito's colour-blind-safe palette (black swapped for grey so tiles stay readable).
+PALETTE = (
+    "#E69F00",
+    "#56B4E9",
+    "#009E73",
+    "#F0E442",
+    "#0072B2",
+    "#D55E00",
+    "#CC79A7",
+    "#999999",
+)
+DIM = "rgba(255,255,255,0.8)"
+#: Colour scales for values: sequential before normalization, diverging (centred on 0) after.
+VALUE_SCALES = {"x": "Viridis", "y": "RdBu_r"}
+
+
+@dataclass(frozen=True)
+class Mosaic:
+    """Where each cell of an (N, C, H, W) tensor sits in the 2-D mosaic.
+
+    Cell (n, c, h, w) is at row ``n * (H + gutter) + h`` and column ``c * (W + gutter) + w``.
+    """
+
+    shape: tuple
+    gutter: int = 1
+
+    @property
+    def grid_shape(self) -> tuple:
+        n, c, h, w = self.shape
+        return (n * (h + self.gutter) - self.gutter, c * (w + self.gutter) - self.gutter)
+
+    def grid(self, tiles: np.ndarray, fill=np.nan) -> np.ndarray:
+        """Lay ``tiles`` of shape (N, C, H, W) out as a 2-D array with ``fill`` in the gutters."""
+        n, c, h, w = self.shape
+        g = self.gutter
+        dtype = np.result_type(
+            tiles.dtype, np.min_scalar_type(fill) if np.isfinite(fill) else float
+        )
+        padded = np.full((n, h + g, c, w + g), fill, dtype=dtype)
+        padded[:, :h, :, :w] = tiles.transpose(0, 2, 1, 3)
+        return padded.reshape(n * (h + g), c * (w + g))[: self.grid_shape[0], : self.grid_shape[1]]
+
+    def positions(self) -> tuple[np.ndarray, np.ndarray]:
+        """Row and column of every cell, each of shape (N, C, H, W)."""
+        n, c, h, w = self.shape
+        nn, cc, hh, ww = np.indices(self.shape, dtype=np.int32)
+        return nn * (h + self.gutter) + hh, cc * (w + self.gutter) + ww
+
+    def cell_at(self, row: int, col: int) -> tuple | None:
+        """The (n, c, h, w) drawn at ``row``, ``col``, or None in a gutter or outside."""
+        n, c, h, w = self.shape
+        sample, r = divmod(int(row), h + self.gutter)
+        channel, q = divmod(int(col), w + self.gutter)
+        if not (0 <= sample < n and 0 <= channel < c and r < h and q < w) or row < 0 or col < 0:
+            return None
+        return (sample, channel, r, q)
+
+
+def colour_groups(labels: np.ndarray, mosaic: Mosaic, colours: int = len(PALETTE)) -> np.ndarray:
+    """A palette index per group such that groups touching in the mosaic get different colours.
+
+    Parameters
+    ----------
+    labels : ndarray of int, shape (N, C, H, W)
+        Group labels of the drawn cells.
+    mosaic : Mosaic
+    colours : int
+        Palette size.
+
+    Returns
+    -------
+    colour_of : ndarray of uint8, shape (labels.max() + 1,)
+        Greedy graph colouring over edge-adjacent groups (tiles next to each other across a gutter
+        count as touching); where more colours than the palette are needed, colours repeat.
+    """
+    grid = mosaic.grid(labels.astype(np.float64))
+    count = int(labels.max()) + 1
+    pairs = []
+    # Neighbours across one cell and across a gutter: both look adjacent on the screen.
+    for step in (1, 1 + mosaic.gutter):
+        for a, b in ((grid[:, :-step], grid[:, step:]), (grid[:-step, :], grid[step:, :])):
+            touching = np.isfinite(a) & np.isfinite(b) & (a != b)
+            pairs.append(np.stack([a[touching], b[touching]], axis=1).astype(np.int64))
+    edges = np.unique(np.sort(np.concatenate(pairs), axis=1), axis=0)
+    neighbours: list[list[int]] = [[] for _ in range(count)]
+    for a, b in edges:
+        neighbours[a].append(b)
+        neighbours[b].append(a)
+    colour_of = np.zeros(count, dtype=np.int64)
+    for group in range(count):
+        taken = {colour_of[other] for other in neighbours[group] if other < group}
+        free = [k for k in range(colours) if k not in taken]
+        # Prefer cycling through the palette so far-apart groups also vary.
+        colour_of[group] = (
+            min(free, key=lambda k: (k - group) % colours) if free else group % colours
+        )
+    return colour_of.astype(np.uint8)
+
+
+def _discrete_scale(colours) -> list:
+    """A colour scale mapping integer z = 0 .. len-1 each to one flat colour."""
+    k = len(colours)
+    scale = []
+    for i, colour in enumerate(colours):
+        scale += [[i / k, colour], [(i + 1) / k, colour]]
+    return scale
+
+
+HOVER_FIELDS = ("n", "c", "h", "w", "x", "group", "μ", "σ²", "x̂", "y")
+
+
+def group_map_figure(
+    labels: np.ndarray,
+    *,
+    values: Mapping[str, np.ndarray] | None = None,
+    colour_by: str = "group",
+    highlight: np.ndarray | None = None,
+    selected: tuple | None = None,
+    title: str | None = None,
+    height: int | None = None,
+) -> go.Figure:
+    """The mosaic of a tensor's cells, coloured by group or by value, one cell clickable each.
+
+    Parameters
+    ----------
+    labels : ndarray of int, shape (N, C, H, W)
+        Group label of every drawn cell.
+    values : mapping of str to ndarray of shape (N, C, H, W), optional
+        Shown on hover, in the order of :data:`HOVER_FIELDS` where present ("x", "μ", "σ²", "x̂",
+        "y"); "x" or "y" also colour the map when ``colour_by`` names them.
+    colour_by : {"group", "x", "y"}
+    highlight : ndarray of bool, shape (N, C, H, W), optional
+        Cells to keep bright; the others are dimmed (e.g. the selected cell's group).
+    selected : tuple (n, c, h, w), optional
+        Outlined.
+    title : str, optional
+    height : int, optional
+        Pixels; default grows with the mosaic.
+
+    Returns
+    -------
+    go.Figure
+        Traces: the heatmap (hover skipped), the dimming overlay, and a scatter of invisible points
+        at cell centres whose ``customdata`` rows are (n, c, h, w, x, group, μ, σ², x̂, y).
+    """
+    values = dict(values or {})
+    labels = np.asarray(labels)
+    mosaic = Mosaic(labels.shape)
+    rows, cols = mosaic.positions()
+    if colour_by == "group":
+        colour_of = colour_groups(labels, mosaic)
+        z = mosaic.grid(colour_of[labels].astype(np.float32))
+        heatmap = go.Heatmap(
+            z=z,
+            colorscale=_discrete_scale(PALETTE),
+            zmin=-0.5,
+            zmax=len(PALETTE) - 0.5,
+            showscale=False,
+            hoverinfo="skip",
+        )
+    else:
+        data = values[colour_by].astype(np.float32)
+        heatmap = go.Heatmap(
+            z=mosaic.grid(data),
+            colorscale=VALUE_SCALES.get(colour_by, "Viridis"),
+            zmid=0.0 if colour_by == "y" else None,
+            colorbar={"title": {"text": colour_by}, "thickness": 12},
+            hoverinfo="skip",
+        )
+    grid_rows, grid_cols = mosaic.grid_shape
+    cell_px = max(4, min(36, 600 // max(grid_rows, 1), 520 // max(grid_cols, 1)))
+    # A pixel of white between cells, so single cells stay visible inside a tile.
+    gaps = {"xgap": 1, "ygap": 1} if cell_px >= 8 else {}
+    heatmap.update(**gaps)
+    traces = [heatmap]
+    if highlight is not None:
+        dim = mosaic.grid((~np.asarray(highlight)).astype(np.float32))
+        traces.append(
+            go.Heatmap(
+                z=dim,
+                colorscale=[[0, "rgba(0,0,0,0)"], [1, DIM]],
+                zmin=0,
+                zmax=1,
+                showscale=False,
+                hoverinfo="skip",
+                **gaps,
+            )
+        )
+
+    index = np.indices(labels.shape).reshape(4, -1).T
+    columns = [index, labels.reshape(-1, 1)]
+    names = ["n", "c", "h", "w", "group"]
+    for field in ("x", "μ", "σ²", "x̂", "y"):
+        if field in values:
+            columns.append(np.broadcast_to(values[field], labels.shape).reshape(-1, 1))
+            names.append(field)
+    customdata = np.hstack([np.asarray(c, dtype=np.float32) for c in columns])
+    lines = [
+        "(n, c, h, w) = (%{customdata[0]}, %{customdata[1]}, %{customdata[2]}, %{customdata[3]})"
+    ]
+    lines.append("group %{customdata[4]}")
+    for k, field in enumerate(names[5:], start=5):
+        lines.append(f"{field} = %{{customdata[{k}]:.4g}}")
+    traces.append(
+        go.Scatter(
+            x=cols.reshape(-1).astype(np.int16 if cols.max() < 2**15 else np.int32),
+            y=rows.reshape(-1).astype(np.int16 if rows.max() < 2**15 else np.int32),
+            mode="markers",
+            # Tiny transparent markers: big ones overlap and pick the wrong cell (see notes).
+            marker={"size": 1, "opacity": 0},
+            customdata=customdata,
+            hovertemplate="<br>".join(lines) + "<extra></extra>",
+            showlegend=False,
+            name="cells",
+        )
+    )
+    fig = go.Figure(traces)
+    n, c, h, w = labels.shape
+    shapes = []
+    if selected is not None:
+        row, col = selected[0] * (h + 1) + selected[2], selected[1] * (w + 1) + selected[3]
+        shapes.append(
+            {
+                "type": "rect",
+                "x0": col - 0.5,
+                "x1": col + 0.5,
+                "y0": row - 0.5,
+                "y1": row + 0.5,
+                "line": {"color": "black", "width": 2},
+            }
+        )
+    fig.update_layout(
+        title=title,
+        shapes=shapes,
+        height=height or int(min(900, max(220, grid_rows * cell_px + 70))),
+        margin={"l": 50, "r": 20, "t": 40 if title else 20, "b": 40},
+        plot_bgcolor="white",
+        clickmode="event+select",
+        dragmode=False,
+        hovermode="closest",
+    )
+    fig.update_xaxes(
+        tickvals=[k * (w + 1) + (w - 1) / 2 for k in range(c)],
+        ticktext=[f"c={k}" for k in range(c)],
+        showgrid=False,
+        zeroline=False,
+        side="top",
+        constrain="domain",
+    )
+    fig.update_yaxes(
+        tickvals=[k * (h + 1) + (h - 1) / 2 for k in range(n)],
+        ticktext=[f"n={k}" for k in range(n)],
+        showgrid=False,
+        zeroline=False,
+        autorange="reversed",
+        scaleanchor="x",
+        constrain="domain",
+    )
+    return fig
+
+
+def decode_selection(selection) -> tuple | None:
+    """The (n, c, h, w) of the first clicked point in a Streamlit plotly selection, or None.
+
+    ``selection`` is ``event.selection`` (or the widget state's ``"selection"``): a mapping with
+    ``"points"``, each point carrying the scatter's ``customdata`` as a list or, for NumPy
+    customdata, a dict ``{"0": n, "1": c, ...}``.  Points without four integer indices are
+    ignored.
+    """
+    if not selection:
+        return None
+    points = selection.get("points") if isinstance(selection, Mapping) else None
+    for point in points or ():
+        data = point.get("customdata") if isinstance(point, Mapping) else None
+        if isinstance(data, Mapping):
+            data = [data.get(str(k)) for k in range(4)]
+        if not isinstance(data, (list, tuple)) or len(data) < 4:
+            continue
+        try:
+            index = tuple(int(v) for v in data[:4])
+        except (TypeError, ValueError):
+            continue
+        if all(v == float(u) for v, u in zip(index, data[:4])) and min(index) >= 0:
+            return index
+    return None
+
+
+def distribution_figure(
+    before: Mapping[int, Mapping[str, float]],
+    after: Mapping[int, Mapping[str, float]],
+    *,
+    selected_group: int | None = None,
+) -> go.Figure:
+    """Each group's distribution before and after normalization, as precomputed box plots.
+
+    Parameters
+    ----------
+    before, after : mapping of group id to summary
+        Each summary has "min", "q1", "median", "q3", "max", "mean", "std" (see
+        :func:`bnviz.summaries.box_summary`).
+    selected_group : int, optional
+        Drawn in black; the others in the palette's blue.
+
+    Returns
+    -------
+    go.Figure
+        Two panels; the "after" panel marks 0 and ±1, where every group's mean and standard
+        deviation land.
+    """
+    fig = make_subplots(
+        rows=1,
+        cols=2,
+        subplot_titles=("before: x", "after: x̂ (mean 0, variance 1)"),
+        horizontal_spacing=0.08,
+    )
+    for col, summaries in ((1, before), (2, after)):
+        for group, s in summaries.items():
+            colour = "black" if group == selected_group else PALETTE[4]
+            fig.add_trace(
+                go.Box(
+                    name=f"g{group}",
+                    q1=[s["q1"]],
+                    median=[s["median"]],
+                    q3=[s["q3"]],
+                    lowerfence=[s["min"]],
+                    upperfence=[s["max"]],
+                    mean=[s["mean"]],
+                    sd=[s["std"]],
+                    x=[f"g{group}"],
+                    marker_color=colour,
+                    showlegend=False,
+                    boxmean="sd",
+                ),
+                row=1,
+                col=col,
+            )
+    for level, dash in ((0, "solid"), (1, "dot"), (-1, "dot")):
+        fig.add_hline(y=level, line_dash=dash, line_color="grey", row=1, col=2)
+    fig.update_layout(height=320, margin={"l": 40, "r": 10, "t": 40, "b": 30})
+    return fig
