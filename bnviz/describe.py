@@ -26,6 +26,13 @@ def product_text(factors: tuple, total: int) -> str:
     return " × ".join(f"{size:,}" for _, size in factors) + f" = {total:,}"
 
 
+def x_hat_text(scheme: Scheme, uses_variance: bool = True) -> str:
+    """The normalized value x̂ as a formula, in the scheme's convention for ε."""
+    if not uses_variance:
+        return "x − μ"
+    return "(x − μ) / (σ + ε)" if scheme.eps_on_std else "(x − μ) / √(σ² + ε)"
+
+
 @dataclass(frozen=True)
 class Description:
     """What a scheme does to a tensor of a given shape, as numbers and sentences.
@@ -107,30 +114,49 @@ def describe(shape, scheme: str | Scheme, **params) -> Description:
 
     over = product_text(factors, size)
     each = "each" if groups > 1 else "taken"
-    first = (
-        f"{sch.name}: {plural(groups, 'mean')} and {plural(groups, 'variance')}, "
-        f"{each} over {over} {'value' if size == 1 else 'values'}"
+    # A scheme may switch variance normalization off (Caffe MVN): then only the means are used.
+    uses_variance = lay.params[sch.variance_param] if sch.variance_param else True
+    x_hat = x_hat_text(sch, uses_variance)
+    statistics = (
+        f"{plural(groups, 'mean')} and {plural(groups, 'variance')}"
+        if uses_variance
+        else f"{plural(groups, 'mean')} (no variances: {sch.variance_param} is off)"
     )
+    first = f"{sch.name}: {statistics}, {each} over {over} {'value' if size == 1 else 'values'}"
     if param_shape is None:
         first += "; no learned γ and β."
     else:
         first += f"; γ and β have {plural(param_count, 'entry', 'entries')} each."
 
-    sentences = [first, f"One mean and one variance for {sch.detail}."]
+    one = "One mean and one variance" if uses_variance else "One mean"
+    sentences = [first, f"{one} for {sch.detail_for(lay.params)}."]
     if factors:
         names = " × ".join(name for name, _ in factors)
+        how = (
+            "normalized with that group's mean μ and biased variance σ² (divided by m′, not m′ − 1)"
+            if uses_variance
+            else "shifted by that group's mean μ"
+        )
         sentences.append(
-            f"The effective mini-batch is m′ = {names} = {over}: every value of a group is "
-            "normalized with that group's mean μ and biased variance σ² (divided by m′, not m′ − 1)."
+            f"The effective mini-batch is m′ = {names} = {over}: every value of a group is {how}."
         )
     if param_shape is not None:
         how = f"PyTorch's {sch.torch}" if sch.torch else "bnviz"
         sentences.append(
             f"γ and β have shape {shape_text(param_shape)} as {how} holds them: "
-            f"y = γ · (x − μ) / √(σ² + ε) + β."
+            f"y = γ · {x_hat} + β."
         )
+    else:
+        sentences.append(f"The output is the normalized value itself: y = x̂ = {x_hat}.")
     if sch.torch is None:
-        sentences.append("PyTorch has no layer for this scheme; bnviz computes it the same way.")
+        sentences.append(
+            "PyTorch has no layer for this scheme; "
+            + (
+                "bnviz follows the convention below."
+                if sch.eps_on_std
+                else "bnviz computes it the same way."
+            )
+        )
     sentences.extend(sch.notes)
     if running is not None:
         sentences.append(
@@ -140,9 +166,12 @@ def describe(shape, scheme: str | Scheme, **params) -> Description:
             "normalizes with them instead of the batch's."
         )
     if size == 1:
+        erased = (
+            "the output is 0 everywhere" if param_shape is None else "the output is β everywhere"
+        )
         sentences.append(
-            "Each group holds a single value, so its variance is 0 and x̂ = 0: the output is β "
-            "everywhere and the layer erases its input."
+            f"Each group holds a single value, so {'its variance is 0 and ' if uses_variance else ''}"
+            f"x̂ = 0: {erased} and the layer erases its input."
             + (
                 ' PyTorch refuses this in training ("Expected more than 1 value per channel '
                 'when training").'

@@ -77,6 +77,11 @@ class Scheme:
         False (PyTorch): x_hat = (x - mu) / sqrt(var + eps).  True (Caffe MVN): (x - mu) / (sqrt(var) + eps).
     variance_param : str or None
         Name of a boolean parameter that switches variance normalization off (x_hat = x - mu).
+    notes : tuple of str
+        Sentences on the scheme's conventions, shown after the generated ones.
+    detail_by_params : callable or None
+        For a scheme whose grouping depends on its parameters: a function of the (validated)
+        parameters returning the ``detail`` text for them; ``detail`` then covers every case.
     """
 
     id: str
@@ -91,10 +96,15 @@ class Scheme:
     eps_on_std: bool = False
     variance_param: str | None = None
     notes: tuple = field(default=())
+    detail_by_params: Callable[[Mapping], str] | None = None
 
     def kept_axes(self, params: Mapping) -> frozenset:
         """The kept axes for these (already validated) parameters."""
         return self.kept(params) if callable(self.kept) else self.kept
+
+    def detail_for(self, params: Mapping) -> str:
+        """What shares one mean and variance, in words, for these (already validated) parameters."""
+        return self.detail_by_params(params) if self.detail_by_params else self.detail
 
     def splits_channels(self, params: Mapping) -> bool:
         """True when the channels are split into groups (the kept set names ``G`` without ``C``)."""
@@ -103,6 +113,20 @@ class Scheme:
 
 
 NUM_GROUPS = Param("num_groups", "int", None, "number of channel groups G; must divide C")
+ACROSS_CHANNELS = Param(
+    "across_channels",
+    "bool",
+    False,
+    "True: one mean and variance per sample, over (C, H, W); False: per sample and channel, "
+    "over (H, W)",
+)
+NORMALIZE_VARIANCE = Param(
+    "normalize_variance", "bool", True, "False: only subtract the mean, y = x − μ"
+)
+
+# Caffe MVN's two groupings, in the words of ``Scheme.detail``.
+_MVN_WITHIN = "each sample and channel (n, c), over its locations (H, W)"
+_MVN_ACROSS = "each sample, over its channels and locations (C, H, W)"
 
 
 #: Every statistic-sharing scheme, by id, in the order the app lists them.
@@ -175,6 +199,26 @@ SCHEMES: dict[str, Scheme] = {
             frozenset(),
             param_axes=(),
             torch=None,
+        ),
+        Scheme(
+            "mvn",
+            "Mean-variance norm (Caffe MVN)",
+            f"{_MVN_WITHIN}; with across_channels, {_MVN_ACROSS}",
+            # Within channels it groups like instance norm, across channels like layer norm.
+            lambda p: frozenset({"N"}) if p["across_channels"] else frozenset({"N", "C"}),
+            param_axes=None,
+            torch=None,
+            params=(ACROSS_CHANNELS, NORMALIZE_VARIANCE),
+            eps_default=1e-9,
+            eps_on_std=True,
+            variance_param="normalize_variance",
+            detail_by_params=lambda p: _MVN_ACROSS if p["across_channels"] else _MVN_WITHIN,
+            notes=(
+                "Caffe's MVN layer (a normalization from before batch norm) adds ε = 1e-9 to the "
+                "standard deviation, y = (x − μ) / (σ + ε), where PyTorch's layers take "
+                "√(σ² + ε); σ² is the biased variance.",
+                "In Caffe a separate Scale layer would add a learned scale and shift.",
+            ),
         ),
     )
 }
