@@ -102,12 +102,12 @@ def constrain(values: dict) -> tuple[dict, list[str]]:
     channels = values["c"]
     groups = values.get("num_groups")
     scheme = SCHEMES[values["scheme"]]
-    if any(p.name == "num_groups" for p in scheme.params):
-        if groups is None or channels % groups:
-            best = default_groups(channels) if groups is None else nearest_divisor(channels, groups)
-            if groups is not None:
-                notices.append(f"num_groups={groups} does not divide C={channels}; using {best}.")
-            values["num_groups"] = best
+    needs_groups = any(p.name == "num_groups" for p in scheme.params)
+    if needs_groups and (groups is None or channels % groups):
+        best = default_groups(channels) if groups is None else nearest_divisor(channels, groups)
+        if groups is not None:
+            notices.append(f"num_groups={groups} does not divide C={channels}; using {best}.")
+        values["num_groups"] = best
     cell = values.get("cell")
     if cell is not None and any(i >= n for i, n in zip(cell, shape)):
         notices.append(f"Cell {cell} is outside the tensor {tuple(shape)}; no cell is selected.")

@@ -98,6 +98,11 @@ class Scheme:
     notes: tuple = field(default=())
     detail_by_params: Callable[[Mapping], str] | None = None
 
+    def __reduce__(self):
+        # Schemes are registry singletons (some hold functions): pickle them by id, so results
+        # that carry one can be cached and copied.
+        return (get_scheme, (self.id,))
+
     def kept_axes(self, params: Mapping) -> frozenset:
         """The kept axes for these (already validated) parameters."""
         return self.kept(params) if callable(self.kept) else self.kept

@@ -1,0 +1,111 @@
+"""The Explorer page, headless (Streamlit's AppTest)."""
+
+import json
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import bnviz
+from conftest import APP
+
+
+def run(query=None):
+    at = AppTest.from_file(APP, default_timeout=60)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def figure(at, index=0):
+    return json.loads(at.get("plotly_chart")[index].proto.spec)
+
+
+def test_default_view_shows_summary_and_map():
+    at = run()
+    assert at.info[0].value == bnviz.describe((4, 3, 6, 6), "batch").summary
+    spec = figure(at)
+    assert [t["type"] for t in spec["data"]] == ["heatmap", "scatter"]
+    assert not at.warning
+
+
+@pytest.mark.parametrize("scheme", list(bnviz.SCHEMES))
+def test_every_scheme_renders(scheme):
+    at = run({"scheme": scheme, "c": "4"})
+    params = {"num_groups": 2} if scheme == "group" else {}
+    assert at.info[0].value == bnviz.describe((4, 4, 6, 6), scheme, **params).summary
+    assert at.selectbox(key="w.scheme").value == scheme
+
+
+def test_controls_change_the_view_and_the_url():
+    at = run()
+    at.selectbox(key="w.scheme").set_value("layer").run()
+    at.number_input(key="w.c").set_value(5).run()
+    assert at.info[0].value == bnviz.describe((4, 5, 6, 6), "layer").summary
+    assert at.query_params["scheme"] == "layer"
+    assert at.query_params["c"] == "5"
+
+
+def test_url_round_trip_restores_view_and_selected_cell():
+    query = {
+        "scheme": "group",
+        "c": "6",
+        "num_groups": "3",
+        "n": "2",
+        "cell": "1,4,2,3",
+        "colour": "y",
+        "affine": "1",
+        "gamma": "2",
+        "eps": "1e-3",
+    }
+    at = run(query)
+    assert at.selectbox(key="w.num_groups").value == 3
+    assert at.radio(key="w.colour").value == "y"
+    assert [at.number_input(key=f"w.cell.{a}").value for a in "nchw"] == [1, 4, 2, 3]
+    assert any("Group 5" in m.value for m in at.markdown)  # sample 1, channels 4-5: group 1*3 + 2
+    spec = figure(at)
+    assert len(spec["data"]) == 3  # heatmap, dimming overlay, clickable points
+    assert spec["layout"]["shapes"][0]["type"] == "rect"
+    for key, value in query.items():
+        assert at.query_params[key] == value
+
+
+def test_picking_a_cell_with_the_keyboard_inputs():
+    at = run({"cell": "0,0,0,0"})
+    at.number_input(key="w.cell.c").set_value(2).run()
+    assert at.query_params["cell"] == "0,2,0,0"
+    latex = " ".join(el.value for el in at.latex)
+    assert r"\hat{x}" in latex and r"\sqrt" in latex
+
+
+@pytest.mark.parametrize(
+    ("query", "warning"),
+    [
+        ({"n": "-5"}, "N (batch)"),
+        ({"scheme": "<script>alert(1)</script>"}, "scheme"),
+        ({"c": "6", "scheme": "group", "num_groups": "4"}, "does not divide"),
+        ({"cell": "99,0,0,0"}, "outside"),
+        ({"n": "256", "c": "512", "h": "512", "w": "512"}, "shrunk"),
+        ({"eps": "banana"}, "ε"),
+        ({"cell": "x,y"}, "selected cell"),
+    ],
+)
+def test_bad_url_values_are_replaced_with_a_notice(query, warning):
+    at = run(query)
+    assert any(warning in w.value for w in at.warning), [w.value for w in at.warning]
+    assert at.info  # the page still shows its summary
+
+
+def test_large_tensor_draws_a_capped_map():
+    at = run({"n": "64", "c": "64", "h": "32", "w": "32"})
+    assert any("statistics use the whole tensor" in c.value for c in at.caption)
+    assert len(at.get("plotly_chart")[0].proto.spec) < 1_500_000
+
+
+def test_scheme_without_learned_parameters_disables_gamma_beta():
+    mvn = [s for s, spec in bnviz.SCHEMES.items() if spec.param_axes is None]
+    if not mvn:
+        pytest.skip("no scheme without γ/β registered")
+    at = run({"scheme": mvn[0], "affine": "1"})
+    assert at.checkbox(key="w.affine").disabled
