@@ -39,7 +39,7 @@ import numpy as np
 from .errors import InputError
 from .layout import check_shape, group_labels
 from .normalize import as_float_array
-from .schemes import SCHEMES, Param, resolve_params
+from .schemes import SCHEMES, Param, Scheme, resolve_params
 
 #: The axes a window slides along, by kind of scheme.
 CHANNEL_AXES = ("C",)
@@ -176,8 +176,9 @@ LOCAL_SCHEMES: dict[str, LocalScheme] = {
             torch=None,
             odd_only=True,
             notes=(
-                "Caffe computes this with average pooling over zero-padded squares; bnviz follows "
-                "the written rule, dividing by n² at the borders too.",
+                "Caffe computes this as an average pooling of x² over the image zero-padded by "
+                "(n − 1)/2; its average counts the padded cells, so it too divides by n² at the "
+                "borders.",
                 "Caffe's k parameter is not used within a channel: the constant is 1.",
             ),
         ),
@@ -560,7 +561,7 @@ def window(shape, scheme: str | LocalScheme, index, **params) -> Window:
     return _window(shape, sch, resolved, _check_index(shape, index))
 
 
-def neighbourhood(shape, scheme: str, index, **params) -> np.ndarray:
+def neighbourhood(shape, scheme: str | Scheme | LocalScheme, index, **params) -> np.ndarray:
     """The cells whose values enter the normalization of the cell at ``index``.
 
     Parameters
@@ -582,7 +583,7 @@ def neighbourhood(shape, scheme: str, index, **params) -> np.ndarray:
         for a local scheme, the part of its window inside the tensor (same sample, and the same
         location across channels or the same channel within one).
     """
-    if isinstance(scheme, str) and scheme in SCHEMES:
+    if isinstance(scheme, Scheme) or (isinstance(scheme, str) and scheme in SCHEMES):
         shape = check_shape(shape)
         index = _check_index(shape, index)
         labels = group_labels(shape, scheme, **params)

@@ -445,6 +445,11 @@ def test_neighbourhood_of_statistic_schemes_by_perturbation(scheme, params):
         np.testing.assert_array_equal(
             bnviz.neighbourhood(x.shape, scheme, index, **params), expected
         )
+    # Scheme objects are accepted as well as ids.
+    np.testing.assert_array_equal(
+        bnviz.neighbourhood(x.shape, bnviz.SCHEMES[scheme], (2, 3, 1, 2), **params),
+        bnviz.neighbourhood(x.shape, scheme, (2, 3, 1, 2), **params),
+    )
 
 
 def test_window_reaches_outside_the_tensor():
