@@ -59,11 +59,6 @@ def _free_port() -> int:
 def app_url():
     """Serve app.py on a free loopback port for the session; stop it at the end."""
     port = _free_port()
-    log = (
-        open(ROOT / ".pytest_cache" / "streamlit-test.log", "w")
-        if (ROOT / ".pytest_cache").exists()
-        else subprocess.DEVNULL
-    )
     process = subprocess.Popen(
         [
             sys.executable,
@@ -79,7 +74,7 @@ def app_url():
             "127.0.0.1",
         ],
         cwd=ROOT,
-        stdout=log,
+        stdout=subprocess.DEVNULL,
         stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"

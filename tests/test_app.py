@@ -3,10 +3,10 @@
 import json
 
 import pytest
+from conftest import APP
 from streamlit.testing.v1 import AppTest
 
 import bnviz
-from conftest import APP
 
 
 def run(query=None):

@@ -187,15 +187,16 @@ def test_accuracy_on_large_offset_and_mixed_scales(scheme):
     x64 = 1000.0 + scales * rng.normal(size=(8, 4, 9, 9))
     x32 = x64.astype(np.float32)
     params = {"num_groups": 4} if scheme == "group" else {}
-    out = bnviz.normalize(x32, scheme, **params)
+    out = bnviz.normalize(x32, scheme, eps=1e-5, **params)
     # Reference: float64 maths on the float32 input, written out longhand.
     lay = bnviz.layout(x32.shape, scheme, **params)
     view = x32.astype(np.float64).reshape(lay.view_shape)
     mean = view.mean(axis=lay.reduced_axes, keepdims=True)
     var = ((view - mean) ** 2).mean(axis=lay.reduced_axes, keepdims=True)
-    reference = ((view - mean) / np.sqrt(var + 1e-5)).reshape(x32.shape)
+    # The scheme's own convention for eps: inside the root (PyTorch) or on the std (Caffe MVN).
+    std = np.sqrt(var) + 1e-5 if lay.scheme.eps_on_std else np.sqrt(var + 1e-5)
+    reference = ((view - mean) / std).reshape(x32.shape)
     # float32 rounding of inputs near 1000 is ~6e-5 absolute; relative to each group's std.
-    std = np.sqrt(var + 1e-5)
     tolerance = 8 * np.finfo(np.float32).eps * 1000 / std + 1e-6
     error = np.abs(
         out.y.astype(np.float64).reshape(lay.view_shape) - reference.reshape(lay.view_shape)
