@@ -24,8 +24,8 @@ MAX_VALUES = 2**22
 MAX_DRAWN_CELLS = 12_288
 #: Drawn tiles are at most this many rows and columns; samples and channels as many as fit.
 MAX_TILE_SIDE = 48
-MAX_DRAWN_SAMPLES = 8
-MAX_DRAWN_CHANNELS = 16
+MAX_DRAWN_SAMPLES = 32
+MAX_DRAWN_CHANNELS = 32
 
 
 #: ε as offered in the app: "default" is the scheme's own (PyTorch's 1e-5, Caffe MVN's 1e-9).
