@@ -4,17 +4,47 @@ Conventions (PyTorch's, training mode): the variance is the *biased* one (divide
 m', not m' - 1); statistics are returned in float64 whatever the input dtype.
 
 Accuracy: a one-pass float32 E[x^2] - E[x]^2 is catastrophically wrong on data with a large mean
-(see shared/notes), so the sums here are taken of values shifted by a sample of their own group and
-accumulated in float64.
+(see shared/notes).  The fast kernels here never square raw values: each *segment* (at most
+``SEGMENT`` contiguous values of one group, or ``SEGMENT_ROWS`` rows of a column) is centred on its
+own float32 mean before its sum and sum of squares are taken, and the segments are merged in
+float64 (Chan et al.'s pairwise update).  ``moments_reference`` is the plain two-pass float64
+computation they are tested against.
+
+Speed: every scheme is a reduction over some axes of the 5-D view.  Dropping axes of size 1 and
+merging neighbours that are both kept or both reduced leaves one of a few patterns,
+
+    rows:     (reduced P, kept K, reduced Q)   e.g. batch norm (N | C | H*W), layer norm (N | C*H*W)
+    columns:  (kept Ko, reduced P, kept K)     e.g. per-activation batch norm (N | C*H*W)
+
+(``Q`` or ``P`` may be 1).  Rows reduce along contiguous memory with BLAS matrix-vector products
+against a ones vector; columns reduce across rows the same way.  Both walk the tensor in tiles of
+``BLOCK_BYTES`` so a tile and its centred copy stay in the L2 cache.  Anything else (a future
+scheme keeping, say, N and H only) is transposed into the rows pattern first.
 """
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
+
 import numpy as np
 
+#: Bytes of x per tile: a tile, its centred copy (statistics) or its output (y) stay in L2.
+BLOCK_BYTES = 256 * 1024
+#: Most values of one row summed by one BLAS call in the working precision before the partial
+#: sums move to float64; keeps float32 accumulation error near sqrt(SEGMENT) * eps.
+SEGMENT = 4096
+#: The same bound for columns: rows summed per BLAS call.
+SEGMENT_ROWS = 256
+#: |mean| * scale above which y is computed as (x - mean) * scale + shift instead of
+#: x * scale + shift: past it, rounding x * scale in float32 would cost more than one ulp of y.
+SHIFT_THRESHOLD = 1.0
+#: Dtypes with fast kernels (float16 is computed in float32); others use the reference.
+FAST_DTYPES = (np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64))
 
-def moments(x: np.ndarray, reduced_axes: tuple) -> tuple[np.ndarray, np.ndarray]:
-    """Mean and biased variance of ``x`` over ``reduced_axes``.
+
+def moments_reference(x: np.ndarray, reduced_axes: tuple) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and biased variance of ``x`` over ``reduced_axes``: two passes in float64.
 
     Parameters
     ----------
@@ -27,8 +57,7 @@ def moments(x: np.ndarray, reduced_axes: tuple) -> tuple[np.ndarray, np.ndarray]
     mean, var : ndarray of float64, shape of ``x`` with ``reduced_axes`` set to 1
         ``var`` is the uncorrected sample variance, mean((x - mean)^2).
     """
-    # Two passes in float64: exact enough for any float32 input, and the reference the faster
-    # kernels are tested against.
+    # Slow (full float64 copies) but exact enough for any float32 input: the yardstick.
     x64 = x.astype(np.float64, copy=False)
     # NaN or inf in x makes its group's statistics non-finite; the caller reports that.
     with np.errstate(invalid="ignore", over="ignore"):
@@ -36,6 +65,282 @@ def moments(x: np.ndarray, reduced_axes: tuple) -> tuple[np.ndarray, np.ndarray]
         deviation = x64 - mean
         var = np.square(deviation, out=deviation).mean(axis=reduced_axes, keepdims=True)
     return mean, var
+
+
+# --------------------------------------------------------------------------------------------
+# Plans: which canonical pattern a (shape, reduced axes) pair is.
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """How to compute one (shape, reduced axes) pair.
+
+    ``kind`` is ``"rows"`` (``dims`` = (P, K, Q), reduce axes 0 and 2) or ``"columns"`` (``dims`` =
+    (Ko, P, K), reduce axis 1).  ``permutation`` is None when x is used in its own memory order,
+    else the axis order (kept axes first) x is transposed into before a rows plan.
+    """
+
+    kind: str
+    dims: tuple
+    permutation: tuple | None = None
+
+
+def _plan(shape: tuple, reduced_axes: tuple) -> _Plan:
+    reduced = {axis % len(shape) for axis in reduced_axes} if shape else set()
+    runs = []  # [size, kept] of maximal runs of axes with the same status
+    for axis, size in enumerate(shape):
+        if size == 1:  # an axis of one value is kept and reduced alike: it cannot break a run
+            continue
+        kept = axis not in reduced
+        if runs and runs[-1][1] == kept:
+            runs[-1][0] *= size
+        else:
+            runs.append([size, kept])
+    pattern = "".join("K" if kept else "R" for _, kept in runs)
+    sizes = [size for size, _ in runs]
+    if pattern in ("", "K"):
+        return _Plan("columns", (1, 1, math.prod(sizes)))
+    if pattern == "R":
+        return _Plan("rows", (1, 1, sizes[0]))
+    if pattern == "KR":
+        return _Plan("rows", (1, *sizes))
+    if pattern == "RKR":
+        return _Plan("rows", tuple(sizes))
+    if pattern == "RK":
+        return _Plan("columns", (1, *sizes))
+    if pattern == "KRK":
+        return _Plan("columns", tuple(sizes))
+    kept_axes = tuple(a for a in range(len(shape)) if a not in reduced)
+    reduced_order = tuple(a for a in range(len(shape)) if a in reduced)
+    kept_size = math.prod(shape[a] for a in kept_axes)
+    return _Plan("rows", (1, kept_size, math.prod(shape) // kept_size), kept_axes + reduced_order)
+
+
+def _working_dtype(dtype: np.dtype) -> np.dtype:
+    """float32 for float16 (no BLAS, too few bits to accumulate) and float32; float64 stays."""
+    return np.dtype(np.float64) if dtype == np.float64 else np.dtype(np.float32)
+
+
+def _canonical(x: np.ndarray, plan: _Plan) -> np.ndarray:
+    """``x`` as the plan's contiguous 3-D array in the working dtype (a view when it can be)."""
+    work = x.astype(_working_dtype(x.dtype), copy=False)
+    if plan.permutation is not None:
+        work = work.transpose(plan.permutation)
+    return np.ascontiguousarray(work).reshape(plan.dims)
+
+
+def _block_elements(dtype: np.dtype) -> int:
+    return max(1, BLOCK_BYTES // dtype.itemsize)
+
+
+# --------------------------------------------------------------------------------------------
+# Statistics.
+
+
+def _segment_length(length: int) -> tuple[int, int]:
+    """Split a row of ``length`` values into (segment length, number of full segments).
+
+    Prefers equal segments (a divisor of ``length`` between SEGMENT/4 and SEGMENT), so no row has
+    a short tail; otherwise SEGMENT-long segments and a tail of ``length % SEGMENT``.
+    """
+    if length <= SEGMENT:
+        return length, 1
+    for count in range(-(-length // SEGMENT), 4 * (-(-length // SEGMENT)) + 1):
+        if length % count == 0:
+            return length // count, count
+    return SEGMENT, length // SEGMENT
+
+
+def _centred_row_sums(segments: np.ndarray, centres, sums, squares, buffer) -> None:
+    """Per-segment centre, sum and sum of squares of the deviations from the centre.
+
+    Parameters
+    ----------
+    segments : ndarray of shape (A, B, L)
+        A * B segments of L contiguous values each (A and B axes may be strided).
+    centres, sums, squares : ndarray of shape (A * B,), working dtype
+        Filled in: each segment's float32 mean c (only approximate: it just has to be close),
+        sum(x - c) and sum((x - c)^2).
+    buffer : ndarray, 1-D, working dtype, at least one tile long
+    """
+    a_count, b_count, length = segments.shape
+    dtype = segments.dtype
+    mean_weights = np.full(length, 1.0 / length, dtype=dtype)
+    ones = np.ones(length, dtype=dtype)
+    per_tile = max(1, _block_elements(dtype) // length)
+    if b_count == 1:  # tiles are runs of whole rows: (rows, L), rows strided or not
+        tiles = (
+            (segments[a0 : a0 + per_tile, 0], slice(a0, min(a0 + per_tile, a_count)))
+            for a0 in range(0, a_count, per_tile)
+        )
+    else:  # tiles are runs of segments within one row
+        tiles = (
+            (
+                segments[a, b0 : b0 + per_tile],
+                slice(a * b_count + b0, a * b_count + min(b0 + per_tile, b_count)),
+            )
+            for a in range(a_count)
+            for b0 in range(0, b_count, per_tile)
+        )
+    for tile, where in tiles:
+        rows = tile.shape[0]
+        deviation = buffer[: rows * length].reshape(rows, length)
+        centre = np.matmul(tile, mean_weights, out=centres[where])
+        np.subtract(tile, centre[:, None], out=deviation)
+        np.matmul(deviation, ones, out=sums[where])
+        np.einsum("ij,ij->i", deviation, deviation, out=squares[where])
+
+
+def _merge(centres, sums, squares, counts, axes) -> tuple[np.ndarray, np.ndarray]:
+    """Combine segment statistics into group mean and biased variance, in float64.
+
+    ``centres``, ``sums``, ``squares`` hold each segment's centre c, sum(x - c) and
+    sum((x - c)^2); ``counts`` (broadcastable to them) its number of values.  A group's segments
+    lie along ``axes``.
+    """
+    centres, sums, squares = (a.astype(np.float64) for a in (centres, sums, squares))
+    counts = np.asarray(counts, dtype=np.float64)
+    segment_means = centres + sums / counts
+    # Within a segment: sum((x - m_s)^2) = sum((x - c)^2) - sum(x - c)^2 / n_s; never negative.
+    segment_m2 = np.maximum(squares - sums * sums / counts, 0.0)
+    total = np.sum(np.broadcast_to(counts, segment_means.shape), axis=axes, keepdims=True)
+    mean = np.sum(segment_means * counts, axis=axes, keepdims=True) / total
+    spread = segment_means - mean
+    m2 = np.sum(segment_m2 + counts * spread * spread, axis=axes, keepdims=True)
+    return mean, m2 / total
+
+
+def _row_moments(x3: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Group statistics of the rows pattern.
+
+    Parameters
+    ----------
+    x3 : ndarray of shape (P, K, Q), contiguous
+        K groups, each the P rows of Q values x3[:, k, :].
+
+    Returns
+    -------
+    mean, var : ndarray of float64, of shape (K,)
+    """
+    p, k, q = x3.shape
+    matrix = x3.reshape(p * k, q)
+    length, full = _segment_length(q)
+    tail = q - length * full
+    families = []  # (segments (A, B, L) view, stats rows, segments per row)
+    if tail == 0:
+        # Equal segments tile each row exactly: one contiguous (rows * segments, 1, L) family.
+        families.append((matrix.reshape(p * k * full, 1, length), full, length))
+    else:
+        families.append((matrix[:, : full * length].reshape(p * k, full, length), full, length))
+        families.append((matrix[:, full * length :].reshape(p * k, 1, tail), 1, tail))
+    buffer = np.empty(_block_elements(x3.dtype) + max(length, tail), dtype=x3.dtype)
+    parts = []
+    for segments, per_row, count in families:
+        stats = np.empty((3, p * k * per_row), dtype=x3.dtype)
+        _centred_row_sums(segments, *stats, buffer)
+        parts.append((stats.reshape(3, p, k, per_row), count))
+    centres, sums, squares = (np.concatenate([s[i] for s, _ in parts], axis=-1) for i in range(3))
+    counts = np.concatenate([np.full(s.shape[-1], c) for s, c in parts])
+    mean, var = _merge(centres, sums, squares, counts, axes=(0, 2))
+    return mean.reshape(k), var.reshape(k)
+
+
+def _column_tiles(p: int, k: int, dtype: np.dtype, row_limit: int):
+    """Tile sizes (rows, columns) for a (P, K) matrix: rows up to ``row_limit``, ~BLOCK_BYTES.
+
+    Columns come in runs of at least 256 (1 KiB of float32) so each row of a tile is a long
+    contiguous read.
+    """
+    block = _block_elements(dtype)
+    columns = min(k, max(256, block // min(p, row_limit)))
+    rows = min(p, row_limit, max(1, block // columns))
+    return rows, columns
+
+
+def _column_moments(x3: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Group statistics of the columns pattern.
+
+    Parameters
+    ----------
+    x3 : ndarray of shape (Ko, P, K), contiguous
+        Ko * K groups, each the P values x3[o, :, k] of one column.
+
+    Returns
+    -------
+    mean, var : ndarray of float64, of shape (Ko * K,)
+    """
+    outer, p, k = x3.shape
+    if p == 1:  # every group is one value: its own mean, variance 0
+        mean = x3.reshape(-1).astype(np.float64)
+        return mean, np.zeros_like(mean)
+    rows, columns = _column_tiles(p, k, x3.dtype, SEGMENT_ROWS)
+    segment_count = -(-p // rows)
+    stats = np.empty((3, outer, segment_count, k), dtype=x3.dtype)
+    centres, sums, squares = stats
+    buffer = np.empty(rows * columns, dtype=x3.dtype)
+    weights = {}  # ones and 1/n vectors per tile height (two heights at most)
+    for o in range(outer):
+        for s, p0 in enumerate(range(0, p, rows)):
+            height = min(rows, p - p0)
+            if height not in weights:
+                weights[height] = (
+                    np.ones(height, dtype=x3.dtype),
+                    np.full(height, 1.0 / height, dtype=x3.dtype),
+                )
+            ones, mean_weights = weights[height]
+            for k0 in range(0, k, columns):
+                k1 = min(k, k0 + columns)
+                tile = x3[o, p0 : p0 + height, k0:k1]
+                deviation = buffer[: height * (k1 - k0)].reshape(height, k1 - k0)
+                centre = np.matmul(mean_weights, tile, out=centres[o, s, k0:k1])
+                np.subtract(tile, centre, out=deviation)
+                np.matmul(ones, deviation, out=sums[o, s, k0:k1])
+                np.einsum("ij,ij->j", deviation, deviation, out=squares[o, s, k0:k1])
+    counts = np.full(segment_count, rows)
+    counts[-1] = p - rows * (segment_count - 1)
+    mean, var = _merge(centres, sums, squares, counts[None, :, None], axes=1)
+    return mean.reshape(-1), var.reshape(-1)
+
+
+def moments(x: np.ndarray, reduced_axes: tuple) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and biased variance of ``x`` over ``reduced_axes``, fast and float32-accurate.
+
+    Same contract as :func:`moments_reference`, which it matches to float32 rounding on float32
+    input (float64 rounding on float64 input), including data with a large mean.
+
+    Parameters
+    ----------
+    x : ndarray of a floating dtype, any shape
+    reduced_axes : tuple of int
+        The axes to reduce; the others keep their own statistics.
+
+    Returns
+    -------
+    mean, var : ndarray of float64, shape of ``x`` with ``reduced_axes`` set to 1
+        ``var`` is the uncorrected sample variance, mean((x - mean)^2).
+    """
+    x = np.asarray(x)
+    if x.dtype not in FAST_DTYPES or x.size == 0:
+        return moments_reference(x, reduced_axes)
+    reduced = {axis % x.ndim for axis in reduced_axes}
+    stat_shape = tuple(1 if axis in reduced else n for axis, n in enumerate(x.shape))
+    plan = _plan(x.shape, tuple(reduced))
+    x3 = _canonical(x, plan)
+    # NaN/inf propagate into their groups' statistics; overflow is checked for below.
+    with np.errstate(invalid="ignore", over="ignore", under="ignore"):
+        kernel = _row_moments if plan.kind == "rows" else _column_moments
+        mean, var = kernel(x3)
+    suspicious = not (np.isfinite(mean).all() and np.isfinite(var).all())
+    if x3.dtype == np.float32:
+        # Deviations below ~1e-19 square to float32 zero (or denormals): leave those to float64.
+        suspicious = suspicious or bool(np.any((var > 0) & (var < 1e-30)))
+    if suspicious:  # squares overflowed (or x holds NaN/inf): float64 says which
+        return moments_reference(x, tuple(reduced))
+    return mean.reshape(stat_shape), var.reshape(stat_shape)
+
+
+# --------------------------------------------------------------------------------------------
+# The affine map.
 
 
 def scale_shift(
@@ -60,3 +365,150 @@ def scale_shift(
         with np.errstate(divide="ignore"):
             scale = np.where(denominator > 0, 1.0 / denominator, 0.0)
     return scale, -mean * scale
+
+
+def affine_reference(x, mean, scale, shift, weight=None, bias=None) -> np.ndarray:
+    """y = (x * scale + shift) * weight + bias in float64, rounded once to x's dtype."""
+    y = x * scale + shift
+    if weight is not None:
+        y = y * weight
+    if bias is not None:
+        y = y + bias
+    return y.astype(x.dtype, copy=False)
+
+
+def _varies_along(array, axes) -> bool:
+    return array is not None and any(array.shape[a] != 1 for a in axes)
+
+
+def affine(
+    x: np.ndarray,
+    reduced_axes: tuple,
+    mean: np.ndarray,
+    scale: np.ndarray,
+    shift: np.ndarray,
+    weight: np.ndarray | None = None,
+    bias: np.ndarray | None = None,
+) -> np.ndarray:
+    """y = (x * scale + shift) * weight + bias, computed in tiles in x's precision.
+
+    Parameters
+    ----------
+    x : ndarray of a floating dtype, any shape
+    reduced_axes : tuple of int
+        The axes the statistics were reduced over.
+    mean, scale, shift : ndarray of float64, shape of ``x`` with ``reduced_axes`` set to 1
+        Each group's mean (used only to centre x before scaling, for accuracy) and the
+        coefficients from :func:`scale_shift`.
+    weight, bias : ndarray of float64 broadcastable to ``x``, optional
+        gamma and beta; they may vary along reduced axes (layer norm's gamma of shape (C, H, W)).
+
+    Returns
+    -------
+    y : ndarray, shape and dtype of ``x``
+        Accurate to a few ulps of y: where a group's mean is large against its std, x is
+        centred on the float32-rounded mean first (exact for values near it) and the rounding
+        of that mean is corrected in the shift.
+    """
+    x = np.asarray(x)
+    if x.dtype not in FAST_DTYPES or x.size == 0:
+        return affine_reference(x, mean, scale, shift, weight, bias)
+    reduced = tuple(sorted({axis % x.ndim for axis in reduced_axes}))
+    stat_shape = tuple(1 if axis in reduced else n for axis, n in enumerate(x.shape))
+    # gamma and beta constant over each group fold into the group's coefficients; otherwise
+    # they are applied per cell after x_hat.
+    per_cell = _varies_along(weight, reduced) or _varies_along(bias, reduced)
+    factor, offset = scale, shift
+    if not per_cell:
+        if weight is not None:
+            factor, offset = factor * weight, offset * weight
+        if bias is not None:
+            offset = offset + bias
+    factor = np.broadcast_to(factor, stat_shape).reshape(-1)
+    offset = np.broadcast_to(offset, stat_shape).reshape(-1)
+    work_dtype = _working_dtype(x.dtype)
+    centre = np.broadcast_to(mean, stat_shape).reshape(-1).astype(work_dtype)
+    with np.errstate(invalid="ignore", over="ignore"):
+        shifted = bool(np.any(np.abs(centre * factor) > SHIFT_THRESHOLD))
+        if shifted:
+            # (x - c) * f + (offset + c * f): c is the rounded mean, so x - c is exact near it.
+            offset = offset + centre.astype(np.float64) * factor
+        factor_w, offset_w = factor.astype(work_dtype), offset.astype(work_dtype)
+    lossy = not (np.isfinite(factor_w).all() and np.isfinite(offset_w).all()) or bool(
+        np.any((factor_w == 0) & (factor != 0))
+    )
+    if lossy:  # coefficients beyond float32's range: do it all in float64
+        return affine_reference(x, mean, scale, shift, weight, bias)
+
+    plan = _plan(x.shape, reduced)
+    x3 = _canonical(x, plan)
+    y3 = np.empty_like(x3)
+    coefficients = (centre if shifted else None, factor_w, offset_w)
+    if plan.kind == "rows":
+        _affine_rows(x3, y3, *coefficients)
+    else:
+        _affine_columns(x3, y3, *coefficients)
+
+    if plan.permutation is None:
+        y = y3.reshape(x.shape)
+    else:  # back from kept-axes-first order
+        permuted_shape = tuple(x.shape[a] for a in plan.permutation)
+        y = np.empty(x.shape, dtype=work_dtype)
+        y.transpose(plan.permutation)[...] = y3.reshape(permuted_shape)
+    if per_cell:
+        if weight is not None:
+            np.multiply(y, weight.astype(work_dtype), out=y)
+        if bias is not None:
+            np.add(y, bias.astype(work_dtype), out=y)
+    return y.astype(x.dtype, copy=False)
+
+
+def _affine_rows(x3, y3, centre, factor, offset) -> None:
+    """y = (x - centre) * factor + offset per group k of a (P, K, Q) array; centre may be None."""
+    p, k, q = x3.shape
+    rows = p * k
+    matrix, out = x3.reshape(rows, q), y3.reshape(rows, q)
+
+    def per_row(values):  # one coefficient per row of the (P * K, Q) matrix, as a column
+        return None if values is None else np.tile(values, p)[:, None]
+
+    centre, factor, offset = per_row(centre), per_row(factor), per_row(offset)
+    block = _block_elements(x3.dtype)
+    if q <= block:
+        per_tile = max(1, block // q)
+        tiles = ((slice(r0, r0 + per_tile), slice(None)) for r0 in range(0, rows, per_tile))
+    else:
+        tiles = (
+            (slice(r, r + 1), slice(q0, q0 + block))
+            for r in range(rows)
+            for q0 in range(0, q, block)
+        )
+    for row_slice, column_slice in tiles:
+        source, target = matrix[row_slice, column_slice], out[row_slice, column_slice]
+        if centre is None:
+            np.multiply(source, factor[row_slice], out=target)
+        else:
+            np.subtract(source, centre[row_slice], out=target)
+            np.multiply(target, factor[row_slice], out=target)
+        np.add(target, offset[row_slice], out=target)
+
+
+def _affine_columns(x3, y3, centre, factor, offset) -> None:
+    """y = (x - centre) * factor + offset per column group of a (Ko, P, K) array."""
+    outer, p, k = x3.shape
+    shape = (outer, k)
+    centre = None if centre is None else centre.reshape(shape)
+    factor, offset = factor.reshape(shape), offset.reshape(shape)
+    rows, columns = _column_tiles(p, k, x3.dtype, row_limit=p)
+    for o in range(outer):
+        for p0 in range(0, p, rows):
+            for k0 in range(0, k, columns):
+                where = (o, slice(p0, p0 + rows), slice(k0, k0 + columns))
+                source, target = x3[where], y3[where]
+                coefficients = (o, slice(k0, k0 + columns))
+                if centre is None:
+                    np.multiply(source, factor[coefficients], out=target)
+                else:
+                    np.subtract(source, centre[coefficients], out=target)
+                    np.multiply(target, factor[coefficients], out=target)
+                np.add(target, offset[coefficients], out=target)

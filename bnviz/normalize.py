@@ -9,7 +9,7 @@ import numpy as np
 
 from .errors import InputError
 from .layout import Layout, layout
-from .moments import moments, scale_shift
+from .moments import affine, moments, scale_shift
 from .schemes import Scheme
 
 
@@ -126,14 +126,21 @@ def normalize(
     scale, shift = scale_shift(
         mean, var, eps, eps_on_std=lay.scheme.eps_on_std, normalize_variance=normalize_variance
     )
-    x_hat = view * scale + shift  # float64: exact enough to round once into x's dtype
-    y = x_hat.reshape(lay.nchw)
-    if weight is not None:
-        y *= _param_array("weight", weight, lay, x.dtype)
-    if bias is not None:
-        y += _param_array("bias", bias, lay, x.dtype)
+    # gamma and beta broadcast on (N, C, H, W); on the view, C splits into (G, Cg) when it is C.
+    groups, per_group = lay.view_shape[1:3]
+    affine_params = []
+    for name, value in (("weight", weight), ("bias", bias)):
+        if value is None:
+            affine_params.append(None)
+            continue
+        array = _param_array(name, value, lay, x.dtype)
+        n, c, h, w = array.shape
+        split = (groups, per_group) if c == groups * per_group else (1, 1)
+        affine_params.append(array.reshape(n, *split, h, w))
+    # Tiled, in x's precision, centred where a group's mean is large: see moments.affine.
+    y = affine(view, lay.reduced_axes, mean, scale, shift, *affine_params)
     return Normalized(
-        y=y.reshape(x.shape).astype(x.dtype, copy=False),
+        y=y.reshape(x.shape),
         mean=lay.expand_stat(mean),
         var=lay.expand_stat(var),
         layout=lay,
