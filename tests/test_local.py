@@ -407,7 +407,9 @@ def brute_force_neighbourhood(x, scheme, index, **params):
     for cell in np.ndindex(x.shape):
         bumped = x.copy()
         bumped[cell] += 0.37 + abs(bumped[cell])
-        mask[cell] = run(bumped)[index] != base
+        # Influence is a change far above rounding: the fast kernels may pick their centring
+        # for the whole tensor, which can move unrelated outputs by an ulp.
+        mask[cell] = abs(run(bumped)[index] - base) > 1e-9 * (1 + abs(base))
     return mask
 
 
