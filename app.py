@@ -6,7 +6,7 @@ Run with `make run` (or `streamlit run app.py`).
 
 import streamlit as st
 
-from bnviz import InputError, explorer, figures, summaries, ui
+from bnviz import InputError, explorer, figures, summaries, ui, ui_share
 from bnviz.schemes import SCHEMES, divisors
 
 COLOUR_LABELS = {"group": "group", "x": "value before (x)", "y": "value after (y)"}
@@ -29,26 +29,10 @@ def select_from_inputs() -> None:
     )
 
 
-def sidebar_controls(values: dict) -> None:
-    """Draw the controls; their values are read back with ui.read_widgets."""
+def scheme_controls(values: dict, channels: int) -> None:
+    """The scheme, its hyper-parameters, ε and γ/β; read back with ui.read_widgets."""
     fields = {f.key: f for f in explorer.FIELDS}
     sb = st.sidebar
-    sb.header("Tensor")
-    cols = sb.columns(4)
-    for col, key in zip(cols, ("n", "c", "h", "w")):
-        ui.number_field(fields[key], container=col, label=key.upper(), help=fields[key].label)
-    sb.caption(
-        f"Shape (N, C, H, W), at most {explorer.MAX_VALUES:,} values (2²²). "
-        "Random data: each channel gets its own offset and scale, so it needs normalizing."
-    )
-    ui.number_field(
-        fields["offset"], container=sb, help="Channel offsets run from −offset to +offset."
-    )
-    ui.number_field(
-        fields["spread"], container=sb, help="The widest channel is this many times the narrowest."
-    )
-    ui.number_field(fields["seed"], container=sb)
-
     sb.header("Normalization")
     sb.selectbox(
         "Scheme",
@@ -61,7 +45,7 @@ def sidebar_controls(values: dict) -> None:
         if param.name == "num_groups":
             sb.selectbox(
                 "num_groups (G)",
-                options=divisors(values["c"]),
+                options=divisors(channels),
                 key=ui.widget_key("num_groups"),
                 help="Only the divisors of C: each group holds C/G whole channels.",
             )
@@ -119,21 +103,31 @@ def selected_cell_panel(result: explorer.ExplorerResult, cell) -> None:
 def explorer_page() -> None:
     take_click()
     values = ui.load_state("explorer", explorer.FIELDS, explorer.constrain)
-    sidebar_controls(values)
+    try:
+        tensor, problem = ui.current_tensor(values), None
+        values = ui.update_state(values, lambda v: explorer.fit_to_shape(v, tensor.x.shape))
+    except InputError as error:
+        tensor, problem = None, error
+    ui.tensor_sidebar(values)
+    scheme_controls(values, tensor.x.shape[1] if tensor is not None else values["c"])
 
     st.title("Which cells share a mean and a variance?")
     st.caption(
         "Rows are samples, columns are channels, each tile one feature map. Every colour is one "
         "group: its cells are normalized with one mean and one variance. Click a cell."
     )
+    view = ui_share.view_controls("explorer")
     ui.show_notices()
     try:
-        result = ui.explorer_result(
-            {k: v for k, v in values.items() if k not in ("cell", "colour")}
-        )
+        if problem is not None:
+            raise problem
+        result = ui.explorer_result(values)
     except InputError as error:
         ui.show_input_error(error)
+        ui.save_state(explorer.FIELDS, ui.read_widgets(explorer.FIELDS))
+        ui_share.keep_in_url()
         return
+    ui.show_tensor_origin(tensor)
     d = result.description
     st.info(d.summary)
 
@@ -158,13 +152,16 @@ def explorer_page() -> None:
             highlight=highlight,
             selected=cell if inside else None,
         )
-        st.plotly_chart(
-            fig,
-            key=CHART_KEY,
-            on_select="rerun",
-            selection_mode="points",
-            config={"displaylogo": False, "scrollZoom": False},
-        )
+        if view["teach"]:
+            ui_share.teaching_panel(result, values["colour"])
+        else:
+            ui_share.chart(
+                fig,
+                "bnviz-group-map",
+                key=CHART_KEY,
+                on_select="rerun",
+                selection_mode="points",
+            )
         n, c, h, w = result.x.shape
         drawn = result.drawn
         caption = "Colours repeat for far-apart groups: hover or click to see a cell's group."
@@ -184,18 +181,20 @@ def explorer_page() -> None:
     st.subheader("Each group before and after")
     selected_group = int(result.labels[cell]) if cell is not None else None
     shown = summaries.groups_to_show(result.layout, selected_group)
-    st.plotly_chart(
+    ui_share.chart(
         figures.distribution_figure(
             summaries.group_summaries(result.x, result.layout, shown),
             summaries.group_summaries(result.x_hat, result.layout, shown),
             selected_group=selected_group,
         ),
-        config={"displaylogo": False},
+        "bnviz-distributions",
     )
     if len(shown) < d.groups:
         st.caption(f"The first {len(shown)} of {d.groups:,} groups (and the selected one).")
 
+    ui_share.share_panel(explorer.FIELDS, values, result, tensor=tensor, cell=cell)
     ui.save_state(explorer.FIELDS, ui.read_widgets(explorer.FIELDS))
+    ui_share.keep_in_url()
 
 
 st.set_page_config(page_title="bnviz", page_icon="🧮", layout="wide")

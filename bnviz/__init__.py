@@ -10,8 +10,20 @@ The engine is pure NumPy and knows nothing of Streamlit::
     bnviz.local_normalize(x, "lrn", size=5)      # the local norms before BN: see bnviz.LOCAL_SCHEMES
 """
 
+from .conv import (
+    FILTERS,
+    Filter,
+    conv2d,
+    filter_kernel,
+    make_filter_bank,
+    output_shape,
+    output_size,
+    random_filters,
+    shape_arithmetic,
+)
 from .describe import Description, describe
 from .errors import InputError
+from .images import SAMPLE_DIR, ImageBatch, Sample, load_batch, load_image, sample_images
 from .layout import Layout, group_labels, layout
 from .local import (
     LOCAL_PRESETS,
@@ -30,27 +42,42 @@ from .normalize import Normalized, normalize
 from .schemes import SCHEMES, Scheme, divisors, get_scheme
 
 __all__ = [
+    "FILTERS",
     "LOCAL_PRESETS",
     "LOCAL_SCHEMES",
+    "SAMPLE_DIR",
     "SCHEMES",
     "Description",
+    "Filter",
+    "ImageBatch",
     "InputError",
     "Layout",
     "LocalScheme",
     "LocalTerms",
     "Normalized",
     "Preset",
+    "Sample",
     "Scheme",
     "Window",
+    "conv2d",
     "describe",
     "divisors",
+    "filter_kernel",
     "get_local_scheme",
     "get_scheme",
     "group_labels",
     "layout",
+    "load_batch",
+    "load_image",
     "local_normalize",
     "local_terms",
+    "make_filter_bank",
     "neighbourhood",
     "normalize",
+    "output_shape",
+    "output_size",
+    "random_filters",
+    "sample_images",
+    "shape_arithmetic",
     "window",
 ]

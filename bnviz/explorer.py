@@ -11,15 +11,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .data import synthetic
+from . import tensors
 from .describe import Description, describe
 from .layout import Layout
 from .normalize import normalize
 from .schemes import SCHEMES, divisors
 from .urlstate import Field
 
-#: At most this many values in the Explorer's tensor (2^22): keeps a rerun fast and memory small.
-MAX_VALUES = 2**22
+MAX_VALUES = tensors.MAX_VALUES
 #: At most this many cells drawn (each is a clickable point with its hover data: ~1 MB figure).
 MAX_DRAWN_CELLS = 12_288
 #: Drawn tiles are at most this many rows and columns; samples and channels as many as fit.
@@ -53,16 +52,6 @@ def _scheme_param_fields() -> tuple:
     return tuple(seen.values())
 
 
-#: The tensor: shared by every page that takes a tensor.
-TENSOR_FIELDS = (
-    Field("n", "int", 4, 1, 256, label="N (batch)"),
-    Field("c", "int", 3, 1, 512, label="C (channels)"),
-    Field("h", "int", 6, 1, 512, label="H (height)"),
-    Field("w", "int", 6, 1, 512, label="W (width)"),
-    Field("seed", "int", 0, 0, 2**31 - 1, label="seed"),
-    Field("offset", "float", 3.0, -1e4, 1e4, label="channel offset"),
-    Field("spread", "float", 10.0, 1.0, 1e4, label="scale spread"),
-)
 #: The scheme and its settings.
 SCHEME_FIELDS = (
     Field("scheme", "choice", "batch", choices=tuple(SCHEMES), label="scheme"),
@@ -77,19 +66,20 @@ VIEW_FIELDS = (
     Field("colour", "choice", "group", choices=("group", "x", "y"), label="colour by"),
     Field("cell", "cell", None, label="selected cell"),
 )
-FIELDS = TENSOR_FIELDS + SCHEME_FIELDS + VIEW_FIELDS
+VIEW_KEYS = tuple(f.key for f in VIEW_FIELDS)
+FIELDS = tensors.FIELDS + SCHEME_FIELDS + VIEW_FIELDS
 
 
 def constrain(values: dict) -> tuple[dict, list[str]]:
-    """Make field values consistent with each other; notices say what changed.
+    """Make field values consistent before the tensor is built; notices say what changed.
 
-    The tensor is shrunk (largest axis halved) until it holds at most :data:`MAX_VALUES` values;
-    ``num_groups`` becomes a divisor of C; a selected cell outside the tensor is dropped.
+    A random tensor is shrunk (largest axis halved) until it holds at most :data:`MAX_VALUES`
+    values.
     """
     values = dict(values)
     notices = []
     shape = [values[k] for k in ("n", "c", "h", "w")]
-    if math.prod(shape) > MAX_VALUES:
+    if values["source"] == "synthetic" and math.prod(shape) > MAX_VALUES:
         requested = tuple(shape)
         while math.prod(shape) > MAX_VALUES:
             largest = shape.index(max(shape))
@@ -99,7 +89,18 @@ def constrain(values: dict) -> tuple[dict, list[str]]:
             f"{MAX_VALUES:,}, so it was shrunk to {tuple(shape)}."
         )
         values.update(zip(("n", "c", "h", "w"), shape))
-    channels = values["c"]
+    return values, notices
+
+
+def fit_to_shape(values: dict, shape: tuple) -> tuple[dict, list[str]]:
+    """Fit the values that depend on the built tensor's ``shape`` (N, C, H, W).
+
+    ``num_groups`` becomes a divisor of C (the nearest one, or a teaching default when unset);
+    a selected cell outside the tensor is dropped.
+    """
+    values = dict(values)
+    notices = []
+    channels = shape[1]
     groups = values.get("num_groups")
     scheme = SCHEMES[values["scheme"]]
     needs_groups = any(p.name == "num_groups" for p in scheme.params)
@@ -224,12 +225,6 @@ def compute(x: np.ndarray, values: dict) -> ExplorerResult:
         eps=plain.eps,
         drawn=drawn_extent(x.shape),
     )
-
-
-def synthetic_tensor(values: dict) -> np.ndarray:
-    """The Explorer's synthetic tensor for the field ``values``."""
-    shape = tuple(values[k] for k in ("n", "c", "h", "w"))
-    return synthetic(shape, seed=values["seed"], offset=values["offset"], spread=values["spread"])
 
 
 @dataclass(frozen=True)

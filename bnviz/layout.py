@@ -100,18 +100,23 @@ class Layout:
         return tuple(factors)
 
     @property
+    def param_axes(self) -> tuple | None:
+        """The (N, C, H, W) axes of gamma and beta for these parameters; None if there are none."""
+        return self.scheme.param_axes_for(self.params)
+
+    @property
     def param_shape(self) -> tuple | None:
         """Shape of gamma and beta as PyTorch's module holds them; None if the scheme has none."""
-        if self.scheme.param_axes is None:
+        if self.param_axes is None:
             return None
         sizes = dict(zip(AXIS_LABELS[4], self.nchw, strict=False))
         present = NCHW_AXES_PRESENT[len(self.shape)]
-        return tuple(sizes[a] for a in self.scheme.param_axes if a in present)
+        return tuple(sizes[a] for a in self.param_axes if a in present)
 
     @property
     def param_broadcast_shape(self) -> tuple:
         """Shape that broadcasts gamma and beta against the (N, C, H, W) tensor."""
-        axes = self.scheme.param_axes or ()
+        axes = self.param_axes or ()
         return tuple(n if a in axes else 1 for a, n in zip(AXIS_LABELS[4], self.nchw, strict=False))
 
     def labels(self) -> np.ndarray:

@@ -37,7 +37,9 @@ AXIS_NAMES = {
 class Param:
     """One hyper-parameter of a scheme (not a learned one).
 
-    ``kind`` is ``"int"``, ``"float"`` or ``"bool"``; ``default=None`` means the caller must give it.
+    ``kind`` is ``"int"``, ``"float"``, ``"bool"`` or ``"axes"`` (a set of the axes N, C, H, W,
+    written as a string of their letters in that order, e.g. ``"NC"``; ``""`` is the empty set);
+    ``default=None`` means the caller must give it.
     """
 
     name: str
@@ -61,10 +63,10 @@ class Scheme:
     kept : frozenset of str or callable
         The axes of the (N, G, Cg, H, W) view that keep their own statistics (see the module
         docstring), or a function of the scheme's parameters returning that set.
-    param_axes : tuple of str or None
+    param_axes : tuple of str or None or callable
         The axes of the learned scale and shift (gamma, beta) as PyTorch's module holds them, e.g.
         ``("C",)``; ``()`` is a single scalar pair; ``None`` means the scheme has no learned
-        parameters.
+        parameters; or a function of the scheme's parameters returning one of those.
     torch : str or None
         The PyTorch equivalent, or None where PyTorch has none.
     running_stats : bool
@@ -88,7 +90,7 @@ class Scheme:
     name: str
     detail: str
     kept: frozenset | Callable[[Mapping], frozenset]
-    param_axes: tuple | None = ("C",)
+    param_axes: tuple | None | Callable[[Mapping], tuple | None] = ("C",)
     torch: str | None = None
     running_stats: bool = False
     params: tuple = ()
@@ -106,6 +108,10 @@ class Scheme:
     def kept_axes(self, params: Mapping) -> frozenset:
         """The kept axes for these (already validated) parameters."""
         return self.kept(params) if callable(self.kept) else self.kept
+
+    def param_axes_for(self, params: Mapping) -> tuple | None:
+        """The axes of gamma and beta for these (already validated) parameters (see ``param_axes``)."""
+        return self.param_axes(params) if callable(self.param_axes) else self.param_axes
 
     def detail_for(self, params: Mapping) -> str:
         """What shares one mean and variance, in words, for these (already validated) parameters."""
@@ -128,6 +134,51 @@ ACROSS_CHANNELS = Param(
 NORMALIZE_VARIANCE = Param(
     "normalize_variance", "bool", True, "False: only subtract the mean, y = x − μ"
 )
+
+KEEP = Param(
+    "keep",
+    "axes",
+    "C",
+    "the axes that keep their own statistics (any of N, C, H, W); the others are reduced",
+)
+
+
+def axes_value(value) -> str:
+    """A set of axes as an ``"axes"`` parameter holds it: the letters in N, C, H, W order.
+
+    Accepts a string of letters in any order and case (``"cn"``, ``"N,C"``; ``""``, ``"none"``
+    or ``"-"`` for no axis) or an iterable of letters; raises ValueError for anything else.
+    """
+    if isinstance(value, str):
+        text = value.strip().upper()
+        letters = [] if text in ("", "NONE", "-", "∅") else [ch for ch in text if ch not in ", +"]
+    elif isinstance(value, (list, tuple, set, frozenset)):
+        letters = [str(item).strip().upper() for item in value]
+    else:
+        raise ValueError(value)
+    if any(letter not in AXES for letter in letters) or len(set(letters)) != len(letters):
+        raise ValueError(value)
+    return "".join(axis for axis in AXES if axis in letters)
+
+
+def _axes_phrase(axes) -> str:
+    """("N", "H", "W") as "N, H and W"."""
+    axes = list(axes)
+    return ", ".join(axes[:-1]) + " and " + axes[-1] if len(axes) > 1 else "".join(axes)
+
+
+def _custom_detail(params: Mapping) -> str:
+    # E.g. "each (n, c), over H and W": the kept axes index the groups, the others are reduced.
+    kept = params["keep"]
+    reduced = [axis for axis in AXES if axis not in kept]
+    if not kept:
+        return "the whole tensor (N, C, H, W): nothing keeps its own statistics"
+    where = ", ".join(axis.lower() for axis in kept)
+    where = f"({where})" if len(kept) > 1 else f"{AXIS_NAMES[kept]} {where}"
+    if not reduced:
+        return f"each single cell {where}: every axis keeps its own statistics, nothing is reduced"
+    return f"each {where}, over {_axes_phrase(reduced)}"
+
 
 # Caffe MVN's two groupings, in the words of ``Scheme.detail``.
 _MVN_WITHIN = "each sample and channel (n, c), over its locations (H, W)"
@@ -225,6 +276,24 @@ SCHEMES: dict[str, Scheme] = {
                 "In Caffe a separate Scale layer would add a learned scale and shift.",
             ),
         ),
+        Scheme(
+            "custom",
+            "Custom axes",
+            "each position along the chosen kept axes, over all the other axes",
+            lambda p: frozenset(p["keep"]),
+            # Batch norm's convention: one γ and β per kept position of C, H and W.  A learned
+            # parameter cannot depend on the sample, so a kept N adds none.
+            param_axes=lambda p: tuple(axis for axis in p["keep"] if axis != "N"),
+            torch=None,
+            params=(KEEP,),
+            detail_by_params=_custom_detail,
+            notes=(
+                "Custom axes follow batch norm's convention for γ and β: one pair per kept "
+                "position of C, H and W, none for N (a learned parameter cannot depend on the "
+                "sample). PyTorch's LayerNorm, whose groups are those of keeping N, learns "
+                "one pair per (c, h, w) instead.",
+            ),
+        ),
     )
 }
 
@@ -282,8 +351,15 @@ def _coerce(scheme: Scheme, spec: Param, value):
             if not isinstance(value, (bool, int)) or value not in (0, 1):
                 raise ValueError
             return bool(value)
+        if spec.kind == "axes":
+            return axes_value(value)
     except (TypeError, ValueError):
         pass
+    if spec.kind == "axes":
+        raise InputError(
+            f"{scheme.id}: {spec.name}={value!r} is not a set of axes; give letters among "
+            f'{", ".join(AXES)}, e.g. "NC" ("" for none).'
+        )
     raise InputError(f"{scheme.id}: {spec.name}={value!r} is not a valid {spec.kind}.")
 
 

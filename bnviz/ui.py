@@ -8,12 +8,13 @@ page does not draw, and the browser drops query parameters on a page switch).
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable
 
 import numpy as np
 import streamlit as st
 
-from . import explorer, urlstate
+from . import conv, explorer, images, tensors, urlstate
 from .urlstate import Field
 
 PERSISTED = "bnviz.persisted"
@@ -60,7 +61,17 @@ def load_state(
     for field in fields:
         st.session_state[widget_key(field)] = values[field.key]
     if notices:
-        st.session_state[NOTICES] = notices
+        st.session_state[NOTICES] = st.session_state.get(NOTICES, []) + notices
+    return values
+
+
+def update_state(values: dict, adjust: Callable[[dict], tuple[dict, list[str]]]) -> dict:
+    """Apply ``adjust`` to the values and write them back before widgets are drawn (with notices)."""
+    values, notices = adjust(values)
+    for key, value in values.items():
+        st.session_state[widget_key(key)] = value
+    if notices:
+        st.session_state[NOTICES] = st.session_state.get(NOTICES, []) + notices
     return values
 
 
@@ -87,10 +98,150 @@ def show_input_error(error: Exception) -> None:
     st.error(f"{error}", icon="🚫")
 
 
+UPLOADS = "bnviz.uploads"
+UPLOADER = "w.uploader"
+
+
+def _stash_uploads() -> None:
+    """Keep uploaded files as (name, bytes) with a digest: they follow the user across pages."""
+    files = st.session_state.get(UPLOADER) or []
+    contents = tuple((f.name, f.getvalue()) for f in files)
+    digest = hashlib.sha256()
+    for name, data in contents:
+        digest.update(name.encode() + b"\0" + hashlib.sha256(data).digest())
+    st.session_state[UPLOADS] = (digest.hexdigest(), contents)
+
+
+def _uploads() -> tuple[str, tuple]:
+    return st.session_state.get(UPLOADS, ("", ()))
+
+
+def tensor_values(values: dict) -> dict:
+    """Only the tensor fields of a page's values (the cache key of the tensor)."""
+    return {f.key: values[f.key] for f in tensors.FIELDS}
+
+
+@st.cache_data(max_entries=8, show_spinner="Loading pictures…")
+def _tensor(values: dict, uploads_digest: str, _uploads: tuple) -> tensors.Tensor:
+    return tensors.build(values, _uploads)
+
+
+def current_tensor(values: dict) -> tensors.Tensor:
+    """The page's tensor (cached); raises InputError for what the user must fix."""
+    digest, files = _uploads()
+    return _tensor(tensor_values(values), digest if values["source"] == "upload" else "", files)
+
+
 @st.cache_data(max_entries=8, show_spinner="Normalizing…")
+def _explorer_result(values: dict, uploads_digest: str, _uploads: tuple) -> explorer.ExplorerResult:
+    x = _tensor(tensor_values(values), uploads_digest, _uploads).x
+    return explorer.compute(x, values)
+
+
 def explorer_result(values: dict) -> explorer.ExplorerResult:
-    """:func:`bnviz.explorer.compute` on the synthetic tensor for ``values``, cached per values."""
-    return explorer.compute(explorer.synthetic_tensor(values), values)
+    """:func:`bnviz.explorer.compute` on the page's tensor, cached per values."""
+    digest, files = _uploads()
+    relevant = {k: v for k, v in values.items() if k not in explorer.VIEW_KEYS}
+    return _explorer_result(relevant, digest if values["source"] == "upload" else "", files)
+
+
+def tensor_sidebar(values: dict, container=st.sidebar) -> None:
+    """The controls of :data:`bnviz.tensors.FIELDS`: data source, shape or pictures, conv layer."""
+    fields = {f.key: f for f in tensors.FIELDS}
+    sb = container
+    sb.header("Tensor")
+    sb.radio(
+        "Data",
+        list(tensors.SOURCES),
+        format_func=tensors.SOURCES.get,
+        key=widget_key("source"),
+        horizontal=True,
+    )
+    if values["source"] == "synthetic":
+        cols = sb.columns(4)
+        for col, key in zip(cols, ("n", "c", "h", "w")):
+            number_field(fields[key], container=col, label=key.upper(), help=fields[key].label)
+        sb.caption(
+            f"Shape (N, C, H, W), at most {tensors.MAX_VALUES:,} values (2²²). Each channel gets "
+            "its own offset and scale, so it needs normalizing."
+        )
+        number_field(
+            fields["offset"], container=sb, help="Channel offsets run from −offset to +offset."
+        )
+        number_field(
+            fields["spread"],
+            container=sb,
+            help="The widest channel is this many times the narrowest.",
+        )
+        number_field(fields["seed"], container=sb)
+    else:
+        if values["source"] == "samples":
+            captions = {s.name: s.caption for s in images.sample_images()}
+            sb.multiselect(
+                "Sample pictures",
+                tensors.SAMPLE_NAMES,
+                key=widget_key("samples"),
+                help="\n\n".join(f"**{k}**: {v}" for k, v in captions.items()),
+            )
+        else:
+            sb.file_uploader(
+                "Pictures (PNG, JPEG, GIF, BMP, WebP, TIFF)",
+                type=["png", "jpg", "jpeg", "gif", "bmp", "webp", "tif", "tiff"],
+                accept_multiple_files=True,
+                key=UPLOADER,
+                on_change=_stash_uploads,
+                help=f"At most {images.MAX_FILES} files; each becomes one sample of the batch.",
+            )
+            kept = _uploads()[1]
+            if kept and not st.session_state.get(UPLOADER):
+                sb.caption(f"Using {len(kept)} picture(s) uploaded earlier in this session.")
+        cols = sb.columns([2, 1])
+        number_field(fields["size"], container=cols[0], label="Size (H = W)", step=1)
+        cols[1].radio(
+            "Fit",
+            ("crop", "pad"),
+            key=widget_key("fit"),
+            help="crop: centre-crop to fill; pad: letterbox on black. Both keep the aspect.",
+        )
+        sb.checkbox("Grayscale (C = 1)", key=widget_key("gray"))
+    sb.checkbox(
+        "Convolution layer",
+        key=widget_key("conv"),
+        help="Filters turn the data into feature maps, which are then normalized.",
+    )
+    if values["conv"]:
+        sb.multiselect(
+            "Filters",
+            list(conv.FILTERS),
+            format_func=lambda k: conv.FILTERS[k].label,
+            key=widget_key("filters"),
+        )
+        cols = sb.columns(2)
+        number_field(
+            fields["random"],
+            container=cols[0],
+            label="+ random",
+            help="He-initialised random filters (seeded)",
+        )
+        cols[1].selectbox(
+            "Kernel",
+            list(range(1, conv.MAX_KERNEL_SIZE + 1)),
+            key=widget_key("kernel"),
+            help="Named filters need an odd size.",
+        )
+        cols = sb.columns(2)
+        number_field(fields["stride"], container=cols[0], label="Stride")
+        cols[1].selectbox("Padding", tensors.PADDINGS, key=widget_key("padding"))
+
+
+def show_tensor_origin(tensor: tensors.Tensor) -> None:
+    """Where the tensor came from, the conv arithmetic, and files that were rejected."""
+    for name, reason in tensor.rejected:
+        st.warning(f"{name} was not loaded: {reason}", icon="🖼️")
+    with st.expander("Where this tensor comes from", expanded=tensor.weight is not None):
+        st.markdown(tensor.description)
+        for line in tensor.arithmetic:
+            st.markdown(f"- Output size, {line}")
 
 
 def number_field(

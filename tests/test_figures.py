@@ -7,7 +7,7 @@ import plotly.io as pio
 import pytest
 
 import bnviz
-from bnviz import explorer, figures
+from bnviz import explorer, figures, tensors
 from bnviz.figures import Mosaic, colour_groups, decode_selection, group_map_figure
 
 
@@ -55,7 +55,7 @@ def _explorer_result(**overrides):
     values = {f.key: f.default for f in explorer.FIELDS}
     values.update(overrides)
     values, _ = explorer.constrain(values)
-    return explorer.compute(explorer.synthetic_tensor(values), values)
+    return explorer.compute(tensors.build(values).x, values)
 
 
 def test_group_map_figure_carries_clickable_cells():

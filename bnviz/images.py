@@ -1,0 +1,572 @@
+"""Load pictures as float arrays: one file to look at, or a batch of them as an (N, C, H, W) tensor.
+
+Every picture comes out as float32 in [0, 1], channels first, the way a network sees it::
+
+    img = bnviz.load_image("assets/sunset.png")         # (3, 120, 160)
+    batch = bnviz.load_batch(uploaded_files, size=(64, 64), fit="crop")
+    batch.images.shape                                  # (N, 3, 64, 64)
+    batch.rejected                                      # [("notes.txt", "not a picture ..."), ...]
+
+Anything wrong with a file (empty, not a picture, truncated, too big, a PDF or an SVG) raises
+:class:`~bnviz.errors.InputError` naming the file; :func:`load_batch` lists such files instead of
+failing, so one bad upload costs only itself.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from contextlib import suppress
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+from PIL import Image, ImageOps
+
+from .errors import InputError
+
+MAX_FILES = 64
+"""At most this many files in one batch; the rest are rejected with a reason."""
+
+MAX_FILE_BYTES = 20_000_000
+"""A file larger than this (20 MB) is refused before it is read in full."""
+
+MAX_PIXELS = 40_000_000
+"""A picture with more pixels than this (width × height, 40 million) is refused before decoding."""
+
+MAX_BATCH_SIDE = 512
+"""The largest height or width :func:`load_batch` scales pictures to."""
+
+DEFAULT_SIZE = (64, 64)
+"""(H, W) that :func:`load_batch` brings pictures to unless told otherwise."""
+
+FORMATS = ("PNG", "JPEG", "GIF", "BMP", "WEBP", "TIFF")
+"""Pillow's names of the formats we decode; anything else is refused, even if Pillow could read it."""
+
+FORMATS_TEXT = "PNG, JPEG, GIF, BMP, WebP or TIFF"
+
+SAMPLE_DIR = Path(__file__).resolve().parent.parent / "assets"
+"""The bundled sample pictures (made by ``assets/make_samples.py``)."""
+
+# ITU-R 601 luma weights, the ones Pillow's convert("L") uses.
+LUMA_WEIGHTS = np.array([0.299, 0.587, 0.114], dtype=np.float32)
+
+
+class Sample(NamedTuple):
+    """A bundled sample picture: a short name, its path, and what it shows."""
+
+    name: str
+    path: Path
+    caption: str
+
+
+_SAMPLES = [
+    (
+        "sunset",
+        "sunset.png",
+        "Warm sunset: orange-to-purple sky, a low sun, its glow on dark water.",
+    ),
+    ("sea", "sea.png", "Blue sea and sky with waves, clouds and a white sail: almost all blue."),
+    ("leaves", "leaves.jpg", "Green leaves with veins: a busy texture in one hue."),
+    (
+        "checker",
+        "checker.png",
+        "Grayscale (1 channel): hard-edged checkerboard and text-like bars.",
+    ),
+    (
+        "stained-glass",
+        "stained_glass.png",
+        "Stained glass: saturated cells in every colour, lead lines (portrait).",
+    ),
+    ("night-cast", "night_cast.png", "Dark, low-contrast street at night with a strong teal cast."),
+    ("fruit", "fruit.png", "Red, orange, yellow and green fruit on a pale table."),
+]
+
+
+def sample_images() -> list[Sample]:
+    """The bundled sample pictures, in display order.
+
+    Returns
+    -------
+    list of Sample
+        ``(name, path, caption)`` triples; ``load_batch(sample_images())`` loads them all, named.
+    """
+    return [Sample(name, SAMPLE_DIR / file, caption) for name, file, caption in _SAMPLES]
+
+
+@dataclass(frozen=True)
+class ImageBatch:
+    """The result of :func:`load_batch`.
+
+    Attributes
+    ----------
+    images : ndarray of shape (N, C, H, W), float32 in [0, 1]
+        The pictures that loaded, in the order given. N may be 0 (nothing loaded).
+    names : list of str
+        N names, one per picture.
+    rejected : list of (str, str)
+        ``(name, reason)`` for each file that did not load, in the order given.
+    """
+
+    images: np.ndarray
+    names: list[str]
+    rejected: list[tuple[str, str]]
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+
+# --- reading bytes -----------------------------------------------------------------------------
+
+
+def _megabytes(count: int) -> str:
+    return f"{count / 1e6:.3g} MB"
+
+
+def _default_name(source) -> str:
+    """A name for messages: the file name where there is one."""
+    if isinstance(source, (str, os.PathLike)):
+        return os.path.basename(os.fspath(source)) or os.fspath(source)
+    name = getattr(source, "name", None)
+    if isinstance(name, str) and name:
+        return os.path.basename(name) or name
+    return "image"
+
+
+def _read_bytes(source, name: str) -> bytes:
+    """The whole file as bytes, refusing files over MAX_FILE_BYTES without reading them in full."""
+    too_big = (
+        f"{name}: the file is larger than {_megabytes(MAX_FILE_BYTES)}, the limit for one picture."
+    )
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        data = bytes(source)
+    elif isinstance(source, (str, os.PathLike)):
+        try:
+            if os.path.getsize(source) > MAX_FILE_BYTES:
+                raise InputError(too_big)
+            with open(source, "rb") as file:
+                data = file.read(MAX_FILE_BYTES + 1)
+        except FileNotFoundError:
+            raise InputError(f"{name}: no such file.") from None
+        except IsADirectoryError:
+            raise InputError(f"{name}: is a folder, not a file.") from None
+        except OSError as error:
+            raise InputError(f"{name}: cannot read the file ({error.strerror or error}).") from None
+    elif hasattr(source, "read"):
+        # Streamlit's UploadedFile knows its size: refuse a huge upload before touching it.
+        size = getattr(source, "size", None)
+        if isinstance(size, int) and size > MAX_FILE_BYTES:
+            raise InputError(too_big)
+        # Read from the start even if someone (a preview, say) read the file before us.
+        with suppress(Exception):
+            if source.seekable():
+                source.seek(0)
+        try:
+            data = source.read(MAX_FILE_BYTES + 1)
+        except Exception as error:
+            raise InputError(f"{name}: cannot read the file ({error}).") from None
+        if not isinstance(data, (bytes, bytearray)):
+            raise InputError(f"{name}: the file was opened in text mode; open it with 'rb'.")
+        data = bytes(data)
+    else:
+        raise InputError(
+            f"{name}: expected a file path, bytes or a binary file object; "
+            f"got {type(source).__name__}."
+        )
+    if len(data) > MAX_FILE_BYTES:
+        raise InputError(too_big)
+    if not data:
+        raise InputError(f"{name}: the file is empty.")
+    return data
+
+
+def _sniff_not_a_picture(data: bytes) -> str | None:
+    """What the file is, for common look-alikes Pillow must never see (vector, documents)."""
+    head = data[:1024].lstrip(b"\xef\xbb\xbf \t\r\n")
+    lower = head.lower()
+    if head.startswith(b"%PDF"):
+        return "is a PDF document, not a picture; export the page as PNG or JPEG"
+    if b"<svg" in data[:4096].lower() and lower.startswith(
+        (b"<?xml", b"<svg", b"<!doctype", b"<!--")
+    ):
+        return "is an SVG drawing (vector graphics), not a picture made of pixels; export it as PNG"
+    if data[:2] == b"\x1f\x8b":
+        return "is gzip-compressed (an .svgz drawing?), not a picture; export it as PNG"
+    if lower.startswith((b"<!doctype html", b"<html")):
+        return "is a web page (HTML), not a picture"
+    if data[4:8] == b"ftyp" and data[8:12] in (b"heic", b"heix", b"mif1", b"msf1", b"hevc"):
+        return "is a HEIC/HEIF photo, which bnviz does not read; convert it to JPEG"
+    if data[4:12] == b"ftypavif":
+        return f"is an AVIF image, which bnviz does not read; use {FORMATS_TEXT}"
+    if data[:4] == b"8BPS":
+        return "is a Photoshop document; export it as PNG or JPEG"
+    return None
+
+
+def _looks_like_text(data: bytes) -> bool:
+    head = data[:512]
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return all(ch.isprintable() or ch in "\t\r\n" for ch in text)
+
+
+# --- decoding ----------------------------------------------------------------------------------
+
+
+def _open(data: bytes, name: str) -> Image.Image:
+    """Decode the first frame of ``data``, checking the pixel count before any pixel is decoded."""
+    problem = _sniff_not_a_picture(data)
+    if problem:
+        raise InputError(f"{name}: {problem}.")
+    try:
+        # Image.open reads only the header: the size is known before the pixels are decoded.
+        image = Image.open(io.BytesIO(data), formats=list(FORMATS))
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        # Pillow's own guard (≈ 89 million pixels, or warnings turned into errors) fired first.
+        raise InputError(
+            f"{name}: the picture claims far more than {MAX_PIXELS / 1e6:g} million pixels, "
+            "the limit; it is refused before decoding."
+        ) from None
+    except Exception:
+        # Pillow raises many types for bad headers (UnidentifiedImageError, SyntaxError, struct.error...).
+        if _looks_like_text(data):
+            raise InputError(
+                f"{name}: is a text file, not a picture ({FORMATS_TEXT} are accepted)."
+            ) from None
+        raise InputError(
+            f"{name}: not a picture bnviz can read ({FORMATS_TEXT} are accepted), "
+            "or the file is damaged."
+        ) from None
+    width, height = image.size
+    if width * height > MAX_PIXELS:
+        image.close()
+        raise InputError(
+            f"{name}: {width} × {height} = {width * height / 1e6:.1f} million pixels is over the "
+            f"limit of {MAX_PIXELS / 1e6:g} million pixels per picture; shrink it first."
+        )
+    if width < 1 or height < 1:
+        image.close()
+        raise InputError(f"{name}: the picture has no pixels ({width} × {height}).")
+    try:
+        image.seek(0)  # an animation (GIF, WebP, APNG) or a multi-page TIFF: the first frame
+        image.load()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise InputError(
+            f"{name}: the picture is over the limit of {MAX_PIXELS / 1e6:g} million pixels."
+        ) from None
+    except MemoryError:
+        raise InputError(f"{name}: not enough memory to decode this picture.") from None
+    except Exception as error:
+        # Truncated or corrupt data: OSError mostly, but decoders raise other types too.
+        detail = str(error).split("\n")[0][:120]
+        raise InputError(
+            f"{name}: the {image.format or 'image'} file is truncated or damaged ({detail})."
+        ) from None
+    # A broken EXIF block should not cost the picture: keep it unrotated then.
+    with suppress(Exception):
+        image = ImageOps.exif_transpose(image)
+    return image
+
+
+def _composite_on_white(color: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    """color (H, W, C) and alpha (H, W), both in [0, 1] -> (H, W, C) over a white background."""
+    alpha = alpha[..., None]
+    return color * alpha + (1.0 - alpha)
+
+
+def _rescale_own_range(values: np.ndarray) -> np.ndarray:
+    """Values already in [0, 1] as they are; otherwise min -> 0 and max -> 1."""
+    low, high = float(values.min()), float(values.max())
+    if low >= 0.0 and high <= 1.0:
+        return values
+    if high == low:  # a constant picture has no range to stretch: clip it
+        return np.clip(values, 0.0, 1.0)
+    return (values - low) / (high - low)
+
+
+def _to_float(image: Image.Image, name: str) -> np.ndarray:
+    """A decoded Pillow image as float32 (C, H, W) in [0, 1], C = 1 (gray) or 3 (colour)."""
+    mode = image.mode
+    if "transparency" in image.info and mode in ("1", "L", "RGB", "P"):
+        # A colour key (PNG tRNS, GIF transparency): turn it into a real alpha channel.
+        image = image.convert("LA" if mode in ("1", "L") else "RGBA")
+        mode = image.mode
+    if mode in ("1", "L"):
+        pixels = np.asarray(image.convert("L"), dtype=np.float32)[..., None] / 255.0
+    elif mode.startswith("I;16"):
+        pixels = np.asarray(image).astype(np.float64)[..., None] / 65535.0
+    elif mode == "I":
+        values = np.asarray(image).astype(np.float64)
+        # 32-bit integer pixels usually carry 16-bit data; anything else is stretched to [0, 1].
+        if values.min() >= 0 and values.max() <= 65535:
+            pixels = values[..., None] / 65535.0
+        else:
+            pixels = _rescale_own_range(values)[..., None]
+    elif mode == "F":
+        values = np.asarray(image).astype(np.float64)
+        if not np.isfinite(values).all():
+            raise InputError(f"{name}: the floating-point picture contains NaN or infinite values.")
+        pixels = _rescale_own_range(values)[..., None]
+    elif mode in ("LA", "La"):
+        values = np.asarray(image.convert("LA"), dtype=np.float32) / 255.0
+        pixels = _composite_on_white(values[..., :1], values[..., 1])
+    elif mode in ("RGBA", "RGBa", "P", "PA"):
+        # A palette may hold transparent entries: going through RGBA keeps them.
+        values = np.asarray(image.convert("RGBA"), dtype=np.float32) / 255.0
+        pixels = _composite_on_white(values[..., :3], values[..., 3])
+    else:
+        # RGB, CMYK, YCbCr, LAB, HSV, RGBX: Pillow converts them to RGB.
+        try:
+            rgb = image.convert("RGB")
+        except Exception:
+            raise InputError(f"{name}: pixel mode {mode!r} is not supported.") from None
+        pixels = np.asarray(rgb, dtype=np.float32) / 255.0
+    pixels = np.clip(pixels, 0.0, 1.0)  # guards float rounding at the ends
+    return np.ascontiguousarray(np.moveaxis(pixels, -1, 0), dtype=np.float32)
+
+
+def load_image(source, *, name: str | None = None) -> np.ndarray:
+    """Load one picture as a float32 array of shape (C, H, W) with values in [0, 1].
+
+    Parameters
+    ----------
+    source : str, Path, bytes or binary file object
+        A path, the file's bytes, or anything with ``.read()`` returning bytes (Streamlit's
+        ``UploadedFile`` is one; it is read from the start).
+    name : str, optional
+        The name used in error messages (default: the file's own name, else ``"image"``).
+
+    Returns
+    -------
+    ndarray of shape (C, H, W), float32 in [0, 1]
+        C = 3 for colour pictures, 1 for grayscale ones (8- and 16-bit gray, 1-bit, float).
+
+    Raises
+    ------
+    InputError
+        For anything wrong with the file, naming it: empty, over ``MAX_FILE_BYTES`` bytes or
+        ``MAX_PIXELS`` pixels (checked from the header, before decoding), not one of PNG, JPEG, GIF,
+        BMP, WebP or TIFF (PDF, SVG, HEIC, text are recognised by content, whatever the name),
+        truncated or damaged.
+
+    Notes
+    -----
+    What you get is the picture an image viewer shows:
+
+    * The EXIF orientation of camera photos is applied (a portrait photo comes out portrait).
+    * Transparent pixels are composited onto **white**, and the alpha channel dropped.
+    * Palette pictures (GIF, 8-bit PNG) come out RGB; CMYK, YCbCr and the like are converted to RGB.
+    * Animations (GIF, WebP, APNG) and multi-page TIFFs: the first frame only.
+    * 8-bit values are divided by 255, 16-bit ones by 65535.
+    * Floating-point pictures (TIFF mode ``F``) are kept as they are when all values lie in
+      [0, 1]; otherwise they are stretched by their own range (min -> 0, max -> 1). NaN or infinite
+      values are refused.
+    """
+    name = name or _default_name(source)
+    data = _read_bytes(source, name)
+    image = _open(data, name)
+    try:
+        return _to_float(image, name)
+    except InputError:
+        raise
+    except MemoryError:
+        raise InputError(f"{name}: not enough memory to convert this picture.") from None
+    except Exception as error:
+        raise InputError(f"{name}: could not convert the picture ({error}).") from None
+    finally:
+        image.close()
+
+
+# --- batches -----------------------------------------------------------------------------------
+
+
+def _check_size(size) -> tuple[int, int]:
+    try:
+        height, width = size
+    except (TypeError, ValueError):
+        raise InputError(f"size must be a pair (H, W); got {size!r}.") from None
+    for value in (height, width):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+            raise InputError(f"size must hold two whole numbers (H, W); got {size!r}.")
+        if not 1 <= value <= MAX_BATCH_SIDE:
+            raise InputError(
+                f"size must be between 1 and {MAX_BATCH_SIDE} on each side; got {size!r}."
+            )
+    return int(height), int(width)
+
+
+def _check_pad_value(pad_value) -> None:
+    if isinstance(pad_value, bool) or not isinstance(pad_value, (int, float, np.number)):
+        raise InputError(f"pad_value must be a number in [0, 1]; got {pad_value!r}.")
+    if not 0.0 <= pad_value <= 1.0:
+        raise InputError(f"pad_value must be a number in [0, 1]; got {pad_value!r}.")
+
+
+def _resize_channels(pixels: np.ndarray, width: int, height: int, box=None) -> np.ndarray:
+    """Resample each channel of (C, h, w) to (C, height, width), bicubic, antialiased when shrinking."""
+    resized = [
+        np.asarray(
+            Image.fromarray(channel).resize(
+                (width, height), resample=Image.Resampling.BICUBIC, box=box
+            ),
+            dtype=np.float32,
+        )
+        for channel in pixels
+    ]
+    # Bicubic overshoots a little at hard edges: keep the [0, 1] promise.
+    return np.clip(np.stack(resized), 0.0, 1.0)
+
+
+def fit_image(
+    pixels: np.ndarray, size: tuple[int, int], fit: str = "crop", pad_value: float = 0.0
+) -> np.ndarray:
+    """Bring one (C, h, w) picture to (C, H, W), keeping its aspect ratio.
+
+    Parameters
+    ----------
+    pixels : ndarray of shape (C, h, w), float32 in [0, 1]
+    size : (H, W)
+    fit : {"crop", "pad"}
+        ``"crop"``: scale so the picture covers H × W, then cut the overhang equally from both
+        sides (centre crop). ``"pad"``: scale so the whole picture fits, then centre it on a canvas
+        filled with ``pad_value``.
+    pad_value : float
+        The value of the padding, 0.0 (black) by default. The padding counts in every statistic
+        computed later, so a padded batch has lower means and higher variances than the pictures.
+
+    Returns
+    -------
+    ndarray of shape (C, H, W), float32 in [0, 1]
+    """
+    height, width = _check_size(size)
+    _check_pad_value(pad_value)
+    channels, h, w = pixels.shape
+    pixels = np.ascontiguousarray(pixels, dtype=np.float32)
+    if fit == "crop":
+        # The largest centred box of the target's aspect ratio, in source pixels.
+        if w * height > h * width:  # source is wider than the target
+            box_w, box_h = h * width / height, h
+        else:
+            box_w, box_h = w, w * height / width
+        left, top = (w - box_w) / 2, (h - box_h) / 2
+        return _resize_channels(pixels, width, height, box=(left, top, left + box_w, top + box_h))
+    if fit == "pad":
+        scale = min(height / h, width / w)
+        inner_h = min(height, max(1, round(h * scale)))
+        inner_w = min(width, max(1, round(w * scale)))
+        canvas = np.full((channels, height, width), pad_value, dtype=np.float32)
+        top, left = (height - inner_h) // 2, (width - inner_w) // 2
+        canvas[:, top : top + inner_h, left : left + inner_w] = _resize_channels(
+            pixels, inner_w, inner_h
+        )
+        return canvas
+    raise InputError(f'fit must be "crop" or "pad"; got {fit!r}.')
+
+
+def to_grayscale(pixels: np.ndarray) -> np.ndarray:
+    """(3, H, W) colour -> (1, H, W) luma (0.299 R + 0.587 G + 0.114 B); (1, H, W) unchanged."""
+    if pixels.shape[0] == 1:
+        return pixels
+    return np.tensordot(LUMA_WEIGHTS, pixels, axes=1)[None].astype(np.float32)
+
+
+def _split_item(item) -> tuple[str | None, object]:
+    """An item of load_batch's ``sources``: a source, a (name, source) pair or a Sample."""
+    if isinstance(item, Sample):
+        return item.name, item.path
+    if isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str):
+        return item[0], item[1]
+    return None, item
+
+
+def load_batch(
+    sources,
+    *,
+    size: tuple[int, int] = DEFAULT_SIZE,
+    fit: str = "crop",
+    grayscale: bool = False,
+    pad_value: float = 0.0,
+    max_files: int | None = None,
+) -> ImageBatch:
+    """Load several pictures into one (N, C, H, W) batch; bad files are listed, not fatal.
+
+    Parameters
+    ----------
+    sources : iterable
+        Each item is a path, bytes or a binary file object (as for :func:`load_image`), a
+        ``(name, source)`` pair, or a :class:`Sample` from :func:`sample_images`.
+    size : (H, W), default (64, 64)
+        Every picture is brought to this size, keeping its aspect ratio (see ``fit``); each side
+        at most ``MAX_BATCH_SIDE``.
+    fit : {"crop", "pad"}
+        ``"crop"`` fills H × W and cuts the overhang (centre crop); ``"pad"`` shows the whole
+        picture on a ``pad_value`` background (letterbox). See :func:`fit_image`.
+    grayscale : bool
+        Convert every picture to one luma channel (0.299 R + 0.587 G + 0.114 B).
+    pad_value : float
+        Background of ``fit="pad"``, 0.0 (black) by default.
+    max_files : int, optional
+        At most this many files are loaded (default and upper bound ``MAX_FILES``); the rest are
+        rejected with a reason, unread.
+
+    Returns
+    -------
+    ImageBatch
+        ``images`` of shape (N, C, H, W), float32 in [0, 1], ``names`` (N) and ``rejected``
+        ``(name, reason)`` pairs. C is 1 if ``grayscale`` or if every picture is grayscale, else 3
+        (grayscale pictures are repeated over R, G and B). When nothing loads, ``images`` has shape
+        (0, C, H, W) and ``rejected`` says why: no exception, so the reasons are not lost.
+
+    Raises
+    ------
+    InputError
+        Only for bad arguments (``size``, ``fit``, ``max_files``), never for a bad file.
+    """
+    height, width = _check_size(size)
+    if fit not in ("crop", "pad"):
+        raise InputError(f'fit must be "crop" or "pad"; got {fit!r}.')
+    _check_pad_value(pad_value)
+    limit = MAX_FILES if max_files is None else max_files
+    if (
+        isinstance(limit, bool)
+        or not isinstance(limit, (int, np.integer))
+        or not 1 <= limit <= MAX_FILES
+    ):
+        raise InputError(
+            f"max_files must be a whole number from 1 to {MAX_FILES}; got {max_files!r}."
+        )
+    if isinstance(sources, (str, bytes, os.PathLike)) or hasattr(sources, "read"):
+        sources = [sources]  # one file given on its own
+
+    pictures: list[np.ndarray] = []
+    names: list[str] = []
+    rejected: list[tuple[str, str]] = []
+    for index, item in enumerate(sources):
+        given_name, source = _split_item(item)
+        name = given_name or _default_name(source)
+        if name == "image":
+            name = f"image {index + 1}"
+        if index >= limit:
+            rejected.append((name, f"not loaded: at most {limit} files per batch."))
+            continue
+        try:
+            pixels = load_image(source, name=name)
+            if grayscale:
+                pixels = to_grayscale(pixels)
+            pictures.append(fit_image(pixels, (height, width), fit, pad_value))
+        except InputError as error:
+            rejected.append((name, str(error)))
+            continue
+        names.append(name)
+
+    # An empty batch keeps the colour default (3) unless grayscale was asked for.
+    channels = 1 if grayscale or (pictures and all(p.shape[0] == 1 for p in pictures)) else 3
+    if not pictures:
+        images = np.zeros((0, channels, height, width), dtype=np.float32)
+    else:
+        # Mixed colour and gray: gray pictures become R = G = B.
+        images = np.stack([np.broadcast_to(p, (channels, height, width)) for p in pictures])
+    return ImageBatch(images=images.astype(np.float32, copy=False), names=names, rejected=rejected)

@@ -1,0 +1,273 @@
+"""What a view hands on: a Markdown answer for a forum post, download payloads, projector styling.
+
+Pure (NumPy and Plotly objects, no Streamlit): the share panel in :mod:`bnviz.ui_share` calls
+these and offers the results as text to copy and as files to download.
+"""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import plotly.graph_objects as go
+
+from .describe import Description, shape_text, x_hat_text
+from .errors import InputError
+from .layout import Layout
+
+#: The long-format cell CSV is offered up to this many cells (~110 bytes a row: ~7 MB); the
+#: .npy files carry any tensor the app accepts.
+MAX_CSV_CELLS = 2**16
+CELL_COLUMNS = ("n", "c", "h", "w", "x", "group", "mean", "var", "x_hat", "y")
+STATS_COLUMNS = ("group", "mean", "var", "size")
+
+
+def _number(value: float) -> str:
+    """A float as a reader wants it in prose: 6 significant digits."""
+    return f"{value:.6g}"
+
+
+def markdown_answer(
+    description: Description,
+    *,
+    cell=None,
+    eps: float | None = None,
+    tensor: str | None = None,
+    url: str | None = None,
+) -> str:
+    """The current view as a Markdown answer, ready to paste into a forum post.
+
+    Parameters
+    ----------
+    description : Description
+        What the scheme does to the tensor's shape (from :func:`bnviz.describe`).
+    cell : CellDetails, optional
+        The selected cell's numbers (:func:`bnviz.explorer.cell_details`): its index, group, x,
+        μ, σ², x̂, y and γ, β when applied.
+    eps : float, optional
+        The ε actually used, to write x̂ with its numbers (needs ``cell``).
+    tensor : str, optional
+        Where the tensor came from, one sentence (``Tensor.description``).
+    url : str, optional
+        The link that reopens this view.
+
+    Returns
+    -------
+    str
+        A heading line, the counts as a list (mean/variance pairs, m′ with its factors, γ/β shape
+        and count, the PyTorch equivalent, running statistics), the selected cell's numbers, the
+        explanatory sentences and the link.
+    """
+    d = description
+    lay = d.layout
+    scheme = d.scheme
+    axes = ", ".join(lay.axis_labels)
+    lines = [f"**{scheme.name}** on a tensor of shape ({axes}) = {shape_text(lay.shape)}."]
+    if tensor:
+        lines += ["", f"*Tensor:* {tensor.strip()}"]
+    lines += ["", f"> {d.summary}", ""]
+    uses_variance = lay.params[scheme.variance_param] if scheme.variance_param else True
+    statistics = "mean/variance pairs" if uses_variance else "means (no variances)"
+    lines.append(
+        f"- **{statistics.capitalize()}:** {d.groups:,}, one for {scheme.detail_for(lay.params)}."
+    )
+    lines.append(
+        f"- **Effective mini-batch:** m′ = {d.factors_names} = {d.factors_text} "
+        f"{'value' if d.group_size == 1 else 'values'} share each "
+        f"{'mean and variance' if uses_variance else 'mean'}."
+    )
+    if d.param_shape is None:
+        lines.append("- **γ and β:** none (this scheme learns no scale and shift).")
+    else:
+        lines.append(
+            f"- **γ and β:** shape {shape_text(d.param_shape)}, {d.param_count:,} "
+            f"{'entry' if d.param_count == 1 else 'entries'} each: "
+            f"y = γ · {x_hat_text(scheme, uses_variance)} + β."
+        )
+    torch = f"`{scheme.torch}`" if scheme.torch else "none (no PyTorch layer does this)"
+    lines.append(f"- **PyTorch equivalent:** {torch}.")
+    if d.running_stats_shape is not None:
+        lines.append(
+            f"- **Running statistics** (PyTorch, for evaluation): mean and variance of shape "
+            f"{shape_text(d.running_stats_shape)}."
+        )
+    if cell is not None:
+        lines += ["", *_cell_lines(cell, d, eps, uses_variance)]
+    # The first two sentences are the summary and the pairs line above.
+    others = d.sentences[2:]
+    if others:
+        lines += ["", "Details:", ""] + [f"- {s}" for s in others]
+    if url:
+        lines += ["", f"See it: [{url}]({url})"]
+    return "\n".join(lines) + "\n"
+
+
+def _cell_lines(cell, d: Description, eps: float | None, uses_variance: bool) -> list[str]:
+    """The selected cell's statistics and its x̂ with the numbers put in."""
+    n = _number
+
+    def s(value):  # a number after an operator: negative ones in parentheses
+        return f"({n(value)})" if value < 0 else n(value)
+
+    index = ", ".join(str(i) for i in cell.index)
+    axes = ", ".join(a.lower() for a in d.layout.axis_labels)
+    lines = [
+        f"**Selected cell** ({axes}) = ({index}), in group {cell.group} of {d.groups:,}:",
+        "",
+        f"- x = {n(cell.x)}",
+        f"- μ = {n(cell.mean)}"
+        + (f", σ² = {n(cell.var)}" if uses_variance else "")
+        + f" (over the group's {d.group_size:,} values)",
+    ]
+    if not uses_variance:
+        lines.append(f"- x̂ = x − μ = {n(cell.x)} − {s(cell.mean)} = {n(cell.x_hat)}")
+    elif eps is None:
+        lines.append(f"- x̂ = {x_hat_text(d.scheme)} = {n(cell.x_hat)}")
+    elif d.scheme.eps_on_std:
+        lines.append(
+            f"- x̂ = (x − μ) / (σ + ε) = ({n(cell.x)} − {s(cell.mean)}) / "
+            f"(√{n(cell.var)} + {eps:g}) = {n(cell.x_hat)}"
+        )
+    else:
+        lines.append(
+            f"- x̂ = (x − μ) / √(σ² + ε) = ({n(cell.x)} − {s(cell.mean)}) / "
+            f"√({n(cell.var)} + {eps:g}) = {n(cell.x_hat)}"
+        )
+    if cell.gamma is not None:
+        lines.append(
+            f"- y = γ · x̂ + β = {n(cell.gamma)} · {s(cell.x_hat)} + {s(cell.beta)} = {n(cell.y)}"
+        )
+    return lines
+
+
+def npy_bytes(array: np.ndarray) -> bytes:
+    """``array`` as the bytes of a .npy file (no pickling: ``np.load`` reads it back as is)."""
+    buffer = io.BytesIO()
+    np.save(buffer, np.asarray(array), allow_pickle=False)
+    return buffer.getvalue()
+
+
+def cells_csv(
+    x: np.ndarray,
+    labels: np.ndarray,
+    mean: np.ndarray,
+    var: np.ndarray,
+    x_hat: np.ndarray,
+    y: np.ndarray,
+    *,
+    max_cells: int = MAX_CSV_CELLS,
+) -> bytes:
+    """Every cell as one CSV row: n,c,h,w,x,group,mean,var,x_hat,y (long format).
+
+    Parameters
+    ----------
+    x, x_hat, y : ndarray of shape (N, C, H, W)
+        Input, normalized values and output.
+    labels : ndarray of int, shape (N, C, H, W)
+        Group of every cell.
+    mean, var : ndarray broadcastable to (N, C, H, W)
+        The group statistics.
+    max_cells : int
+        Larger tensors raise InputError (use the .npy files).
+
+    Returns
+    -------
+    bytes
+        UTF-8 CSV with a header row; indices as integers, values with 9 significant digits (enough
+        to read float32 back exactly).
+    """
+    shape = np.shape(x)
+    if len(shape) != 4:
+        raise InputError(f"The cell table needs an (N, C, H, W) tensor, not shape {shape}.")
+    count = int(np.prod(shape))
+    if count > max_cells:
+        raise InputError(
+            f"The tensor has {count:,} cells; the CSV table is offered up to {max_cells:,} "
+            "(download the .npy files instead)."
+        )
+    index = np.indices(shape).reshape(4, -1).T
+
+    def column(a):
+        return np.broadcast_to(a, shape).reshape(-1, 1).astype(np.float64)
+
+    table = np.hstack(
+        [index, column(x), column(labels), column(mean), column(var), column(x_hat), column(y)]
+    )
+    fmt = ["%d"] * 4 + ["%.9g", "%d"] + ["%.9g"] * 4
+    return _csv(table, fmt, CELL_COLUMNS)
+
+
+def group_stats(lay: Layout, mean: np.ndarray, var: np.ndarray) -> np.ndarray:
+    """Every group's statistics as a structured array with fields group, mean, var, size.
+
+    Parameters
+    ----------
+    lay : Layout
+        The scheme on the tensor's shape.
+    mean, var : ndarray broadcastable to ``lay.shape``
+        The statistics as :func:`bnviz.normalize` returns them.
+
+    Returns
+    -------
+    ndarray of shape (groups,)
+        Structured (group: int64, mean: float64, var: float64, size: int64), one row per group in
+        label order; ``size`` is m′, the number of values each statistic is taken over.
+    """
+    labels = lay.labels().reshape(-1)
+    stats = np.zeros(
+        lay.groups, dtype=[("group", "<i8"), ("mean", "<f8"), ("var", "<f8"), ("size", "<i8")]
+    )
+    stats["group"] = np.arange(lay.groups)
+    # Every cell of a group holds the same statistic: scattering them by label keeps one each.
+    stats["mean"][labels] = np.broadcast_to(mean, lay.shape).reshape(-1)
+    stats["var"][labels] = np.broadcast_to(var, lay.shape).reshape(-1)
+    stats["size"] = np.bincount(labels, minlength=lay.groups)
+    return stats
+
+
+def stats_csv(stats: np.ndarray) -> bytes:
+    """:func:`group_stats` as CSV: group,mean,var,size."""
+    table = np.column_stack([stats[name].astype(np.float64) for name in STATS_COLUMNS])
+    return _csv(table, ["%d", "%.17g", "%.17g", "%d"], STATS_COLUMNS)
+
+
+def _csv(table: np.ndarray, fmt: list, columns: tuple) -> bytes:
+    buffer = io.StringIO()
+    np.savetxt(buffer, table, fmt=fmt, delimiter=",", header=",".join(columns), comments="")
+    return buffer.getvalue().encode()
+
+
+#: Font sizes for a projector: the base font and the axis ticks.
+PROJECTOR_FONT = 20
+
+
+def for_projector(fig: go.Figure, font_size: int = PROJECTOR_FONT) -> go.Figure:
+    """``fig`` with fonts large enough to read on a projector (a changed copy; ``fig`` is kept)."""
+    fig = go.Figure(fig)
+    fig.update_layout(font={"size": font_size}, hoverlabel={"font": {"size": font_size}})
+    fig.update_xaxes(tickfont={"size": font_size})
+    fig.update_yaxes(tickfont={"size": font_size})
+    fig.update_annotations(font={"size": font_size})
+    title = fig.layout.title
+    if title is not None and title.text:
+        fig.update_layout(title_font_size=font_size + 2)
+    return fig
+
+
+def chart_config(filename: str) -> dict:
+    """Plotly's chart configuration for a page: the modebar's camera button saves a PNG.
+
+    The PNG is made in the browser (no server, nothing fetched), named ``filename``.png, at twice
+    the screen resolution.
+    """
+    return {
+        "displaylogo": False,
+        "scrollZoom": False,
+        "toImageButtonOptions": {"format": "png", "filename": filename, "scale": 2},
+    }
+
+
+def download_name(base: str, description: Description) -> str:
+    """A file name stem for a view's downloads: "bnviz-batch-20x10x5x5-cells"."""
+    shape = "x".join(str(k) for k in description.layout.shape)
+    return f"bnviz-{description.scheme.id}-{shape}-{base}"

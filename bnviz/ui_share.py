@@ -1,0 +1,281 @@
+"""Streamlit glue for teaching, presenting and sharing a view (the pure parts: share, animation).
+
+Each piece is one call for a page:
+
+- :func:`view_controls` draws the "Teaching mode" and "Presentation" toggles (URL fields
+  ``teach`` and ``present``) and applies the presentation setting;
+- :func:`presentation_mode` applies the presentation setting on pages without the toggles;
+- :func:`chart` draws a Plotly figure with projector fonts when presenting and a PNG camera button;
+- :func:`teaching_panel` draws the group map that steps through the groups in the browser;
+- :func:`share_panel` shows the link, the Markdown answer and the downloads;
+- :func:`keep_in_url` puts ``teach`` and ``present`` back into the URL after ``ui.save_state``.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode, urlsplit
+
+import streamlit as st
+
+from . import animation, explorer, share, ui, urlstate
+from .urlstate import Field
+
+VIEW_FIELDS = (
+    Field("teach", "bool", False, label="teaching mode"),
+    Field("present", "bool", False, label="presentation"),
+)
+_LAST_PRESENT = "bnviz.present.last"
+
+# Larger type everywhere (Streamlit sizes text in rem), less chrome: for a projector.  Inline,
+# nothing fetched from outside.
+PRESENTATION_CSS = """
+<style>
+html { font-size: 22px; }
+[data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { font-size: 1.15rem; }
+[data-testid="stCaptionContainer"] { font-size: 1rem; }
+[data-testid="stToolbar"], [data-testid="stDecoration"] { display: none; }
+</style>
+"""
+
+
+def _url_value(field: Field):
+    """The field's value from the URL (default when absent or invalid)."""
+    values, _ = urlstate.parse([field], st.query_params)
+    return values[field.key]
+
+
+def view_settings(page: str) -> dict:
+    """The ``teach`` and ``present`` values: from the URL on the page's first run, then widgets."""
+    return ui.load_state(f"{page}.view", VIEW_FIELDS)
+
+
+def presentation_mode() -> bool:
+    """Whether the presentation setting is on; when on, apply it (large fonts, sidebar collapsed).
+
+    Call once per run on pages without :func:`view_controls` (which calls it).  The setting comes
+    from the toggle, or on a first visit from the URL field ``present``, or from another page.
+    """
+    key = ui.widget_key("present")
+    if key in st.session_state:
+        present = bool(st.session_state[key])
+    else:
+        persisted = st.session_state.get(ui.PERSISTED, {})
+        present = (
+            _url_value(VIEW_FIELDS[1])
+            if "present" in st.query_params
+            else bool(persisted.get("present", False))
+        )
+    if present:
+        st.html(PRESENTATION_CSS)
+    # Collapse the sidebar when presenting starts, open it when it stops (only on a change, so a
+    # sidebar the user opened stays open).
+    if st.session_state.get(_LAST_PRESENT) != present:
+        st.set_page_config(initial_sidebar_state="collapsed" if present else "auto")
+        st.session_state[_LAST_PRESENT] = present
+    return present
+
+
+def _presenting() -> bool:
+    return bool(st.session_state.get(ui.widget_key("present"), False))
+
+
+def view_controls(page: str, *, teaching: bool = True) -> dict:
+    """The "Teaching mode" and "Presentation" toggles in a row; returns their values.
+
+    Parameters
+    ----------
+    page : str
+        The page's name, as given to ``ui.load_state``.
+    teaching : bool
+        Whether the page has a teaching mode (else only the presentation toggle is drawn).
+
+    Returns
+    -------
+    dict
+        ``{"teach": bool, "present": bool}``; the presentation setting is already applied.
+    """
+    values = view_settings(page)
+    row = st.container(horizontal=True, gap="large")
+    if teaching:
+        row.toggle(
+            "Teaching mode",
+            key=ui.widget_key("teach"),
+            help="Step through the groups one at a time, with ▶ Play and a slider.",
+        )
+    row.toggle(
+        "Presentation",
+        key=ui.widget_key("present"),
+        help="Larger fonts and fewer controls, for a projector. The sidebar folds away: open it "
+        "with the arrow at the top left.",
+    )
+    values = ui.read_widgets(VIEW_FIELDS)
+    presentation_mode()
+    return values
+
+
+def _view_values() -> dict:
+    return {f.key: st.session_state.get(ui.widget_key(f), f.default) for f in VIEW_FIELDS}
+
+
+def keep_in_url() -> None:
+    """Put the view fields back into the URL (call right after ``ui.save_state``, which resets it)."""
+    values = _view_values()
+    st.session_state.setdefault(ui.PERSISTED, {}).update(values)
+    query = urlstate.to_query(VIEW_FIELDS, values)
+    for field in VIEW_FIELDS:
+        if field.key in query:
+            st.query_params[field.key] = query[field.key]
+        elif field.key in st.query_params:
+            del st.query_params[field.key]
+
+
+def styled(fig):
+    """``fig`` with projector fonts when presenting, else unchanged."""
+    return share.for_projector(fig) if _presenting() else fig
+
+
+def chart(fig, filename: str, **kwargs) -> None:
+    """``st.plotly_chart`` with :func:`styled` fonts and the modebar's PNG button named ``filename``."""
+    st.plotly_chart(styled(fig), config=share.chart_config(filename), **kwargs)
+
+
+def teaching_panel(result: explorer.ExplorerResult, colour_by: str = "group") -> None:
+    """The Explorer's group map, stepping through the groups client-side (Play, Pause, slider)."""
+    part = result.drawn_slice
+    labels = result.labels[part]
+    fig = animation.teaching_figure(
+        labels, result.layout, values=result.drawn_values(), colour_by=colour_by
+    )
+    chart(fig, "bnviz-teaching", key="teaching.chart")
+    stepped = len(fig.frames)
+    total = result.description.groups
+    text = "Press ▶ Play to highlight one group after another, or drag the slider."
+    if stepped < total:
+        text += (
+            f" Stepping through {stepped:,} of the {total:,} groups (at most "
+            f"{animation.MAX_FRAMES} steps, and only groups with drawn cells)."
+        )
+    st.caption(text)
+
+
+def page_url(fields, values: dict) -> str:
+    """The link that reopens this page as it is: its address and every non-default field."""
+    query = urlstate.to_query(fields, values)
+    query.update(urlstate.to_query(VIEW_FIELDS, _view_values()))
+    base = _base_url()
+    return f"{base}?{urlencode(query, safe=',')}" if query else base
+
+
+def _base_url() -> str:
+    """The page's address without query: ``st.context.url``, else built from the Host header."""
+    url = getattr(st.context, "url", None)
+    if url:
+        # The home page's address comes without a path: give it one, as browsers show it.
+        return url if urlsplit(url).path else url + "/"
+    host = st.context.headers.get("host") if st.context.headers else None
+    return f"http://{host}/" if host else "http://localhost:8501/"
+
+
+def share_panel(
+    fields,
+    values: dict,
+    result: explorer.ExplorerResult,
+    *,
+    tensor=None,
+    cell: tuple | None = None,
+) -> None:
+    """The "Share this view" panel: the link, the Markdown answer for a forum post, and the downloads.
+
+    Parameters
+    ----------
+    fields : sequence of Field
+        The page's URL fields (its state).
+    values : dict
+        Their current values.
+    result : ExplorerResult
+        The view's tensor, output, statistics and description.
+    tensor : bnviz.tensors.Tensor, optional
+        Where the tensor came from (its sentence goes into the answer).
+    cell : tuple (n, c, h, w), optional
+        The selected cell: its numbers go into the answer.
+    """
+    d = result.description
+    url = page_url(fields, values)
+    details = explorer.cell_details(result, cell) if cell is not None else None
+    answer = share.markdown_answer(
+        d,
+        cell=details,
+        eps=result.eps,
+        tensor=tensor.description if tensor is not None else None,
+        url=url,
+    )
+    with st.expander("Share this view: link, answer text, downloads", expanded=not _presenting()):
+        st.markdown("**Link to this view** (copy it with the button at the right of the box):")
+        st.code(url, language=None, wrap_lines=True)
+        st.markdown("**Answer as Markdown**, ready to paste into a forum post:")
+        code_tab, preview_tab = st.tabs(["Markdown", "Preview"])
+        code_tab.code(answer, language="markdown", wrap_lines=True)
+        preview_tab.markdown(answer)
+        _downloads(result)
+        st.caption(
+            "Figures as PNG: hover a chart and press the camera button in its toolbar; the "
+            "picture is made in your browser."
+        )
+
+
+def _downloads(result: explorer.ExplorerResult) -> None:
+    """Download buttons; every file is built only when its button is pressed."""
+    d = result.description
+    labels = result.labels
+    st.markdown("**Downloads**")
+    cols = st.columns(3)
+    npy = "application/octet-stream"
+    buttons = [
+        ("Tensor x (.npy)", "x.npy", lambda: share.npy_bytes(result.x), npy),
+        ("Output y (.npy)", "y.npy", lambda: share.npy_bytes(result.y), npy),
+        (
+            "Statistics (.npy)",
+            "stats.npy",
+            lambda: share.npy_bytes(share.group_stats(result.layout, result.mean, result.var)),
+            npy,
+        ),
+        (
+            "Statistics (.csv)",
+            "stats.csv",
+            lambda: share.stats_csv(share.group_stats(result.layout, result.mean, result.var)),
+            "text/csv",
+        ),
+    ]
+    cells = result.x.size
+    if len(result.x.shape) == 4 and cells <= share.MAX_CSV_CELLS:
+        buttons.insert(
+            2,
+            (
+                "Every cell (.csv)",
+                "cells.csv",
+                lambda: share.cells_csv(
+                    result.x, labels, result.mean, result.var, result.x_hat, result.y
+                ),
+                "text/csv",
+            ),
+        )
+    for k, (label, suffix, data, mime) in enumerate(buttons):
+        cols[k % 3].download_button(
+            label,
+            data=data,
+            file_name=share.download_name(suffix, d),
+            mime=mime,
+            on_click="ignore",
+            key=f"share.download.{suffix}",
+        )
+    notes = [
+        "cells.csv: one row per cell (n, c, h, w, x, group, mean, var, x_hat, y); stats: one "
+        "row per group (group, mean, var, size = m′). The .npy statistics are a structured array "
+        "with the same fields: `np.load(f)['mean']`."
+    ]
+    if cells > share.MAX_CSV_CELLS:
+        notes.append(
+            f"The cell table is offered up to {share.MAX_CSV_CELLS:,} cells; this tensor has "
+            f"{cells:,}: use the .npy files."
+        )
+    st.caption(" ".join(notes))
