@@ -7,7 +7,7 @@ Run with `make run` (or `streamlit run app.py`).
 import streamlit as st
 
 from bnviz import InputError, explorer, figures, summaries, ui, ui_share
-from bnviz.schemes import SCHEMES, divisors
+from bnviz.schemes import AXES_SUBSETS, SCHEMES, divisors
 
 COLOUR_LABELS = {"group": "group", "x": "value before (x)", "y": "value after (y)"}
 CHART_KEY = "explorer.chart"
@@ -51,6 +51,14 @@ def scheme_controls(values: dict, channels: int) -> None:
             )
         elif param.kind == "bool":
             sb.checkbox(param.name, key=ui.widget_key(param.name), help=param.help)
+        elif param.kind == "axes":
+            sb.selectbox(
+                "Axes that keep their own statistics",
+                options=AXES_SUBSETS,
+                format_func=lambda axes: ", ".join(axes) or "none (one mean for all)",
+                key=ui.widget_key(param.name),
+                help=param.help,
+            )
     sb.selectbox(
         "ε",
         options=explorer.EPS_CHOICES,

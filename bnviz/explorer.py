@@ -45,6 +45,8 @@ def _scheme_param_fields() -> tuple:
                 continue
             if p.kind == "bool":
                 seen[p.name] = Field(p.name, "bool", p.default, label=p.name)
+            elif p.kind == "axes":
+                seen[p.name] = Field(p.name, "axes", p.default, label=p.name)
             elif p.kind == "int":
                 seen[p.name] = Field(p.name, "int", p.default, low=1, high=4096, label=p.name)
             else:

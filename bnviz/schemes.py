@@ -143,6 +143,15 @@ KEEP = Param(
 )
 
 
+#: Every set of kept axes a ``custom`` scheme can have, fewest axes first: "", "N", …, "NCHW".
+AXES_SUBSETS = tuple(
+    sorted(
+        ("".join(a for bit, a in enumerate(AXES) if mask >> bit & 1) for mask in range(16)),
+        key=lambda axes: (len(axes), [AXES.index(a) for a in axes]),
+    )
+)
+
+
 def axes_value(value) -> str:
     """A set of axes as an ``"axes"`` parameter holds it: the letters in N, C, H, W order.
 

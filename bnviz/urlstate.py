@@ -11,6 +11,9 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+#: The axes an "axes" field picks from, in the order their letters are written.
+AXES = "NCHW"
+
 
 @dataclass(frozen=True)
 class Field:
@@ -20,9 +23,10 @@ class Field:
     ----------
     key : str
         The query parameter's name.
-    kind : {"int", "float", "bool", "choice", "cell", "choices"}
+    kind : {"int", "float", "bool", "choice", "cell", "choices", "axes"}
         "cell" is a tuple of non-negative ints written "1,0,2,3"; "choices" a tuple of choices
-        written "batch,layer".
+        written "batch,layer"; "axes" a set of the axes N, C, H, W held as their letters in that
+        order ("NC"), written so, "none" for the empty set (any order and case is read).
     default : object
     low, high : number, optional
         Bounds for "int" and "float"; values outside are clamped.
@@ -89,6 +93,11 @@ def parse_field(field: Field, raw) -> tuple[object, str | None]:
             if not items or any(item not in field.choices for item in items):
                 return field.default, replaced
             return items, None
+        if field.kind == "axes":
+            letters = "" if text.lower() in ("", "none", "-") else text.upper().replace(",", "")
+            if any(ch not in AXES for ch in letters) or len(set(letters)) != len(letters):
+                return field.default, replaced
+            return "".join(axis for axis in AXES if axis in letters), None
     except (ValueError, OverflowError):
         return field.default, replaced
     raise ValueError(f"unknown field kind {field.kind!r}")
@@ -112,6 +121,8 @@ def format_value(field: Field, value) -> str:
         return "none"
     if field.kind == "bool":
         return "1" if value else "0"
+    if field.kind == "axes":
+        return value or "none"
     if field.kind in ("cell", "choices"):
         return ",".join(str(v) for v in value)
     if field.kind == "float":

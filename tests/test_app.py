@@ -109,3 +109,12 @@ def test_scheme_without_learned_parameters_disables_gamma_beta():
         pytest.skip("no scheme without γ/β registered")
     at = run({"scheme": mvn[0], "affine": "1"})
     assert at.checkbox(key="w.affine").disabled
+
+
+def test_custom_axes_from_the_url_and_its_control():
+    at = run({"scheme": "custom", "keep": "hw", "c": "4"})
+    assert at.selectbox(key="w.keep").value == "HW"
+    assert at.info[0].value == bnviz.describe((4, 4, 6, 6), "custom", keep="HW").summary
+    at.selectbox(key="w.keep").set_value("").run()
+    assert at.query_params["keep"] == "none"
+    assert at.info[0].value == bnviz.describe((4, 4, 6, 6), "custom", keep="").summary

@@ -8,6 +8,7 @@ from bnviz.urlstate import Field, parse, parse_field, to_query
 N = Field("n", "int", 4, 1, 256, label="N")
 EPS = Field("eps", "float", 1e-5, 0.0, 1.0)
 CELL = Field("cell", "cell", None)
+KEEP = Field("keep", "axes", "C")
 SCHEMES = Field("schemes", "choices", ("batch", "layer"), choices=("batch", "layer", "group"))
 
 
@@ -31,6 +32,12 @@ SCHEMES = Field("schemes", "choices", ("batch", "layer"), choices=("batch", "lay
         (CELL, "a,b,c,d", None, True),
         (SCHEMES, "group,batch", ("group", "batch"), False),
         (SCHEMES, "group,<script>", ("batch", "layer"), True),
+        (KEEP, "wHn", "NHW", False),
+        (KEEP, "N,C", "NC", False),
+        (KEEP, "none", "", False),
+        (KEEP, "", "", False),
+        (KEEP, "NN", "C", True),
+        (KEEP, "NX", "C", True),
         (Field("b", "bool", False), "1", True, False),
         (Field("b", "bool", False), "maybe", False, True),
         (Field("s", "choice", "batch", choices=("batch",)), "bogus", "batch", True),

@@ -1,0 +1,42 @@
+"""Screenshot a page of a running bnviz server with Debian's chromium (for the README and reviews).
+
+Usage: .venv/bin/python scripts/screenshot.py URL OUT.png [--width 1400] [--height 1000] [--full]
+       [--click "selector or text"] [--wait 1.5]
+Start the server first (`make run`, or `.venv/bin/streamlit run app.py --server.headless true`).
+"""
+
+import argparse
+import contextlib
+import sys
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402  (one set of launch flags)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("url")
+    parser.add_argument("out")
+    parser.add_argument("--width", type=int, default=1400)
+    parser.add_argument("--height", type=int, default=1000)
+    parser.add_argument("--full", action="store_true", help="the whole page, not the viewport")
+    parser.add_argument("--wait", type=float, default=1.5, help="seconds after the first chart")
+    args = parser.parse_args()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": args.width, "height": args.height})
+        page.goto(args.url)
+        page.wait_for_selector('[data-testid="stApp"]', timeout=30_000)
+        # A page without charts (or showing an error message) is still worth a look.
+        with contextlib.suppress(Exception):
+            page.wait_for_selector(".js-plotly-plot, [data-testid='stImage']", timeout=20_000)
+        page.wait_for_timeout(int(args.wait * 1000))
+        page.screenshot(path=args.out, full_page=args.full)
+        browser.close()
+
+
+if __name__ == "__main__":
+    main()
