@@ -195,6 +195,72 @@ def fruit(rng: np.random.Generator) -> Image.Image:
     return to_image(rgb)
 
 
+def snow(rng: np.random.Generator) -> Image.Image:
+    """160 × 120: a bright, low-contrast snowfield under a pale blue sky (overexposed look)."""
+    height, width = 120, 160
+    y, x = grid(height, width)
+    horizon = 0.42 + 0.06 * np.sin(x * 7 + 1.0)  # soft hills
+    sky = lerp((0.70, 0.82, 0.95), (0.88, 0.93, 0.99), y / 0.5)
+    snowfield = lerp((0.97, 0.98, 1.0), (0.86, 0.90, 0.96), np.clip((y - horizon) * 2.5, 0, 1))
+    rgb = np.where((y < horizon)[..., None], sky, snowfield)
+    trees = (np.abs(x - 0.3) < 0.012) | (np.abs(x - 0.34) < 0.01) | (np.abs(x - 0.8) < 0.014)
+    trunk = trees & (y > horizon - 0.18) & (y < horizon + 0.03)
+    rgb[trunk] = (0.25, 0.28, 0.30)
+    rgb = rgb + rng.normal(0, 0.015, size=rgb.shape)  # falling snow as fine noise
+    return to_image(rgb)
+
+
+def dunes(rng: np.random.Generator) -> Image.Image:
+    """160 × 120: warm sand dunes with hard shadows under a deep blue sky."""
+    height, width = 120, 160
+    y, x = grid(height, width)
+    ridge = 0.45 + 0.12 * np.sin(x * 5.0 + 0.3) + 0.05 * np.sin(x * 13.0)
+    sky = lerp((0.10, 0.30, 0.70), (0.45, 0.65, 0.90), y / 0.6)
+    slope = np.cos(x * 5.0 + 0.3) * 0.6 + np.cos(x * 13.0) * 0.65  # d(ridge)/dx, up to a scale
+    lit = np.where(slope > 0, 1.0, 0.55)[..., None]  # the lee side in shadow
+    sand = np.asarray((0.93, 0.68, 0.35)) * lit * (0.85 + 0.15 * y[..., None])
+    rgb = np.where((y < ridge)[..., None], sky, sand)
+    rgb = rgb + rng.normal(0, 0.02, size=rgb.shape)
+    return to_image(rgb)
+
+
+def flowers(rng: np.random.Generator) -> Image.Image:
+    """160 × 120: magenta and yellow flowers scattered over dark green grass."""
+    height, width = 120, 160
+    rgb = np.zeros((height, width, 3)) + (0.12, 0.35, 0.10)
+    rgb = rgb * (0.8 + 0.4 * rng.uniform(size=(height, width, 1)))  # blades of grass
+    yy, xx = np.mgrid[0:height, 0:width].astype(np.float64)
+    for _ in range(18):
+        cy, cx = rng.uniform(8, height - 8), rng.uniform(8, width - 8)
+        radius = rng.uniform(4, 9)
+        colour = (0.90, 0.15, 0.65) if rng.uniform() < 0.65 else (0.98, 0.85, 0.10)
+        angle = np.arctan2(yy - cy, xx - cx)
+        petals = radius * (0.75 + 0.25 * np.cos(5 * angle))  # five petals
+        d = np.hypot(yy - cy, xx - cx)
+        rgb[d < petals] = colour
+        rgb[d < radius * 0.28] = (0.98, 0.80, 0.20)
+    return to_image(rgb)
+
+
+def overcast(rng: np.random.Generator) -> Image.Image:
+    """160 × 120: a grey city skyline under overcast sky: mid-tones, almost no colour."""
+    height, width = 120, 160
+    y, x = grid(height, width)
+    rgb = lerp((0.62, 0.63, 0.65), (0.74, 0.75, 0.76), y)[...]
+    image = Image.fromarray(np.zeros((height, width), dtype=np.uint8))
+    draw = ImageDraw.Draw(image)
+    left = 0
+    while left < width:
+        building = int(rng.integers(12, 26))
+        top = int(rng.integers(30, 80))
+        draw.rectangle([left, top, left + building - 2, height], fill=int(rng.integers(80, 160)))
+        left += building
+    shade = np.asarray(image, dtype=np.float64)[..., None] / 255
+    rgb = np.where(shade > 0, 0.30 + 0.35 * shade * np.asarray((1.0, 1.0, 1.03)), rgb)
+    rgb = rgb + rng.normal(0, 0.01, size=rgb.shape)
+    return to_image(rgb)
+
+
 SAMPLES = {
     "sunset.png": sunset,
     "sea.png": sea,
@@ -203,6 +269,10 @@ SAMPLES = {
     "stained_glass.png": stained_glass,
     "night_cast.png": night_cast,
     "fruit.png": fruit,
+    "snow.png": snow,
+    "dunes.png": dunes,
+    "flowers.png": flowers,
+    "overcast.png": overcast,
 }
 
 

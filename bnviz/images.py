@@ -81,6 +81,10 @@ _SAMPLES = [
     ),
     ("night-cast", "night_cast.png", "Dark, low-contrast street at night with a strong teal cast."),
     ("fruit", "fruit.png", "Red, orange, yellow and green fruit on a pale table."),
+    ("snow", "snow.png", "Bright, low-contrast snowfield under a pale blue sky."),
+    ("dunes", "dunes.png", "Warm sand dunes with hard shadows under a deep blue sky."),
+    ("flowers", "flowers.png", "Magenta and yellow flowers over dark green grass."),
+    ("overcast", "overcast.png", "Grey city skyline under an overcast sky: almost no colour."),
 ]
 
 
