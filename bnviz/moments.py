@@ -36,6 +36,8 @@ BLOCK_BYTES = 256 * 1024
 SEGMENT = 4096
 #: The same bound for columns: rows summed per BLAS call.
 SEGMENT_ROWS = 256
+#: Columns of at most this many rows (a batch of 16 for batch-pixel) take whole-row passes.
+FEW_ROWS = 16
 #: |mean| * scale above which y is computed as (x - mean) * scale + shift instead of
 #: x * scale + shift: past it, rounding x * scale in float32 would cost more than one ulp of y.
 SHIFT_THRESHOLD = 1.0
@@ -273,6 +275,8 @@ def _column_moments(x3: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if p == 1:  # every group is one value: its own mean, variance 0
         mean = x3.reshape(-1).astype(np.float64)
         return mean, np.zeros_like(mean)
+    if p <= FEW_ROWS:
+        return _few_row_moments(x3)
     rows, columns = _column_tiles(p, k, x3.dtype, SEGMENT_ROWS)
     segment_count = -(-p // rows)
     stats = np.empty((3, outer, segment_count, k), dtype=x3.dtype)
@@ -299,6 +303,39 @@ def _column_moments(x3: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     counts = np.full(segment_count, rows)
     counts[-1] = p - rows * (segment_count - 1)
     mean, var = _merge(centres, sums, squares, counts[None, :, None], axes=1)
+    return mean.reshape(-1), var.reshape(-1)
+
+
+def _few_row_moments(x3: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_column_moments` for at most :data:`FEW_ROWS` rows: whole contiguous rows at a time.
+
+    A float32 mean of the few values of each column, then the sums of the deviations from it and
+    of their squares (float32, at most FEW_ROWS terms each), corrected in float64:
+    var = mean(d^2) - mean(d)^2 with d = x - m, which is exact whatever rounding m had.
+    """
+    outer, p, k = x3.shape
+    columns = min(k, max(1024, 2 * _block_elements(x3.dtype) // (p + 3)))
+    mean = np.empty((outer, k))
+    var = np.empty((outer, k))
+    centre, deviation, sums, squares = np.empty((4, columns), dtype=x3.dtype)
+    for o in range(outer):
+        for k0 in range(0, k, columns):
+            k1 = min(k, k0 + columns)
+            width = k1 - k0
+            rows = x3[o, :, k0:k1]
+            m, d, s1, s2 = centre[:width], deviation[:width], sums[:width], squares[:width]
+            np.add.reduce(rows, axis=0, out=m)
+            m *= x3.dtype.type(1 / p)
+            s1[...] = 0
+            s2[...] = 0
+            for row in rows:
+                np.subtract(row, m, out=d)
+                s1 += d
+                d *= d
+                s2 += d
+            shift = s1.astype(np.float64) / p
+            mean[o, k0:k1] = m + shift
+            var[o, k0:k1] = np.maximum(s2 / p - shift * shift, 0.0)
     return mean.reshape(-1), var.reshape(-1)
 
 
@@ -494,12 +531,18 @@ def _affine_rows(x3, y3, centre, factor, offset) -> None:
 
 
 def _affine_columns(x3, y3, centre, factor, offset) -> None:
-    """y = (x - centre) * factor + offset per column group of a (Ko, P, K) array."""
+    """y = (x - centre) * factor + offset per column group of a (Ko, P, K) array.
+
+    Tiles are contiguous runs of whole rows (or of one row, when a row is longer than a block):
+    a (rows, columns) tile cut across long rows touches rows a power-of-two-ish stride apart,
+    which thrashes the cache (measured 2.5x slower on (32, 64, 56, 56) batch-pixel).
+    """
     outer, p, k = x3.shape
     shape = (outer, k)
     centre = None if centre is None else centre.reshape(shape)
     factor, offset = factor.reshape(shape), offset.reshape(shape)
-    rows, columns = _column_tiles(p, k, x3.dtype, row_limit=p)
+    block = _block_elements(x3.dtype)
+    rows, columns = (1, block) if k >= block else (max(1, block // k), k)
     for o in range(outer):
         for p0 in range(0, p, rows):
             for k0 in range(0, k, columns):
