@@ -1,4 +1,4 @@
-"""bnviz: the home page (the Explorer) and the navigation to the other pages in pages/.
+"""bnviz: the home page, the Explorer. The other pages are the scripts in pages/.
 
 Thin on purpose: it reads controls and the URL, calls the bnviz package and lays out results.
 Run with `make run` (or `streamlit run app.py`).
@@ -205,6 +205,5 @@ def explorer_page() -> None:
     ui_share.keep_in_url()
 
 
-st.set_page_config(page_title="bnviz", page_icon="🧮", layout="wide")
-navigation = st.navigation([st.Page(explorer_page, title="Explorer", icon="🔍", default=True)])
-navigation.run()
+ui.page_setup("Explorer")
+explorer_page()

@@ -10,14 +10,37 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable
+from pathlib import Path
 
 import numpy as np
 import streamlit as st
 
-from . import conv, explorer, images, tensors, urlstate
+from . import conv, explorer, images, pictures, tensors, urlstate
 from .urlstate import Field
 
 PERSISTED = "bnviz.persisted"
+
+#: The app's pages in navigation order: (script path from the repository root, title, icon).
+#: Streamlit finds the scripts itself (app.py and the files in pages/); this only names them.
+PAGES = (
+    ("app.py", "Explorer", "🔍"),
+    ("pages/images.py", "Images", "🖼️"),
+    ("pages/compare.py", "Compare", "⚖️"),
+    ("pages/local.py", "Local norms", "🪟"),
+)
+_ROOT = Path(__file__).resolve().parent.parent
+
+
+def page_setup(title: str) -> None:
+    """First call of every page: its tab title, the wide layout, and the navigation links."""
+    st.set_page_config(page_title=f"{title} · bnviz", page_icon="🧮", layout="wide")
+    with st.sidebar:
+        for path, label, icon in PAGES:
+            if (_ROOT / path).is_file():
+                st.page_link(path, label=label, icon=icon)
+        st.divider()
+
+
 NOTICES = "bnviz.notices"
 
 
@@ -143,6 +166,21 @@ def explorer_result(values: dict) -> explorer.ExplorerResult:
     digest, files = _uploads()
     relevant = {k: v for k, v in values.items() if k not in explorer.VIEW_KEYS}
     return _explorer_result(relevant, digest if values["source"] == "upload" else "", files)
+
+
+@st.cache_data(max_entries=8, show_spinner="Normalizing the pictures…")
+def _picture_results(
+    values: dict, schemes: tuple, uploads_digest: str, _uploads: tuple
+) -> list[pictures.NormalizedPictures]:
+    x = _tensor(values, uploads_digest, _uploads).x
+    return pictures.normalize_pictures(x, schemes)
+
+
+def picture_results(values: dict, schemes) -> list[pictures.NormalizedPictures]:
+    """:func:`bnviz.pictures.normalize_pictures` on the page's tensor, cached."""
+    digest, files = _uploads()
+    digest = digest if values["source"] == "upload" else ""
+    return _picture_results(tensor_values(values), tuple(schemes), digest, files)
 
 
 def tensor_sidebar(values: dict, container=st.sidebar) -> None:

@@ -1,0 +1,208 @@
+"""Pictures of what normalization does to images: display mappings and per-image colour numbers.
+
+Pure NumPy (no Streamlit, no Plotly). The Images page shows, for a batch of pictures (or of
+feature maps), each channel before and after normalization as a gray picture and the three
+normalized channels recombined as RGB. Normalized values are unbounded, so they need a stated
+display mapping: :func:`to_display` puts x̂ = −3 at black, 0 at mid-gray and +3 at white (a fixed
+±3σ window; values beyond it are clipped, and :func:`clipped_fraction` says how many).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .describe import describe
+from .errors import InputError
+from .normalize import normalize
+from .schemes import SCHEMES, divisors
+
+#: Normalized values are shown in the window [-WINDOW, +WINDOW] (in units of the group's σ).
+WINDOW = 3.0
+#: Schemes the Images page offers: every statistic-sharing scheme that needs no choice from the
+#: user beyond a default (group norm takes G from :func:`default_groups`).
+PICTURE_SCHEMES = tuple(s for s in SCHEMES if s != "custom")
+
+
+def to_display(x_hat: np.ndarray, window: float = WINDOW) -> np.ndarray:
+    """Map normalized values to [0, 1] for display: −window → 0 (black), 0 → 0.5, +window → 1.
+
+    Parameters
+    ----------
+    x_hat : ndarray, any shape
+        Normalized values (mean 0 and variance ≈ 1 within each group).
+    window : float
+        Half-width of the shown range, in σ.
+
+    Returns
+    -------
+    ndarray of float32, same shape, in [0, 1]; values beyond the window are clipped.
+    """
+    if not window > 0:
+        raise InputError(f"The display window must be positive; got {window}.")
+    return np.clip(np.asarray(x_hat, dtype=np.float32) / (2 * window) + 0.5, 0.0, 1.0)
+
+
+def clipped_fraction(x_hat: np.ndarray, window: float = WINDOW) -> float:
+    """The fraction of values outside ±window, which :func:`to_display` clips."""
+    return float(np.mean(np.abs(np.asarray(x_hat)) > window)) if np.size(x_hat) else 0.0
+
+
+def input_to_display(x: np.ndarray, pictures: bool) -> tuple[np.ndarray, str]:
+    """Map the tensor before normalization to [0, 1] for display, and say how.
+
+    Parameters
+    ----------
+    x : ndarray of shape (N, C, H, W)
+    pictures : bool
+        True when ``x`` holds pictures already in [0, 1] (shown as they are); otherwise (feature
+        maps, random numbers) one linear map for the whole tensor takes its minimum to black and
+        its maximum to white, so differences between images and channels stay visible.
+    """
+    x = np.asarray(x, dtype=np.float32)
+    if pictures:
+        return np.clip(x, 0.0, 1.0), "Pictures as loaded: 0 is black, 1 is white."
+    low, high = float(x.min()), float(x.max())
+    if high == low:
+        return np.full_like(x, 0.5), f"Every value is {low:.4g}: shown as mid-gray."
+    shown = (x - low) / (high - low)
+    return shown, (
+        f"One linear map for the whole tensor: its minimum {low:.4g} is black, its maximum "
+        f"{high:.4g} white."
+    )
+
+
+def sigmas_text(values) -> str:
+    """Values in σ as "+0.13, -0.60, +0.00" (no "-0.00": rounding keeps no sign)."""
+    return ", ".join(f"{round(float(v), 2) + 0.0:+.2f}" for v in np.ravel(values))
+
+
+def channel_stats(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each image's own mean and standard deviation of each channel, each of shape (N, C)."""
+    values = np.asarray(x, dtype=np.float64)
+    return values.mean(axis=(2, 3)), values.std(axis=(2, 3))
+
+
+def as_rgb(planes: np.ndarray) -> np.ndarray | None:
+    """(N, 3, H, W) values in [0, 1] as (N, H, W, 3) RGB pictures; None unless C is 3."""
+    planes = np.asarray(planes)
+    if planes.ndim != 4 or planes.shape[1] != 3:
+        return None
+    return np.ascontiguousarray(planes.transpose(0, 2, 3, 1))
+
+
+def default_groups(channels: int) -> int:
+    """G for group norm on the Images page: 3 channels in one group would be layer norm, so the
+    divisor of C nearest √C above 1 (1 when C is 1)."""
+    options = [d for d in divisors(channels) if d > 1] or [1]
+    return min(options, key=lambda d: (abs(d * d - channels), d))
+
+
+def scheme_params(scheme: str, channels: int) -> dict:
+    """The hyper-parameters the Images page uses for ``scheme`` on C = ``channels``."""
+    return {"num_groups": default_groups(channels)} if scheme == "group" else {}
+
+
+@dataclass(frozen=True)
+class NormalizedPictures:
+    """One scheme applied to a batch of pictures, ready to show.
+
+    Attributes
+    ----------
+    scheme : str
+    summary : str
+        The scheme's summary sentence for this shape (from :func:`bnviz.describe`).
+    x_hat : ndarray of float32, shape (N, C, H, W)
+        Normalized values (γ = 1, β = 0).
+    shown : ndarray of float32, shape (N, C, H, W)
+        ``x_hat`` through :func:`to_display`.
+    rgb : ndarray of shape (N, H, W, 3) or None
+        ``shown`` recombined as colour pictures when C = 3.
+    channel_means : ndarray of float64, shape (N, C)
+        Each image's own mean of each channel after normalization, in σ: 0 everywhere for
+        instance norm; for batch norm, how far the image sits from the batch's mean colour.
+    clipped : float
+        Fraction of values outside the display window.
+    """
+
+    scheme: str
+    summary: str
+    x_hat: np.ndarray
+    shown: np.ndarray
+    rgb: np.ndarray | None
+    channel_means: np.ndarray
+    clipped: float
+
+    @property
+    def cast(self) -> np.ndarray:
+        """Each image's colour cast after normalization, shape (N,): the spread (max − min) of
+        its channel means, in σ. 0 means the image's channels are balanced on average."""
+        return self.channel_means.max(axis=1) - self.channel_means.min(axis=1)
+
+
+def normalize_pictures(x: np.ndarray, schemes: Sequence[str]) -> list[NormalizedPictures]:
+    """Normalize the batch ``x`` with each scheme (default ε, no γ/β) for display.
+
+    Parameters
+    ----------
+    x : ndarray of shape (N, C, H, W)
+    schemes : sequence of str
+        Ids from :data:`PICTURE_SCHEMES`.
+    """
+    results = []
+    for scheme in schemes:
+        if scheme not in PICTURE_SCHEMES:
+            raise InputError(
+                f"The Images page cannot show {scheme!r}; pick from {PICTURE_SCHEMES}."
+            )
+        params = scheme_params(scheme, x.shape[1])
+        x_hat = normalize(x, scheme, **params).y.astype(np.float32, copy=False)
+        shown = to_display(x_hat)
+        results.append(
+            NormalizedPictures(
+                scheme=scheme,
+                summary=describe(x.shape, scheme, **params).summary,
+                x_hat=x_hat,
+                shown=shown,
+                rgb=as_rgb(shown),
+                channel_means=x_hat.astype(np.float64).mean(axis=(2, 3)),
+                clipped=clipped_fraction(x_hat),
+            )
+        )
+    return results
+
+
+def colour_sentence(result: NormalizedPictures, names: Sequence[str]) -> str:
+    """One true sentence about what ``result``'s scheme did to the images' brightness and colour.
+
+    Computed from the numbers, not from the scheme's name: whether every image's channels now
+    average 0 (instance norm), whether only each image's overall mean is 0 (layer norm: the
+    colour balance stays), or which image keeps the strongest cast or brightness difference.
+    """
+    means = result.channel_means
+    name = SCHEMES[result.scheme].name
+    tolerance = 1e-3
+    if np.all(np.abs(means) < tolerance):
+        return (
+            f"{name}: every channel of every image now averages 0 (mid-gray), so each image's own "
+            "brightness and colour cast are gone; only the patterns within it remain."
+        )
+    brightness = means.mean(axis=1)
+    if means.shape[1] == 1:
+        far = int(np.argmax(np.abs(brightness)))
+        return (
+            f"{name}: images keep their differences in brightness: “{names[far]}” averages "
+            f"{brightness[far]:+.2f} σ where the batch as a whole averages 0."
+        )
+    worst = int(np.argmax(result.cast))
+    listed = sigmas_text(means[worst])
+    if np.all(np.abs(brightness) < tolerance):
+        start = f"{name}: each image's overall brightness is gone, but its colour balance stays"
+    else:
+        start = f"{name}: images keep their differences in brightness and colour"
+    return (
+        f"{start}: “{names[worst]}” keeps the strongest cast, channel means {listed} σ "
+        f"(a spread of {result.cast[worst]:.2f} σ)."
+    )

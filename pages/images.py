@@ -1,0 +1,151 @@
+"""Seeing images normalized: each picture before and after, per channel and recombined as RGB.
+
+Thin: reads controls and the URL, calls bnviz.pictures (through ui's cache), lays out pictures.
+"""
+
+import dataclasses
+
+import streamlit as st
+
+from bnviz import InputError, pictures, tensors, ui, ui_share
+from bnviz.schemes import SCHEMES
+from bnviz.urlstate import Field
+
+#: At most this many images are drawn (the statistics always use the whole batch).
+MAX_SHOWN = 8
+PAGE = "images"
+FIELDS = (
+    # This page is about pictures: a fresh link opens on the sample pictures.
+    *(
+        dataclasses.replace(f, default="samples") if f.key == "source" else f
+        for f in tensors.FIELDS
+    ),
+    Field(
+        "schemes",
+        "choices",
+        ("batch", "instance", "layer"),
+        choices=pictures.PICTURE_SCHEMES,
+        label="schemes",
+    ),
+    Field("image", "int", 0, 0, 255, label="image"),
+    Field("focus", "choice", "batch", choices=pictures.PICTURE_SCHEMES, label="scheme per channel"),
+)
+
+
+def constrain(values: dict) -> tuple[dict, list[str]]:
+    values = dict(values)
+    notices = []
+    if len(values["schemes"]) > 4:
+        notices.append("At most four schemes side by side; the first four are shown.")
+        values["schemes"] = tuple(values["schemes"][:4])
+    return values, notices
+
+
+def show_pictures(column, planes, caption: str) -> None:
+    """An (H, W) or (H, W, 3) picture in [0, 1], filling its column."""
+    column.image(planes, caption=caption, width="stretch", clamp=True)
+
+
+def images_page() -> None:
+    ui.page_setup("Images")
+    values = ui.load_state(PAGE, FIELDS, constrain)
+    ui.tensor_sidebar(values)
+    ui_share.presentation_mode()
+    st.title("Seeing images normalized")
+    st.caption(
+        "Each row is one image of the batch: as it came in, then after each scheme. Normalized "
+        f"values have no colour of their own, so they are shown in a fixed window: "
+        f"x̂ = −{pictures.WINDOW:g}σ is black, 0 is mid-gray, +{pictures.WINDOW:g}σ is white "
+        "(values beyond are clipped). γ = 1 and β = 0."
+    )
+    ui.show_notices()
+    st.multiselect(
+        "Schemes side by side",
+        pictures.PICTURE_SCHEMES,
+        format_func=lambda s: SCHEMES[s].name,
+        key=ui.widget_key("schemes"),
+        max_selections=4,
+    )
+    chosen = tuple(st.session_state[ui.widget_key("schemes")])
+    try:
+        tensor = ui.current_tensor(values)
+        if not chosen:
+            raise InputError("Pick at least one scheme to see the pictures normalized.")
+        results = ui.picture_results(values, chosen)
+    except InputError as error:
+        ui.show_input_error(error)
+        ui.save_state(FIELDS, ui.read_widgets(FIELDS))
+        ui_share.keep_in_url()
+        return
+    ui.show_tensor_origin(tensor)
+    x = tensor.x
+    before, mapping = pictures.input_to_display(
+        x, pictures=tensor.weight is None and tensor.pictures is not None
+    )
+    rgb_before = pictures.as_rgb(before)
+    n, c = x.shape[:2]
+    if c != 3:
+        st.info(
+            f"C = {c}: the rows show channel 0 ({tensor.channel_names[0]}) of each image; every "
+            "channel is below."
+        )
+
+    for result in results:
+        st.markdown(f"- {pictures.colour_sentence(result, tensor.names)}")
+    header = st.columns(1 + len(results))
+    header[0].markdown("**Before**")
+    for column, result in zip(header[1:], results):
+        column.markdown(f"**{SCHEMES[result.scheme].name}**")
+    for index in range(min(n, MAX_SHOWN)):
+        row = st.columns(1 + len(results))
+        picture = rgb_before[index] if rgb_before is not None else before[index, 0]
+        show_pictures(row[0], picture, tensor.names[index])
+        for column, result in zip(row[1:], results):
+            shown = result.rgb[index] if result.rgb is not None else result.shown[index, 0]
+            means = pictures.sigmas_text(result.channel_means[index])
+            show_pictures(column, shown, f"channel means {means} σ")
+    notes = [mapping]
+    if n > MAX_SHOWN:
+        notes.append(f"The first {MAX_SHOWN} of {n} images are drawn; the statistics use all {n}.")
+    clipped = [f"{SCHEMES[r.scheme].name} {r.clipped:.1%}" for r in results if r.clipped > 0]
+    if clipped:
+        notes.append("Clipped by the ±3σ window: " + ", ".join(clipped) + ".")
+    st.caption(" ".join(notes))
+    with st.expander("What each scheme computed"):
+        for result in results:
+            st.markdown(f"- {result.summary}")
+
+    st.subheader("Each channel of one image")
+    cols = st.columns(2)
+    ui.number_field(
+        next(f for f in FIELDS if f.key == "image"),
+        container=cols[0],
+        label=f"Image (0–{n - 1})",
+    )
+    cols[1].selectbox(
+        "Scheme",
+        pictures.PICTURE_SCHEMES,
+        format_func=lambda s: SCHEMES[s].name,
+        key=ui.widget_key("focus"),
+    )
+    image = min(int(st.session_state[ui.widget_key("image")]), n - 1)
+    means, stds = pictures.channel_stats(x[image : image + 1])
+    focus = st.session_state[ui.widget_key("focus")]
+    (detail,) = ui.picture_results(values, (focus,))
+    st.caption(f"“{tensor.names[image]}”: {detail.summary}")
+    for channel in range(min(c, 16)):
+        left, right, text = st.columns([2, 2, 3])
+        show_pictures(left, before[image, channel], f"{tensor.channel_names[channel]} before")
+        show_pictures(right, detail.shown[image, channel], f"{tensor.channel_names[channel]} after")
+        text.markdown(
+            f"**{tensor.channel_names[channel]}**: this image's mean {means[0, channel]:.4g}, "
+            f"std {stds[0, channel]:.4g} before; after, mean "
+            f"{detail.channel_means[image, channel]:+.3f} σ."
+        )
+    if c > 16:
+        st.caption(f"The first 16 of {c} channels.")
+    ui.save_state(FIELDS, ui.read_widgets(FIELDS))
+    ui_share.keep_in_url()
+
+
+images_page()
