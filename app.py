@@ -205,5 +205,7 @@ def explorer_page() -> None:
     ui_share.keep_in_url()
 
 
+# NOTE for page authors: there is no st.navigation. Streamlit discovers the scripts in pages/;
+# every page calls ui.page_setup("<Title>") first, and ui.PAGES lists each page's title and icon.
 ui.page_setup("Explorer")
 explorer_page()
