@@ -6,7 +6,7 @@ Run with `make run` (or `streamlit run app.py`).
 
 import streamlit as st
 
-from bnviz import InputError, explorer, figures, summaries, ui, ui_share
+from bnviz import InputError, explorer, figures, share, summaries, ui, ui_share
 from bnviz.schemes import AXES_SUBSETS, SCHEMES, divisors
 
 COLOUR_LABELS = {"group": "group", "x": "value before (x)", "y": "value after (y)"}
@@ -165,7 +165,7 @@ def explorer_page() -> None:
         else:
             ui_share.chart(
                 fig,
-                "bnviz-group-map",
+                share.download_name("group-map", d),
                 key=CHART_KEY,
                 on_select="rerun",
                 selection_mode="points",
@@ -185,7 +185,7 @@ def explorer_page() -> None:
 
     with st.expander("What this scheme does", expanded=True):
         for sentence in d.sentences:
-            st.markdown(f"- {sentence}")
+            st.markdown(f"- {share.escape_markdown(sentence)}")
     st.subheader("Each group before and after")
     selected_group = int(result.labels[cell]) if cell is not None else None
     shown = summaries.groups_to_show(result.layout, selected_group)
@@ -195,7 +195,7 @@ def explorer_page() -> None:
             summaries.group_summaries(result.x_hat, result.layout, shown),
             selected_group=selected_group,
         ),
-        "bnviz-distributions",
+        share.download_name("distributions", d),
     )
     if len(shown) < d.groups:
         st.caption(f"The first {len(shown)} of {d.groups:,} groups (and the selected one).")

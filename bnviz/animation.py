@@ -18,6 +18,7 @@ import plotly.graph_objects as go
 from .describe import product_text
 from .figures import DIM, Mosaic, group_map_figure
 from .layout import Layout, group_index
+from .schemes import AXIS_NAMES
 
 #: At most this many groups are stepped through (the page says when there are more).
 MAX_FRAMES = 64
@@ -54,48 +55,85 @@ def stepped_groups(labels: np.ndarray, max_frames: int = MAX_FRAMES) -> np.ndarr
 
 
 def group_where(lay: Layout, label: int) -> str:
-    """Which cells make up group ``label``, in index terms: "c = 2", "n = 1, channels 4–7", ...
+    """Which cells make up group ``label``, in words: "channel 2", "sample 1, channels 4–7", ...
 
-    Kept axes name the group's coordinate; for a channel group (group norm) the channel range.
-    Empty when every axis is reduced (one group holds the whole tensor).
+    Kept axes name the group's coordinate (sample, channel, row, column; position for the L of
+    an (N, C, L) tensor); a channel group (group norm) names its channel range.  Empty when every
+    axis is reduced (one group holds the whole tensor).
     """
-    index = group_index(lay, int(label))
-    n, g, cg, h, w = index
+    n, g, cg, h, w = group_index(lay, int(label))
     kept_n, kept_g, kept_cg, kept_h, kept_w = lay.kept
     size_cg = lay.view_shape[2]
+    rank = len(lay.shape)
     parts = []
     if kept_n:
-        parts.append(f"n = {n}")
-    if kept_g and kept_cg:
-        parts.append(f"c = {g * size_cg + cg}")
+        parts.append(f"{AXIS_NAMES['N']} {n}")
+    if kept_g and (kept_cg or size_cg == 1):
+        channel = g * size_cg + (cg if kept_cg else 0)
+        parts.append(f"{AXIS_NAMES['C']} {channel}")
     elif kept_g:
-        parts.append(f"channels {g * size_cg}–{(g + 1) * size_cg - 1}")
-    rank = len(lay.shape)
+        parts.append(f"{AXIS_NAMES['C']}s {g * size_cg}–{(g + 1) * size_cg - 1}")
     if rank == 4 and kept_h:
-        parts.append(f"h = {h}")
+        parts.append(f"{AXIS_NAMES['H']} {h}")
     if rank >= 3 and kept_w:
-        parts.append(f"{'w' if rank == 4 else 'l'} = {w}")
+        parts.append(f"{AXIS_NAMES['W' if rank == 4 else 'L']} {w}")
     return ", ".join(parts)
+
+
+def _and(items: list) -> str:
+    """["N", "H", "W"] as "N, H and W"."""
+    return ", ".join(items[:-1]) + " and " + items[-1] if len(items) > 1 else "".join(items)
+
+
+def group_over(lay: Layout) -> str:
+    """What a group's statistics are taken over: "over N, H and W", "over C, H and W", ...
+
+    A channel group's C/G is left out: :func:`group_where` already names its channel range.
+    Empty when a group is a single cell (the m′ line says so).
+    """
+    if lay.group_size == 1:
+        return ""
+    reduced = [name for name, _ in lay.group_factors if name != "C/G"]
+    return f"over {_and(reduced)}" if reduced else ""
+
+
+def frame_lines(
+    lay: Layout, label: int, mean: float | None = None, var: float | None = None
+) -> list[str]:
+    """A frame's caption, line by line.
+
+    E.g. for group norm (G = 2) on a (2, 4, 6, 6) tensor, group 3::
+
+        Group 3 of 4: sample 1, channels 2–3, over H and W
+        m′ = C/G × H × W = 2 × 6 × 6 = 72 values
+        μ = 0.1234, σ² = 1.234
+
+    Groups are numbered from 0, as everywhere in bnviz; the third line only when ``mean`` is given
+    (``var`` None leaves σ² out, for a scheme that does not use it).
+    """
+    where = group_where(lay, label) or "the whole tensor"
+    over = group_over(lay)
+    first = f"Group {int(label)} of {lay.groups:,}: {where}" + (f", {over}" if over else "")
+    size = lay.group_size
+    names = " × ".join(name for name, _ in lay.group_factors)
+    count = product_text(lay.group_factors, size)
+    second = f"m′ = {names + ' = ' if names else ''}{count} {'value' if size == 1 else 'values'}"
+    lines = [first, second]
+    if mean is not None:
+        lines.append(f"μ = {mean:.4g}" + (f", σ² = {var:.4g}" if var is not None else ""))
+    return lines
 
 
 def frame_label(
     lay: Layout, label: int, mean: float | None = None, var: float | None = None
 ) -> str:
-    """A frame's title: "group 2 (c = 2):<br>m′ = N × H × W = 4 × 6 × 6 = 144 values; μ = …, σ² = …".
+    """:func:`frame_lines` as one Plotly title ("<br>" breaks the lines)."""
+    return "<br>".join(frame_lines(lay, label, mean, var))
 
-    Plotly markup: ``<br>`` breaks the line."""
-    where = group_where(lay, label)
-    names = " × ".join(name for name, _ in lay.group_factors) or "—"
-    size = lay.group_size
-    text = f"group {int(label)}" + (f" ({where})" if where else "")
-    # Two lines: the title must fit above a narrow mosaic, in projector fonts too.
-    text += (
-        f":<br>m′ = {names} = {product_text(lay.group_factors, size)} "
-        f"{'value' if size == 1 else 'values'}"
-    )
-    if mean is not None:
-        text += f"; μ = {mean:.4g}" + (f", σ² = {var:.4g}" if var is not None else "")
-    return text
+
+#: Plotly's font sizes when the page sets none (Streamlit's theme): text and the title.
+DEFAULT_FONT = 12
+DEFAULT_TITLE_FONT = 16
 
 
 def teaching_figure(
@@ -106,6 +144,7 @@ def teaching_figure(
     colour_by: str = "group",
     max_frames: int = MAX_FRAMES,
     frame_ms: int = FRAME_MS,
+    font_size: int | None = None,
 ) -> go.Figure:
     """The group map with Play/Pause and a slider that highlight one group after another.
 
@@ -117,20 +156,23 @@ def teaching_figure(
         The scheme on the whole tensor: names the groups and the effective mini-batch m′.
     values : mapping of str to ndarray of shape (N, C, H, W), optional
         As for :func:`bnviz.figures.group_map_figure` (hover, colouring); "μ" and "σ²" also go
-        into each frame's title.
+        into each frame's caption (σ² only where the scheme uses the variance).
     colour_by : {"group", "x", "y"}
     max_frames : int
         At most this many groups are stepped (see :func:`stepped_groups`).
     frame_ms : int
         How long each group stays highlighted while playing.
+    font_size : int, optional
+        The text size (the title gets 2 px more), e.g. :data:`bnviz.share.PROJECTOR_FONT` for a
+        projector; None keeps the theme's (12 px, title 16 px).  The margins are sized for it.
 
     Returns
     -------
     go.Figure
         group_map_figure's traces, the overlay (trace 1) holding each cell's step number with a
         colour window on step 0; one frame per stepped group, named by its group id, that moves
-        the window (``zmin``, ``zmax`` of trace 1) and sets the title; an updatemenu with Play and
-        Pause; a slider with one step per frame.
+        the window (``zmin``, ``zmax`` of trace 1) and sets the title (:func:`frame_lines`); an
+        updatemenu with Play and Pause; a slider with one step per frame.
     """
     labels = np.asarray(labels)
     values = dict(values or {})
@@ -151,22 +193,25 @@ def teaching_figure(
         zauto=False,
     )
 
+    scheme = lay.scheme
+    uses_variance = lay.params[scheme.variance_param] if scheme.variance_param else True
     first_cell = {int(g): tuple(np.argwhere(labels == g)[0]) for g in groups}
-    titles = []
+    captions = []
     for g in groups:
         cell = first_cell[int(g)]
         mean = float(values["μ"][cell]) if "μ" in values else None
-        var = float(values["σ²"][cell]) if "σ²" in values else None
-        titles.append(frame_label(lay, int(g), mean, var))
+        var = float(values["σ²"][cell]) if "σ²" in values and uses_variance else None
+        # Bold throughout: Streamlit's theme bolds the first title, the frames must match it.
+        captions.append(f"<b>{frame_label(lay, int(g), mean, var)}</b>")
 
     fig.frames = [
         go.Frame(
             name=str(int(g)),
             data=[go.Heatmap(zmin=k - 1, zmax=k + 1)],
             traces=[OVERLAY],
-            layout={"title": {"text": title}},
+            layout={"title": {"text": caption}},
         )
-        for k, (g, title) in enumerate(zip(groups, titles))
+        for k, (g, caption) in enumerate(zip(groups, captions))
     ]
     play = {
         "frame": {"duration": frame_ms, "redraw": True},
@@ -181,19 +226,36 @@ def teaching_figure(
     }
     # Tick labels for at most ~16 steps, so they never overlap; the title names every step.
     every = max(1, -(-len(groups) // 16))
-    height = fig.layout.height + 210
+
+    # Geometry in pixels, measured in chromium: a title anchored by its bottom puts its *first*
+    # line on the anchor and the others below it (anchored by its top, a multi-line title creeps
+    # upwards out of the figure).  The x ticks sit on top, between the title and the plot; the
+    # buttons and then the slider below the plot.
+    text_px = font_size or DEFAULT_FONT
+    title_px = font_size + 2 if font_size else DEFAULT_TITLE_FONT
+    lines = max(caption.count("<br>") + 1 for caption in captions)
+    anchor = 8 + title_px
+    title_end = anchor + (lines - 1) * 1.3 * title_px + 0.4 * title_px
+    top = round(title_end + 1.4 * text_px + 20)
+    buttons_pad = 12
+    slider_pad = buttons_pad + round(1.6 * text_px + 10) + 12
+    bottom = slider_pad + round(30 + 1.5 * text_px) + 10
+    old = fig.layout.margin
+    height = fig.layout.height + (top - old.t) + (bottom - old.b)
+    title = {
+        "text": captions[0],
+        "x": 0,
+        "xanchor": "left",
+        "y": 1 - anchor / height,
+        "yanchor": "bottom",
+    }
+    if font_size:
+        title["font"] = {"size": title_px}
+        fig.update_layout(font={"size": font_size})
     fig.update_layout(
-        # Anchored by its bottom 56 px below the top: a two-line title anchored by its top
-        # overflows upwards out of the figure.
-        title={
-            "text": titles[0],
-            "x": 0,
-            "xanchor": "left",
-            "y": 1 - 56 / height,
-            "yanchor": "bottom",
-        },
+        title=title,
         height=height,
-        margin={"t": 130, "b": 150},
+        margin={"t": top, "b": bottom},
         updatemenus=[
             {
                 "type": "buttons",
@@ -203,7 +265,7 @@ def teaching_figure(
                 "xanchor": "left",
                 "y": 0,
                 "yanchor": "top",
-                "pad": {"t": 36, "r": 10},
+                "pad": {"t": buttons_pad, "r": 10},
                 "buttons": [
                     {"label": "▶ Play", "method": "animate", "args": [None, play]},
                     {"label": "❚❚ Pause", "method": "animate", "args": [[None], jump]},
@@ -218,7 +280,7 @@ def teaching_figure(
                 "y": 0,
                 "yanchor": "top",
                 # Below the Play/Pause buttons.
-                "pad": {"t": 80, "b": 10},
+                "pad": {"t": slider_pad, "b": 10},
                 "currentvalue": {"visible": False},
                 "steps": [
                     {

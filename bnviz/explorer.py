@@ -304,5 +304,5 @@ def cell_details(result: ExplorerResult, index: tuple) -> CellDetails:
 
 def _param_position(lay: Layout, index: tuple) -> tuple:
     """Where the cell at ``index`` (n, c, h, w) reads gamma and beta."""
-    axes = lay.scheme.param_axes or ()
+    axes = lay.param_axes or ()
     return tuple(i for axis, i in zip(("N", "C", "H", "W"), index) if axis in axes)

@@ -7,12 +7,15 @@ these and offers the results as text to copy and as files to download.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import plotly.graph_objects as go
 
 from .describe import Description, shape_text, x_hat_text
 from .errors import InputError
+from .explorer import ExplorerResult
 from .layout import Layout
 
 #: The long-format cell CSV is offered up to this many cells (~110 bytes a row: ~7 MB); the
@@ -25,6 +28,24 @@ STATS_COLUMNS = ("group", "mean", "var", "size")
 def _number(value: float) -> str:
     """A float as a reader wants it in prose: 6 significant digits."""
     return f"{value:.6g}"
+
+
+_MARKDOWN_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]<>"})
+
+
+def escape_markdown(text: str) -> str:
+    """``text`` with Markdown's inline markup characters escaped, so it reads as written.
+
+    E.g. "BatchNorm1d(C*H*W)" would otherwise lose its stars and turn "H" italic.
+    """
+    return text.translate(_MARKDOWN_SPECIAL)
+
+
+def params_text(params: dict) -> str:
+    """A scheme's hyper-parameters as "num_groups = 4, affine = True" ("" for none)."""
+    return ", ".join(
+        f"{name} = {value if value != '' else 'none'}" for name, value in params.items()
+    )
 
 
 def markdown_answer(
@@ -47,35 +68,50 @@ def markdown_answer(
     eps : float, optional
         The ε actually used, to write x̂ with its numbers (needs ``cell``).
     tensor : str, optional
-        Where the tensor came from, one sentence (``Tensor.description``).
+        Where the tensor came from, one sentence (``Tensor.description``), plain text.
     url : str, optional
-        The link that reopens this view.
+        The link that reopens this view; a relative one (no "://") is given as the part to
+        append to the app's address.
 
     Returns
     -------
     str
-        A heading line, the counts as a list (mean/variance pairs, m′ with its factors, γ/β shape
-        and count, the PyTorch equivalent, running statistics), the selected cell's numbers, the
-        explanatory sentences and the link.
+        A heading line (scheme, its hyper-parameters, the shape), the summary sentence, the counts
+        as a list (mean/variance pairs, m′ with its factors, γ/β shape and count, the PyTorch
+        equivalent, running statistics), the selected cell's numbers (x, μ, σ², x̂ and y with the
+        numbers put in), the remaining explanatory sentences and the link.  Free text is
+        Markdown-escaped.
     """
     d = description
     lay = d.layout
     scheme = d.scheme
+    e = escape_markdown
     axes = ", ".join(lay.axis_labels)
-    lines = [f"**{scheme.name}** on a tensor of shape ({axes}) = {shape_text(lay.shape)}."]
+    settings = params_text(lay.params)
+    lines = [
+        f"**{e(scheme.name)}**{f' (`{settings}`)' if settings else ''} on a tensor of shape "
+        f"({axes}) = {shape_text(lay.shape)}."
+    ]
     if tensor:
-        lines += ["", f"*Tensor:* {tensor.strip()}"]
-    lines += ["", f"> {d.summary}", ""]
+        lines += ["", f"*Tensor:* {e(tensor.strip())}"]
+    lines += ["", f"> {e(d.summary)}", ""]
     uses_variance = lay.params[scheme.variance_param] if scheme.variance_param else True
     statistics = "mean/variance pairs" if uses_variance else "means (no variances)"
     lines.append(
-        f"- **{statistics.capitalize()}:** {d.groups:,}, one for {scheme.detail_for(lay.params)}."
+        f"- **{statistics.capitalize()}:** {d.groups:,}, one for "
+        f"{e(scheme.detail_for(lay.params))}."
     )
-    lines.append(
-        f"- **Effective mini-batch:** m′ = {d.factors_names} = {d.factors_text} "
-        f"{'value' if d.group_size == 1 else 'values'} share each "
-        f"{'mean and variance' if uses_variance else 'mean'}."
-    )
+    shared = "mean and variance" if uses_variance else "mean"
+    if d.group_size == 1:
+        size = f"{d.factors_names} = 1" if d.group_factors else "1"
+        lines.append(
+            f"- **Effective mini-batch:** m′ = {size}: each {shared} is taken over a single value."
+        )
+    else:
+        lines.append(
+            f"- **Effective mini-batch:** m′ = {d.factors_names} = {d.factors_text} values share "
+            f"each {shared}."
+        )
     if d.param_shape is None:
         lines.append("- **γ and β:** none (this scheme learns no scale and shift).")
     else:
@@ -96,14 +132,16 @@ def markdown_answer(
     # The first two sentences are the summary and the pairs line above.
     others = d.sentences[2:]
     if others:
-        lines += ["", "Details:", ""] + [f"- {s}" for s in others]
-    if url:
-        lines += ["", f"See it: [{url}]({url})"]
+        lines += ["", "Details:", ""] + [f"- {e(s)}" for s in others]
+    if url and "://" in url:
+        lines += ["", f"See it: <{url}>"]
+    elif url:
+        lines += ["", f"See it: open `{url}` on the bnviz server."]
     return "\n".join(lines) + "\n"
 
 
 def _cell_lines(cell, d: Description, eps: float | None, uses_variance: bool) -> list[str]:
-    """The selected cell's statistics and its x̂ with the numbers put in."""
+    """The selected cell's statistics, and x̂ and y with the numbers put in."""
     n = _number
 
     def s(value):  # a number after an operator: negative ones in parentheses
@@ -117,7 +155,7 @@ def _cell_lines(cell, d: Description, eps: float | None, uses_variance: bool) ->
         f"- x = {n(cell.x)}",
         f"- μ = {n(cell.mean)}"
         + (f", σ² = {n(cell.var)}" if uses_variance else "")
-        + f" (over the group's {d.group_size:,} values)",
+        + f" (over the group's {d.group_size:,} {'value' if d.group_size == 1 else 'values'})",
     ]
     if not uses_variance:
         lines.append(f"- x̂ = x − μ = {n(cell.x)} − {s(cell.mean)} = {n(cell.x_hat)}")
@@ -137,6 +175,10 @@ def _cell_lines(cell, d: Description, eps: float | None, uses_variance: bool) ->
         lines.append(
             f"- y = γ · x̂ + β = {n(cell.gamma)} · {s(cell.x_hat)} + {s(cell.beta)} = {n(cell.y)}"
         )
+    elif d.param_shape is None:
+        lines.append(f"- y = x̂ = {n(cell.y)} (no learned γ and β)")
+    else:
+        lines.append(f"- y = x̂ = {n(cell.y)} (γ and β not applied: γ = 1, β = 0)")
     return lines
 
 
@@ -173,8 +215,8 @@ def cells_csv(
     Returns
     -------
     bytes
-        UTF-8 CSV with a header row; indices as integers, values with 9 significant digits (enough
-        to read float32 back exactly).
+        UTF-8 CSV with a header row; indices and groups as integers, x, x_hat and y with 9
+        significant digits (enough to read float32 back exactly), mean and var with 17 (float64).
     """
     shape = np.shape(x)
     if len(shape) != 4:
@@ -193,7 +235,7 @@ def cells_csv(
     table = np.hstack(
         [index, column(x), column(labels), column(mean), column(var), column(x_hat), column(y)]
     )
-    fmt = ["%d"] * 4 + ["%.9g", "%d"] + ["%.9g"] * 4
+    fmt = ["%d"] * 4 + ["%.9g", "%d", "%.17g", "%.17g", "%.9g", "%.9g"]
     return _csv(table, fmt, CELL_COLUMNS)
 
 
@@ -268,6 +310,60 @@ def chart_config(filename: str) -> dict:
 
 
 def download_name(base: str, description: Description) -> str:
-    """A file name stem for a view's downloads: "bnviz-batch-20x10x5x5-cells"."""
+    """A file name for a view's downloads: ``base`` "cells.csv" gives "bnviz-batch-20x10x5x5-cells.csv".
+
+    Also a stem ("group-map" gives "bnviz-batch-20x10x5x5-group-map") for the PNG button.
+    """
     shape = "x".join(str(k) for k in description.layout.shape)
     return f"bnviz-{description.scheme.id}-{shape}-{base}"
+
+
+@dataclass(frozen=True)
+class Download:
+    """One file a view offers: its button label, file name, a function making its bytes, MIME type."""
+
+    label: str
+    file_name: str
+    data: Callable[[], bytes]
+    mime: str
+
+
+NPY = "application/octet-stream"
+CSV = "text/csv"
+
+
+def downloads(result: ExplorerResult) -> list[Download]:
+    """The Explorer's files: x, y and the statistics as .npy and .csv, the cell table as .csv.
+
+    Parameters
+    ----------
+    result : ExplorerResult
+        The view.
+
+    Returns
+    -------
+    list of Download
+        x.npy and y.npy (the arrays as they are, float32, shape (N, C, H, W)); stats.npy (the
+        structured array of :func:`group_stats`) and stats.csv; cells.csv (:func:`cells_csv`) when
+        the tensor has at most :data:`MAX_CSV_CELLS` cells.  The bytes are made only when ``data``
+        is called (a download button calls it when pressed).
+    """
+    d = result.description
+
+    def stats():
+        return group_stats(result.layout, result.mean, result.var)
+
+    def cells():
+        return cells_csv(result.x, result.labels, result.mean, result.var, result.x_hat, result.y)
+
+    files = [
+        ("Tensor x (.npy)", "x.npy", lambda: npy_bytes(result.x), NPY),
+        ("Output y (.npy)", "y.npy", lambda: npy_bytes(result.y), NPY),
+        ("Statistics (.npy)", "stats.npy", lambda: npy_bytes(stats()), NPY),
+        ("Statistics (.csv)", "stats.csv", lambda: stats_csv(stats()), CSV),
+    ]
+    if len(result.x.shape) == 4 and result.x.size <= MAX_CSV_CELLS:
+        files.append(("Every cell (.csv)", "cells.csv", cells, CSV))
+    return [
+        Download(label, download_name(name, d), data, mime) for label, name, data, mime in files
+    ]

@@ -144,12 +144,19 @@ def teaching_panel(result: explorer.ExplorerResult, colour_by: str = "group") ->
     part = result.drawn_slice
     labels = result.labels[part]
     fig = animation.teaching_figure(
-        labels, result.layout, values=result.drawn_values(), colour_by=colour_by
+        labels,
+        result.layout,
+        values=result.drawn_values(),
+        colour_by=colour_by,
+        font_size=share.PROJECTOR_FONT if _presenting() else None,
     )
-    chart(fig, "bnviz-teaching", key="teaching.chart")
+    chart(fig, share.download_name("teaching", result.description), key="teaching.chart")
     stepped = len(fig.frames)
     total = result.description.groups
-    text = "Press ▶ Play to highlight one group after another, or drag the slider."
+    text = (
+        "Press ▶ Play to highlight one group after another, or drag the slider (its marks are "
+        "group numbers, counted from 0)."
+    )
     if stepped < total:
         text += (
             f" Stepping through {stepped:,} of the {total:,} groups (at most "
@@ -158,22 +165,44 @@ def teaching_panel(result: explorer.ExplorerResult, colour_by: str = "group") ->
     st.caption(text)
 
 
-def page_url(fields, values: dict) -> str:
-    """The link that reopens this page as it is: its address and every non-default field."""
+def page_url(fields, values: dict, path: str = "") -> str:
+    """The link that reopens this page as it is: its address and every non-default field.
+
+    Parameters
+    ----------
+    fields : sequence of Field
+        The page's URL fields.
+    values : dict
+        Their current values (the view fields ``teach`` and ``present`` are added from the
+        widgets).
+    path : str
+        The page's ``url_path`` ("" for the Explorer), used only when the browser did not tell
+        the page's address.
+
+    Returns
+    -------
+    str
+        The full link (``st.context.url`` and the query), or, when the address is not known, the
+        path from the server's root ("/?scheme=layer&c=5", with ``server.baseUrlPath``).
+    """
     query = urlstate.to_query(fields, values)
     query.update(urlstate.to_query(VIEW_FIELDS, _view_values()))
-    base = _base_url()
+    base = _base_url(path)
     return f"{base}?{urlencode(query, safe=',')}" if query else base
 
 
-def _base_url() -> str:
-    """The page's address without query: ``st.context.url``, else built from the Host header."""
+def _base_url(path: str = "") -> str:
+    """The page's address without query: ``st.context.url``, else its path from the root."""
     url = getattr(st.context, "url", None)
     if url:
         # The home page's address comes without a path: give it one, as browsers show it.
         return url if urlsplit(url).path else url + "/"
-    host = st.context.headers.get("host") if st.context.headers else None
-    return f"http://{host}/" if host else "http://localhost:8501/"
+    # Scheme, host and proxy path are unknown here (a Host header can lie behind a proxy): give
+    # the part that is certain.
+    root = str(st.get_option("server.baseUrlPath") or "").strip("/")
+    page = path.strip("/")
+    base = "/" + "/".join(part for part in (root, page) if part)
+    return base if page else base.rstrip("/") + "/"
 
 
 def share_panel(
@@ -183,6 +212,7 @@ def share_panel(
     *,
     tensor=None,
     cell: tuple | None = None,
+    path: str = "",
 ) -> None:
     """The "Share this view" panel: the link, the Markdown answer for a forum post, and the downloads.
 
@@ -198,9 +228,11 @@ def share_panel(
         Where the tensor came from (its sentence goes into the answer).
     cell : tuple (n, c, h, w), optional
         The selected cell: its numbers go into the answer.
+    path : str
+        The page's ``url_path`` (see :func:`page_url`).
     """
     d = result.description
-    url = page_url(fields, values)
+    url = page_url(fields, values, path)
     details = explorer.cell_details(result, cell) if cell is not None else None
     answer = share.markdown_answer(
         d,
@@ -210,8 +242,18 @@ def share_panel(
         url=url,
     )
     with st.expander("Share this view: link, answer text, downloads", expanded=not _presenting()):
-        st.markdown("**Link to this view** (copy it with the button at the right of the box):")
+        if "://" in url:
+            st.markdown("**Link to this view** (copy it with the button at the right of the box):")
+        else:
+            st.markdown(
+                "**Link to this view**, from the server's root (put the app's address in front):"
+            )
         st.code(url, language=None, wrap_lines=True)
+        if values.get("source") == "upload":
+            st.caption(
+                "The link holds every setting but not your pictures: whoever opens it uploads "
+                "the same files."
+            )
         st.markdown("**Answer as Markdown**, ready to paste into a forum post:")
         code_tab, preview_tab = st.tabs(["Markdown", "Preview"])
         code_tab.code(answer, language="markdown", wrap_lines=True)
@@ -225,54 +267,24 @@ def share_panel(
 
 def _downloads(result: explorer.ExplorerResult) -> None:
     """Download buttons; every file is built only when its button is pressed."""
-    d = result.description
-    labels = result.labels
     st.markdown("**Downloads**")
     cols = st.columns(3)
-    npy = "application/octet-stream"
-    buttons = [
-        ("Tensor x (.npy)", "x.npy", lambda: share.npy_bytes(result.x), npy),
-        ("Output y (.npy)", "y.npy", lambda: share.npy_bytes(result.y), npy),
-        (
-            "Statistics (.npy)",
-            "stats.npy",
-            lambda: share.npy_bytes(share.group_stats(result.layout, result.mean, result.var)),
-            npy,
-        ),
-        (
-            "Statistics (.csv)",
-            "stats.csv",
-            lambda: share.stats_csv(share.group_stats(result.layout, result.mean, result.var)),
-            "text/csv",
-        ),
-    ]
-    cells = result.x.size
-    if len(result.x.shape) == 4 and cells <= share.MAX_CSV_CELLS:
-        buttons.insert(
-            2,
-            (
-                "Every cell (.csv)",
-                "cells.csv",
-                lambda: share.cells_csv(
-                    result.x, labels, result.mean, result.var, result.x_hat, result.y
-                ),
-                "text/csv",
-            ),
-        )
-    for k, (label, suffix, data, mime) in enumerate(buttons):
+    for k, item in enumerate(share.downloads(result)):
         cols[k % 3].download_button(
-            label,
-            data=data,
-            file_name=share.download_name(suffix, d),
-            mime=mime,
+            item.label,
+            data=item.data,
+            file_name=item.file_name,
+            mime=item.mime,
             on_click="ignore",
-            key=f"share.download.{suffix}",
+            key=f"share.download.{item.label}",
         )
     notes = [
-        "cells.csv: one row per cell (n, c, h, w, x, group, mean, var, x_hat, y); stats: one "
-        "row per group (group, mean, var, size = m′). The .npy statistics are a structured array "
-        "with the same fields: `np.load(f)['mean']`."
+        "x and y: float32 arrays of shape (N, C, H, W). Statistics: one row per group (group, "
+        "mean, var, size = m′); the .npy holds a structured array with these fields: "
+        "`np.load(f)['mean']`. Every cell: one row per cell (n, c, h, w, x, group, mean, var, "
+        "x_hat, y)."
     ]
+    cells = result.x.size
     if cells > share.MAX_CSV_CELLS:
         notes.append(
             f"The cell table is offered up to {share.MAX_CSV_CELLS:,} cells; this tensor has "
