@@ -1,0 +1,332 @@
+"""Plotly figures of the "Local normalizations" page: pure functions from arrays to figures.
+
+- :func:`value_map_figure`: the tensor as the Explorer's mosaic (rows samples, columns channels,
+  tiles H x W), coloured by a value (x, either convention's y, or their difference), the cells
+  one output reads kept bright and outlined, every cell clickable (an invisible scatter point at
+  each cell centre carries its (n, c, h, w), decoded by :func:`bnviz.figures.decode_selection`);
+- :func:`window_figure`: one cell's window enlarged, cell by cell with its value, the cells outside
+  the tensor drawn as hatched ghost cells that count 0.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import plotly.graph_objects as go
+
+from .figures import DIM, Mosaic
+from .local import LocalTerms
+
+#: What each value is called on hover and on colour bars.
+VALUE_NAMES = {"x": "x", "y_a": "y (A)", "y_b": "y (B)", "diff": "y_A − y_B"}
+#: Differences diverge around 0; values are drawn with a sequential scale (LRN keeps x's sign).
+SCALES = {"diff": "RdBu_r"}
+GHOST_FILL = "rgba(200,200,200,0.35)"
+GHOST_LINE = "#888888"
+WINDOW_LINE = "#D55E00"
+#: The window figure writes each cell's value up to this many cells.
+MAX_LABELLED_CELLS = 49
+
+
+def _cell_px(grid_rows: int, grid_cols: int) -> int:
+    return max(4, min(36, 600 // max(grid_rows, 1), 520 // max(grid_cols, 1)))
+
+
+def _boxes(mask: np.ndarray, mosaic: Mosaic) -> list:
+    """One rectangle (x0, x1, y0, y1) in mosaic coordinates around the True cells of each tile."""
+    n, c, h, w = mask.shape
+    boxes = []
+    for sample, channel in zip(*np.nonzero(mask.any(axis=(2, 3)))):
+        rows = np.nonzero(mask[sample, channel].any(axis=1))[0]
+        cols = np.nonzero(mask[sample, channel].any(axis=0))[0]
+        top, left = sample * (h + mosaic.gutter), channel * (w + mosaic.gutter)
+        boxes.append(
+            (left + cols[0] - 0.5, left + cols[-1] + 0.5, top + rows[0] - 0.5, top + rows[-1] + 0.5)
+        )
+    return boxes
+
+
+def value_map_figure(
+    values: Mapping[str, np.ndarray],
+    colour_by: str = "x",
+    *,
+    highlight: np.ndarray | None = None,
+    selected: tuple | None = None,
+    title: str | None = None,
+    height: int | None = None,
+    max_outlines: int = 256,
+) -> go.Figure:
+    """The mosaic of an (N, C, H, W) tensor coloured by one of ``values``, every cell clickable.
+
+    Parameters
+    ----------
+    values : mapping of str to ndarray of shape (N, C, H, W)
+        Any of "x", "y_a", "y_b", "diff" (see :data:`VALUE_NAMES`); all are shown on hover.
+    colour_by : str
+        The key of ``values`` that colours the map; "diff" uses a diverging scale centred on 0.
+    highlight : ndarray of bool, shape (N, C, H, W), optional
+        The cells the selected output reads (its window or group): kept bright and outlined per
+        tile, the others dimmed.
+    selected : tuple (n, c, h, w), optional
+        Outlined in black.
+    title : str, optional
+    height : int, optional
+        Pixels; default grows with the mosaic.
+    max_outlines : int
+        At most this many tiles get an outline around their highlighted cells.
+
+    Returns
+    -------
+    go.Figure
+        Traces: the heatmap (hover skipped), the dimming overlay when ``highlight`` is given, and a
+        scatter of invisible points at the cell centres named "cells", whose ``customdata`` rows
+        are (n, c, h, w, then the values in the order of ``values``).
+    """
+    names = [key for key in VALUE_NAMES if key in values]
+    shape = np.shape(values[colour_by])
+    mosaic = Mosaic(shape)
+    z = mosaic.grid(np.asarray(values[colour_by], dtype=np.float32))
+    if colour_by in SCALES:
+        finite = np.abs(z[np.isfinite(z)])
+        limit = float(finite.max()) if finite.size and finite.max() > 0 else 1.0
+        scale = {"colorscale": SCALES[colour_by], "zmin": -limit, "zmax": limit}
+    else:
+        scale = {"colorscale": "Viridis"}
+    grid_rows, grid_cols = mosaic.grid_shape
+    cell_px = _cell_px(grid_rows, grid_cols)
+    gaps = {"xgap": 1, "ygap": 1} if cell_px >= 8 else {}
+    traces = [
+        go.Heatmap(
+            z=z,
+            colorbar={"title": {"text": VALUE_NAMES[colour_by]}, "thickness": 12},
+            hoverinfo="skip",
+            name=VALUE_NAMES[colour_by],
+            **scale,
+            **gaps,
+        )
+    ]
+    shapes = []
+    if highlight is not None:
+        highlight = np.asarray(highlight, dtype=bool)
+        traces.append(
+            go.Heatmap(
+                z=mosaic.grid((~highlight).astype(np.float32)),
+                colorscale=[[0, "rgba(0,0,0,0)"], [1, DIM]],
+                zmin=0,
+                zmax=1,
+                showscale=False,
+                hoverinfo="skip",
+                name="window",
+                **gaps,
+            )
+        )
+        for x0, x1, y0, y1 in _boxes(highlight, mosaic)[:max_outlines]:
+            shapes.append(
+                {
+                    "type": "rect",
+                    "x0": x0,
+                    "x1": x1,
+                    "y0": y0,
+                    "y1": y1,
+                    "line": {"color": WINDOW_LINE, "width": 2},
+                }
+            )
+    rows, cols = mosaic.positions()
+    index = np.indices(shape).reshape(4, -1).T
+    columns = [index] + [np.asarray(values[k], dtype=np.float64).reshape(-1, 1) for k in names]
+    customdata = np.hstack(columns).astype(np.float32)
+    lines = [
+        "(n, c, h, w) = (%{customdata[0]}, %{customdata[1]}, %{customdata[2]}, %{customdata[3]})"
+    ]
+    lines += [f"{VALUE_NAMES[k]} = %{{customdata[{4 + i}]:.5g}}" for i, k in enumerate(names)]
+    traces.append(
+        go.Scatter(
+            x=cols.reshape(-1).astype(np.int32),
+            y=rows.reshape(-1).astype(np.int32),
+            mode="markers",
+            marker={"size": 1, "opacity": 0},  # tiny: big markers overlap and pick wrong cells
+            customdata=customdata,
+            hovertemplate="<br>".join(lines) + "<extra></extra>",
+            showlegend=False,
+            name="cells",
+        )
+    )
+    n, c, h, w = shape
+    if selected is not None:
+        row, col = selected[0] * (h + 1) + selected[2], selected[1] * (w + 1) + selected[3]
+        shapes.append(
+            {
+                "type": "rect",
+                "x0": col - 0.5,
+                "x1": col + 0.5,
+                "y0": row - 0.5,
+                "y1": row + 0.5,
+                "line": {"color": "black", "width": 2},
+            }
+        )
+    fig = go.Figure(traces)
+    fig.update_layout(
+        title=title,
+        shapes=shapes,
+        height=height or int(min(900, max(220, grid_rows * cell_px + 70))),
+        margin={"l": 50, "r": 20, "t": 40 if title else 20, "b": 30},
+        plot_bgcolor="white",
+        clickmode="event+select",
+        dragmode=False,
+        hovermode="closest",
+    )
+    fig.update_xaxes(
+        tickvals=[k * (w + 1) + (w - 1) / 2 for k in range(c)],
+        ticktext=[f"c={k}" for k in range(c)],
+        showgrid=False,
+        zeroline=False,
+        side="top",
+        constrain="domain",
+    )
+    fig.update_yaxes(
+        tickvals=[k * (h + 1) + (h - 1) / 2 for k in range(n)],
+        ticktext=[f"n={k}" for k in range(n)],
+        showgrid=False,
+        zeroline=False,
+        autorange="reversed",
+        scaleanchor="x",
+        constrain="domain",
+    )
+    return fig
+
+
+def _square_path(xs, ys) -> tuple[list, list]:
+    """Closed unit squares around the cell centres (xs, ys), separated by None for one trace."""
+    px, py = [], []
+    for x, y in zip(xs, ys):
+        px += [x - 0.5, x + 0.5, x + 0.5, x - 0.5, x - 0.5, None]
+        py += [y - 0.5, y - 0.5, y + 0.5, y + 0.5, y - 0.5, None]
+    return px, py
+
+
+def window_figure(terms: LocalTerms, *, title: str | None = None) -> go.Figure:
+    """One cell's window, enlarged: its cells with their values, padding as hatched ghost cells.
+
+    Parameters
+    ----------
+    terms : LocalTerms
+        From :func:`bnviz.local_terms` for the cell: its window (index ranges, possibly leaving
+        the tensor) and the values it covers (0 outside the tensor).
+    title : str, optional
+        Default: names the cell and counts the window's cells and the ghost ones.
+
+    Returns
+    -------
+    go.Figure
+        A heatmap of x² over the cells inside the tensor (axes labelled with the real indices,
+        negative or past the end for the ghost cells), a trace named "outside the tensor" of
+        hatched squares with "0" for each ghost cell, and the centre cell outlined in black.
+        A channel window is one row of channels; a spatial window rows h by columns w.
+    """
+    win = terms.window
+    values = terms.window_values
+    inside = win.inside_mask()
+    if len(win.axes) == 1:  # channels: one row
+        xs_axis, ys_axis = list(win.ranges[0]), [0]
+        values, inside = values[None, :], inside[None, :]
+        x_label, y_label = "c", None
+        centre = (terms.index[1], 0)
+    else:
+        ys_axis, xs_axis = list(win.ranges[0]), list(win.ranges[1])
+        x_label, y_label = "w", "h"
+        centre = (terms.index[3], terms.index[2])
+    squares = np.where(inside, values * values, np.nan)
+    labelled = values.size <= MAX_LABELLED_CELLS
+    text = np.where(inside, np.vectorize(lambda v: f"{v:.3g}")(values), "") if labelled else None
+    heatmap = go.Heatmap(
+        x=xs_axis,
+        y=ys_axis,
+        z=squares,
+        colorscale="Blues",
+        zmin=0,
+        zmax=max(float(np.nanmax(squares)) if inside.any() else 0.0, 1e-30),
+        colorbar={"title": {"text": "x²"}, "thickness": 12},
+        xgap=2,
+        ygap=2,
+        text=text,
+        texttemplate="%{text}" if labelled else None,
+        hovertemplate=f"{x_label} = %{{x}}"
+        + (f", {y_label} = %{{y}}" if y_label else "")
+        + "<br>x² = %{z:.4g}<extra>inside</extra>",
+        name="inside the tensor",
+    )
+    ghost_rows, ghost_cols = np.nonzero(~inside)
+    gx = [xs_axis[j] for j in ghost_cols]
+    gy = [ys_axis[i] for i in ghost_rows]
+    px, py = _square_path(gx, gy)
+    ghosts = go.Scatter(
+        x=px,
+        y=py,
+        mode="lines",
+        fill="toself",
+        fillcolor=GHOST_FILL,
+        fillpattern={"shape": "/", "fgcolor": GHOST_LINE, "size": 8, "solidity": 0.15},
+        line={"color": GHOST_LINE, "dash": "dot", "width": 1},
+        hoverinfo="skip",
+        name="outside the tensor (counts 0)",
+        showlegend=False,
+    )
+    ghost_text = go.Scatter(
+        x=gx,
+        y=gy,
+        mode="text",
+        text=["0"] * len(gx),
+        textfont={"color": "#555555"},
+        hovertemplate=f"{x_label} = %{{x}}"
+        + (f", {y_label} = %{{y}}" if y_label else "")
+        + "<br>outside the tensor: counts 0<extra></extra>",
+        showlegend=False,
+        name="ghost labels",
+    )
+    cx, cy = centre
+    shapes = [
+        {
+            "type": "rect",
+            "x0": cx - 0.5,
+            "x1": cx + 0.5,
+            "y0": cy - 0.5,
+            "y1": cy + 0.5,
+            "line": {"color": "black", "width": 3},
+        }
+    ]
+    default_title = f"Window of cell {tuple(terms.index)}: {win.cells} cells, " + (
+        f"{win.padded_cells} hatched ones outside the tensor count 0"
+        if win.padded_cells > 1
+        else "1 hatched one outside the tensor counts 0"
+        if win.padded_cells
+        else "all inside the tensor"
+    )
+    fig = go.Figure([heatmap, ghosts, ghost_text])
+    rows, cols = values.shape
+    cell_px = max(14, min(64, 420 // max(rows, cols, 1)))
+    fig.update_layout(
+        title={"text": title or default_title, "font": {"size": 13}},
+        shapes=shapes,
+        height=int(max(170, rows * cell_px + 120)),
+        margin={"l": 40, "r": 20, "t": 50, "b": 30},
+        plot_bgcolor="white",
+        dragmode=False,
+    )
+    fig.update_xaxes(
+        tickvals=xs_axis,
+        ticktext=[f"{x_label}={v}" for v in xs_axis],
+        showgrid=False,
+        zeroline=False,
+        constrain="domain",
+    )
+    fig.update_yaxes(
+        tickvals=ys_axis,
+        ticktext=[f"{y_label}={v}" for v in ys_axis] if y_label else [""],
+        showgrid=False,
+        zeroline=False,
+        autorange="reversed",
+        scaleanchor="x",
+        constrain="domain",
+    )
+    return fig

@@ -1,0 +1,1064 @@
+"""The "Local normalizations" page's model: its URL fields, presets, two conventions compared.
+
+Pure (NumPy, no Streamlit).  The page shows one tensor normalized by two conventions, A and B,
+each a local scheme of :data:`bnviz.local.LOCAL_SCHEMES` or Caffe's MVN (``"mvn"`` of
+:data:`bnviz.schemes.SCHEMES`), with their own parameters:
+
+- :data:`FIELDS` holds the page's state: the shared tensor fields, the scheme of each convention,
+  every parameter of every scheme for each convention (so switching schemes keeps each one's
+  settings, and a parameter's default is its scheme's), the colouring and the selected cell;
+- :func:`compute` normalizes the tensor both ways; :func:`compare` explains, from the parameters
+  alone, why the two differ and which changes make them agree; :func:`comparison_sentences` puts
+  that together with the measured difference;
+- :func:`equivalences` measures the known equivalences between schemes on the page's tensor;
+- :func:`cell_formula` gives one cell's formula with its numbers put in.
+
+Everything said about a scheme comes from its declaration, nothing is written per scheme here.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import tensors
+from .explorer import constrain as shrink_tensor
+from .explorer import drawn_extent, latex_number, signed
+from .local import (
+    CHANNEL_AXES,
+    LOCAL_PRESETS,
+    LOCAL_SCHEMES,
+    LocalScheme,
+    local_normalize,
+    local_terms,
+    neighbourhood,
+    resolve_local_params,
+    window,
+)
+from .normalize import normalize
+from .schemes import SCHEMES, resolve_params
+from .urlstate import Field
+
+#: The statistic-sharing scheme offered beside the local ones: Caffe's mean-variance norm.
+MVN = "mvn"
+#: The schemes a convention can be: the local ones, then MVN.
+SCHEME_IDS = (*LOCAL_SCHEMES, MVN)
+#: The two conventions: "a" is drawn on the map and explained cell by cell, "b" is compared.
+SLOTS = ("a", "b")
+SLOT_NAMES = {"a": "A", "b": "B"}
+#: The query parameter holding each convention's scheme (the Explorer's "scheme" is another field).
+SCHEME_KEYS = {"a": "local", "b": "vs"}
+#: Window sizes on this page: a channel window can span many channels; a spatial one is a patch.
+MAX_CHANNEL_WINDOW = 64
+MAX_SPATIAL_WINDOW = 31
+#: How the map is coloured: the input, either convention's output, or their difference.
+COLOURS = {"x": "x (input)", "y_a": "y, convention A", "y_b": "y, convention B"}
+#: Text per divisor rule of a local scheme: what α is divided by.
+_OFFSET_SYMBOLS = {"k": "k", "kappa": r"\kappa"}
+
+
+def scheme_name(scheme_id: str) -> str:
+    """The human name of a local scheme or of MVN."""
+    return (LOCAL_SCHEMES[scheme_id] if scheme_id in LOCAL_SCHEMES else SCHEMES[scheme_id]).name
+
+
+def param_key(slot: str, scheme_id: str, name: str) -> str:
+    """The URL field of one parameter: ``lrn.size`` for convention A, ``vs.lrn.size`` for B."""
+    return f"{scheme_id}.{name}" if slot == "a" else f"vs.{scheme_id}.{name}"
+
+
+def _param_specs(scheme_id: str) -> tuple:
+    """(name, kind, default, help) of every parameter the page offers for a scheme."""
+    if scheme_id == MVN:
+        mvn = SCHEMES[MVN]
+        specs = [(p.name, p.kind, p.default, p.help) for p in mvn.params]
+        specs.append(
+            ("eps", "float", mvn.eps_default, "ε, added to σ (Caffe), not to σ² (PyTorch)")
+        )
+        return tuple(specs)
+    return tuple((p.name, p.kind, p.default, p.help) for p in LOCAL_SCHEMES[scheme_id].params)
+
+
+def _param_field(slot: str, scheme_id: str, name: str, kind: str, default) -> Field:
+    label = f"{SLOT_NAMES[slot]}: {scheme_id} {name}"
+    key = param_key(slot, scheme_id, name)
+    if kind == "bool":
+        return Field(key, "bool", default, label=label)
+    scheme = LOCAL_SCHEMES.get(scheme_id)
+    if kind == "int":  # a window size
+        high = MAX_CHANNEL_WINDOW if scheme.axes == CHANNEL_AXES else MAX_SPATIAL_WINDOW
+        return Field(key, "int", default, low=1, high=high, label=label)
+    if name == "eps":
+        return Field(key, "float", default, low=0.0, high=1.0, label=label)
+    if scheme is not None and name == scheme.offset:  # k or κ must stay > 0
+        return Field(key, "float", default, low=1e-6, high=1e4, label=label)
+    if name == "beta":
+        return Field(key, "float", default, low=0.0, high=16.0, label=label)
+    return Field(key, "float", default, low=0.0, high=1e6, label=label)
+
+
+def _convention_fields(slot: str) -> tuple:
+    default = "lrn" if slot == "a" else "cross-channel"
+    fields = [
+        Field(
+            SCHEME_KEYS[slot],
+            "choice",
+            default,
+            choices=SCHEME_IDS,
+            label=f"convention {SLOT_NAMES[slot]}",
+        )
+    ]
+    for scheme_id in SCHEME_IDS:
+        for name, kind, value, _ in _param_specs(scheme_id):
+            fields.append(_param_field(slot, scheme_id, name, kind, value))
+    return tuple(fields)
+
+
+#: Convention A's and B's scheme and parameters.
+CONVENTION_FIELDS = {slot: _convention_fields(slot) for slot in SLOTS}
+#: How the page shows them.
+VIEW_FIELDS = (
+    Field("local.colour", "choice", "x", choices=tuple(COLOURS), label="colour by"),
+    Field("cell", "cell", (0, 0, 0, 0), label="selected cell"),
+)
+FIELDS = tensors.FIELDS + CONVENTION_FIELDS["a"] + CONVENTION_FIELDS["b"] + VIEW_FIELDS
+FIELDS_BY_KEY = {f.key: f for f in FIELDS}
+
+
+def param_fields(slot: str, scheme_id: str) -> tuple:
+    """The fields of one scheme's parameters in one convention, in declaration order."""
+    return tuple(
+        FIELDS_BY_KEY[param_key(slot, scheme_id, name)] for name, *_ in _param_specs(scheme_id)
+    )
+
+
+def param_step(field: Field) -> float | int:
+    """The step of a parameter's number input: a tenth of its default's power of ten."""
+    if field.kind == "int":
+        return 1
+    default = float(field.default)
+    return 10.0 ** (math.floor(math.log10(default)) - 1) if default > 0 else 0.1
+
+
+def param_help(scheme_id: str, name: str) -> str:
+    """The declared help text of a parameter."""
+    return next(text for n, _, _, text in _param_specs(scheme_id) if n == name)
+
+
+def constrain(values: dict) -> tuple[dict, list[str]]:
+    """Make the values consistent before the tensor is built; notices say what changed.
+
+    A random tensor is shrunk to the value limit (as in the Explorer), and a window size that must
+    be odd (Caffe's within-channel LRN) is made odd by adding one.
+    """
+    values, notices = shrink_tensor(values)
+    for slot in SLOTS:
+        for scheme_id, scheme in LOCAL_SCHEMES.items():
+            if not scheme.odd_only:
+                continue
+            for name in dict.fromkeys(scheme.size_params):
+                key = param_key(slot, scheme_id, name)
+                if values[key] % 2 == 0:
+                    field = FIELDS_BY_KEY[key]
+                    odd = min(values[key] + 1, int(field.high))
+                    odd -= 1 - odd % 2  # stays odd at the upper bound
+                    notices.append(f"{field.name} must be odd; using {odd}, not {values[key]}.")
+                    values[key] = odd
+    return values, notices
+
+
+def fit_to_shape(values: dict, shape: tuple) -> tuple[dict, list[str]]:
+    """Drop a selected cell that lies outside the built tensor of ``shape`` (N, C, H, W)."""
+    values = dict(values)
+    cell = values.get("cell")
+    if cell is not None and any(i >= n for i, n in zip(cell, shape)):
+        values["cell"] = None
+        return values, [f"Cell {cell} is outside the tensor {tuple(shape)}; no cell is selected."]
+    return values, []
+
+
+# --- conventions and presets -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Convention:
+    """One way of normalizing: a scheme id and its parameters, as the page's fields hold them.
+
+    Attributes
+    ----------
+    slot : str
+        "a" or "b".
+    scheme_id : str
+        A local scheme id, or "mvn".
+    params : dict
+        The scheme's parameters for the engine (MVN's without ``eps``).
+    eps : float or None
+        MVN's ε (added to σ); None for a local scheme.
+    """
+
+    slot: str
+    scheme_id: str
+    params: dict
+    eps: float | None = None
+
+    @property
+    def is_local(self) -> bool:
+        return self.scheme_id in LOCAL_SCHEMES
+
+    @property
+    def scheme(self):
+        """The :class:`LocalScheme`, or MVN's :class:`Scheme`."""
+        return LOCAL_SCHEMES[self.scheme_id] if self.is_local else SCHEMES[self.scheme_id]
+
+    @property
+    def name(self) -> str:
+        return self.scheme.name
+
+    @property
+    def label(self) -> str:
+        """The slot and the scheme's name: "A (Local response norm across channels)"."""
+        return f"{SLOT_NAMES[self.slot]} ({self.name})"
+
+    @property
+    def origin(self) -> str:
+        """Where the definition comes from, or for MVN what shares its statistics."""
+        if self.is_local:
+            return self.scheme.framework
+        params = resolve_params(self.scheme, 1, self.params)
+        return f"statistics shared by {self.scheme.detail_for(params)}"
+
+    def settings_text(self) -> str:
+        """The parameters as "size = 5, alpha = 0.0001, ..."."""
+        items = dict(self.params)
+        if self.eps is not None:
+            items["eps"] = self.eps
+        return ", ".join(f"{k} = {_text(v)}" for k, v in items.items())
+
+
+def convention(values: Mapping, slot: str) -> Convention:
+    """Convention ``slot``'s scheme and parameters from the field values."""
+    scheme_id = values[SCHEME_KEYS[slot]]
+    params = {
+        name: values[param_key(slot, scheme_id, name)] for name, *_ in _param_specs(scheme_id)
+    }
+    eps = None
+    if scheme_id == MVN:
+        eps = float(params.pop("eps"))
+    return Convention(slot, scheme_id, params, eps)
+
+
+def preset_values(slot: str, label: str) -> dict:
+    """The field values a preset of :data:`LOCAL_PRESETS` sets in convention ``slot``.
+
+    Parameters the preset leaves out take their scheme's defaults.
+    """
+    preset = LOCAL_PRESETS[label]
+    scheme = LOCAL_SCHEMES[preset.scheme]
+    values = {SCHEME_KEYS[slot]: preset.scheme}
+    for p in scheme.params:
+        value = preset.params.get(p.name, p.default)
+        values[param_key(slot, preset.scheme, p.name)] = (
+            int(value) if p.kind == "int" else float(value)
+        )
+    return values
+
+
+def matching_preset(values: Mapping, slot: str) -> str | None:
+    """The label of the preset convention ``slot`` is set to, or None.
+
+    Floats match to 6 significant digits, the precision a URL keeps them with.
+    """
+    for label in LOCAL_PRESETS:
+        wanted = preset_values(slot, label)
+        if all(_close(values[key], value) for key, value in wanted.items()):
+            return label
+    return None
+
+
+def _close(a, b) -> bool:
+    if isinstance(a, str) or isinstance(b, str):
+        return a == b
+    return math.isclose(float(a), float(b), rel_tol=1e-5, abs_tol=1e-12)
+
+
+def _text(value) -> str:
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
+
+
+def convention_sentences(conv: Convention) -> tuple:
+    """What a convention's scheme does, in sentences taken from its declaration (Markdown)."""
+    s = conv.scheme
+    if conv.is_local:
+        lines = [
+            f"**From:** {s.framework}"
+            + (f"; PyTorch: `{s.torch}`." if s.torch else "; no PyTorch layer."),
+            f"**Window:** {s.detail}.",
+            f"**α's divisor:** {s.divisor_rule}.",
+            f"**Borders:** {s.borders}.",
+        ]
+        if not s.odd_only and any(conv.params[name] % 2 == 0 for name in s.size_params):
+            lines.append(
+                f"**Even window:** the extra cell is {s.longer_side} the centre "
+                f"(here {_window_text(s, window_extents(conv))})."
+            )
+        return (*lines, *s.notes)
+    params = resolve_params(s, 1, conv.params)
+    lines = [
+        f"**Groups:** {s.detail_for(params)}: one mean μ and one standard deviation σ each.",
+        f"**ε:** {_text(conv.eps)}, added to σ: y = (x − μ) / (σ + ε)"
+        if params.get(s.variance_param, True)
+        else "**Variance:** not normalized: y = x − μ.",
+    ]
+    return (*lines, *s.notes)
+
+
+# --- both conventions on the tensor ----------------------------------------------------------------
+
+
+def run(x: np.ndarray, conv: Convention) -> np.ndarray:
+    """``x`` (N, C, H, W) normalized by one convention; same shape and dtype."""
+    if conv.is_local:
+        return local_normalize(x, conv.scheme_id, **conv.params)
+    return normalize(x, conv.scheme_id, eps=conv.eps, **conv.params).y
+
+
+@dataclass(frozen=True)
+class LocalResult:
+    """The tensor normalized by both conventions.
+
+    Attributes
+    ----------
+    x, y_a, y_b : ndarray of shape (N, C, H, W)
+        The input and the outputs of conventions A and B (x's dtype).
+    diff : ndarray of float64, shape (N, C, H, W)
+        y_a − y_b.
+    a, b : Convention
+    drawn : tuple of int
+        How many samples, channels, rows and columns the maps draw (from index 0).
+    """
+
+    x: np.ndarray
+    y_a: np.ndarray
+    y_b: np.ndarray
+    diff: np.ndarray
+    a: Convention
+    b: Convention
+    drawn: tuple
+
+    @property
+    def drawn_slice(self) -> tuple:
+        return tuple(slice(0, k) for k in self.drawn)
+
+    @property
+    def capped(self) -> bool:
+        return self.drawn != self.x.shape
+
+    def drawn_values(self) -> dict:
+        """x, y_a, y_b and diff of the drawn cells, each of shape ``drawn``."""
+        part = self.drawn_slice
+        return {
+            "x": self.x[part],
+            "y_a": self.y_a[part],
+            "y_b": self.y_b[part],
+            "diff": self.diff[part],
+        }
+
+    @property
+    def max_diff(self) -> float:
+        return float(np.max(np.abs(self.diff)))
+
+    @property
+    def tolerance(self) -> float:
+        """Differences up to this are rounding: a few units of x's precision at y's scale."""
+        return rounding_tolerance(self.x.dtype, self.y_a, self.y_b)
+
+    def highlight(self, cell: tuple) -> np.ndarray:
+        """The cells convention A reads for ``cell``, drawn part only (bool, shape ``drawn``)."""
+        return cell_neighbourhood(self.x.shape, self.a, cell)[self.drawn_slice]
+
+
+def rounding_tolerance(dtype, *arrays) -> float:
+    """16 units of ``dtype``'s rounding at the largest magnitude of ``arrays`` (at least 1)."""
+    scale = max([1.0] + [float(np.max(np.abs(a))) for a in arrays if a.size])
+    return 16 * float(np.finfo(np.result_type(dtype, np.float32)).eps) * scale
+
+
+def cell_neighbourhood(shape: tuple, conv: Convention, cell: tuple) -> np.ndarray:
+    """The cells whose values enter ``cell``'s output (bool, ``shape``): its window or its group."""
+    return neighbourhood(shape, conv.scheme_id, cell, **conv.params)
+
+
+def compute(x: np.ndarray, values: Mapping) -> LocalResult:
+    """Normalize ``x`` (N, C, H, W) by conventions A and B as the field ``values`` say."""
+    a, b = convention(values, "a"), convention(values, "b")
+    y_a, y_b = run(x, a), run(x, b)
+    diff = y_a.astype(np.float64) - y_b.astype(np.float64)
+    return LocalResult(x, y_a, y_b, diff, a, b, drawn_extent(x.shape))
+
+
+# --- why two conventions differ ----------------------------------------------------------------------
+
+
+def window_extents(conv: Convention) -> tuple:
+    """(before, after) cells of the window along each of its axes, as the engine places it."""
+    scheme = LOCAL_SCHEMES[conv.scheme_id]
+    params = resolve_local_params(scheme, conv.params)
+    sizes = [params[name] for name in scheme.size_params]
+    if scheme.axes == CHANNEL_AXES:
+        shape, index, centre = (1, 2 * sizes[0] + 1, 1, 1), (0, sizes[0], 0, 0), (sizes[0],)
+    else:
+        shape = (1, 1, 2 * sizes[0] + 1, 2 * sizes[1] + 1)
+        index, centre = (0, 0, sizes[0], sizes[1]), (sizes[0], sizes[1])
+    win = window(shape, scheme, index, **params)
+    return tuple((c - a, b - 1 - c) for a, b, c in zip(win.start, win.stop, centre))
+
+
+def _span(symbol: str, before: int, after: int) -> str:
+    lo = f"{symbol} − {before}" if before else symbol
+    hi = f"{symbol} + {after}" if after else symbol
+    return lo if before == after == 0 else f"{lo} … {hi}"
+
+
+def _window_text(scheme: LocalScheme, extents: tuple) -> str:
+    """The window in words: "channels c − 2 … c + 2", or rows and columns for a patch."""
+    if scheme.axes == CHANNEL_AXES:
+        return "channels " + _span("c", *extents[0])
+    return f"rows {_span('h', *extents[0])} and columns {_span('w', *extents[1])}"
+
+
+def _full_cells(extents: tuple) -> int:
+    return math.prod(b + a + 1 for b, a in extents)
+
+
+def _multiplier(scheme: LocalScheme, params: Mapping, extents: tuple) -> float:
+    """What the sum of squares is multiplied by away from the borders: α/D."""
+    alpha = float(params["alpha"])
+    return alpha if scheme.divisor == "one" else alpha / _full_cells(extents)
+
+
+def _multiplier_text(scheme: LocalScheme, params: Mapping, extents: tuple) -> str:
+    alpha = float(params["alpha"])
+    cells = _full_cells(extents)
+    if scheme.divisor == "one":
+        return f"α = {_text(alpha)}"
+    if scheme.divisor == "window":
+        return f"α/{cells} = {_text(alpha)}/{cells} = {_text(alpha / cells)}"
+    return (
+        f"α/(window cells inside the image), {_text(alpha)}/{cells} = "
+        f"{_text(alpha / cells)} away from the borders"
+    )
+
+
+def _offset(scheme: LocalScheme, params: Mapping) -> float:
+    return float(params[scheme.offset]) if isinstance(scheme.offset, str) else float(scheme.offset)
+
+
+def axis_extent(scheme: LocalScheme, size: int) -> tuple[int, int]:
+    """(before, after) cells of a window of ``size`` along one axis, by the scheme's declared
+    ``longer_side`` (agrees with :func:`bnviz.window`, see the tests)."""
+    before = size // 2 if scheme.longer_side == "before" else (size - 1) // 2
+    return before, size - 1 - before
+
+
+def _size_options(scheme: LocalScheme) -> dict:
+    """Every window the scheme can have on this page: extents -> the sizes that give them."""
+    limit = MAX_CHANNEL_WINDOW if scheme.axes == CHANNEL_AXES else MAX_SPATIAL_WINDOW
+    sizes = [s for s in range(1, limit + 1) if not (scheme.odd_only and s % 2 == 0)]
+    names = tuple(dict.fromkeys(scheme.size_params))
+    options = {}
+    for combo in itertools.product(sizes, repeat=len(names)):
+        chosen = dict(zip(names, combo))
+        extents = tuple(axis_extent(scheme, chosen[name]) for name in scheme.size_params)
+        options.setdefault(extents, chosen)
+    return options
+
+
+def _why_no_window(sa: LocalScheme, sb: LocalScheme, ea: tuple) -> str:
+    text = f"No window size of B covers {_window_text(sa, ea)}"
+    if sb.odd_only:
+        text += ": B's window is always an odd square centred on the cell"
+    elif sa.longer_side != sb.longer_side:
+        text += (
+            f": an even window has its extra cell {sa.longer_side} the centre in A and "
+            f"{sb.longer_side} it in B"
+        )
+    return text + ", so A's window size must change too."
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Why two conventions differ, from their parameters alone.
+
+    Attributes
+    ----------
+    same_kind : bool
+        Both local with windows along the same axes (or both MVN).
+    reasons : tuple of str
+        Sentences: each difference that changes the output.
+    changes : tuple of (str, str, object)
+        (slot, parameter, value): settings that make the two agree (empty when they already do,
+        or when none can).
+    change_notes : tuple of str
+        Why those values, or why no setting can make them agree.
+    border_note : str or None
+        A difference that remains near the borders after the changes (the divisor rules differ).
+    interior_axes : tuple of int or None
+        For two local schemes of the same kind: the tensor axes along which windows can leave the
+        tensor, for measuring the difference away from the borders.
+    """
+
+    same_kind: bool
+    reasons: tuple
+    changes: tuple
+    change_notes: tuple
+    border_note: str | None = None
+    interior_axes: tuple | None = None
+
+    @property
+    def agree(self) -> bool:
+        """True when the parameters give the same output everywhere."""
+        return self.same_kind and not self.reasons and self.border_note is None
+
+
+def compare(a: Convention, b: Convention) -> Comparison:
+    """Explain from the parameters why ``a`` and ``b`` differ and what makes them agree."""
+    if not (a.is_local and b.is_local):
+        return _compare_with_mvn(a, b)
+    sa, sb = LOCAL_SCHEMES[a.scheme_id], LOCAL_SCHEMES[b.scheme_id]
+    pa, pb = resolve_local_params(sa, a.params), resolve_local_params(sb, b.params)
+    ka, kb = _offset(sa, pa), _offset(sb, pb)
+    beta_a, beta_b = float(pa["beta"]), float(pb["beta"])
+    if sa.axes != sb.axes:
+        where = {CHANNEL_AXES: "across channels at one location"}
+        reason = (
+            f"A sums squares {where.get(sa.axes, 'over a patch of one channel')} "
+            f"({sa.detail}); B {where.get(sb.axes, 'over a patch of one channel')} ({sb.detail})."
+        )
+        note = (
+            "No window setting makes them agree: they read different cells. Only with α = 0 in "
+            "both, equal constants and equal β would they give the same y = x / k^β."
+        )
+        return Comparison(False, (reason,), (), (note,))
+
+    ea, eb = window_extents(a), window_extents(b)
+    ma, mb = _multiplier(sa, pa, ea), _multiplier(sb, pb, eb)
+    reads_windows = not (ma == 0 and mb == 0)  # with α = 0 in both, no window is read
+    reasons = []
+    if reads_windows and ea != eb:
+        reasons.append(f"A's window covers {_window_text(sa, ea)}, B's {_window_text(sb, eb)}.")
+    if reads_windows and not _close(ma, mb):
+        reasons.append(
+            f"A multiplies the sum of squares by {_multiplier_text(sa, pa, ea)}; "
+            f"B by {_multiplier_text(sb, pb, eb)}."
+        )
+    if not _close(ka, kb):
+        reasons.append(f"A adds the constant {_text(ka)}, B {_text(kb)}.")
+    if not _close(beta_a, beta_b):
+        reasons.append(f"A raises the base to −β = −{_text(beta_a)}, B to −{_text(beta_b)}.")
+
+    changes, notes = [], []
+    border_note = None
+    if reads_windows:
+        target_sizes = {}
+        if ea != eb:
+            b_options = _size_options(sb)
+            if ea not in b_options:
+                return _compare_after_resizing_a(a, b, sa, pa, ea, b_options, tuple(reasons))
+            target_sizes = b_options[ea]
+            changes += [("b", name, size) for name, size in target_sizes.items()]
+        target_extents = window_extents(Convention("b", sb.id, {**pb, **target_sizes}))
+        wanted_alpha = ma if sb.divisor == "one" else ma * _full_cells(target_extents)
+        if not _close(float(pb["alpha"]), wanted_alpha):
+            changes.append(("b", "alpha", wanted_alpha))
+            notes.append(_alpha_note(sa, sb, ea, target_extents))
+        differ_at_borders = sa.divisor != sb.divisor and "inside" in (sa.divisor, sb.divisor)
+        if differ_at_borders and _full_cells(target_extents) > 1:
+            inside = "A" if sa.divisor == "inside" else "B"
+            other = "B" if inside == "A" else "A"
+            border_note = (
+                f"Near the borders they differ even then: {inside} divides α by the window "
+                f"cells inside the image only, {other} by the full window (zero padding), "
+                f"so {inside} normalizes border cells more strongly."
+            )
+    if not _close(ka, kb):
+        if isinstance(sb.offset, str):
+            changes.append(("b", sb.offset, ka))
+        elif isinstance(sa.offset, str):
+            changes.append(("a", sa.offset, kb))
+            notes.append(f"B's constant is fixed at {_text(kb)}: A's {sa.offset} must match it.")
+    if not _close(beta_a, beta_b):
+        changes.append(("b", "beta", beta_a))
+    axes = (1,) if sa.axes == CHANNEL_AXES else (2, 3)
+    return Comparison(True, tuple(reasons), tuple(changes), tuple(notes), border_note, axes)
+
+
+def _alpha_note(sa: LocalScheme, sb: LocalScheme, ea: tuple, eb: tuple) -> str:
+    cells_a, cells_b = _full_cells(ea), _full_cells(eb)
+    a_rule = "does not divide α" if sa.divisor == "one" else f"divides α by {cells_a}"
+    b_rule = "does not divide α" if sb.divisor == "one" else f"divides α by {cells_b}"
+    if sa.divisor == "one" and sb.divisor != "one":
+        formula = f"α_B = {cells_b} · α_A"
+    elif sa.divisor != "one" and sb.divisor == "one":
+        formula = f"α_B = α_A / {cells_a}"
+    elif sa.divisor == sb.divisor == "one" or cells_a == cells_b:
+        formula = "α_B = α_A"
+    else:
+        formula = f"α_B = α_A · {cells_b}/{cells_a}"
+    return f"{formula}: A {a_rule}, B {b_rule}."
+
+
+def _compare_after_resizing_a(
+    a: Convention,
+    b: Convention,
+    sa: LocalScheme,
+    pa: Mapping,
+    ea: tuple,
+    b_options: dict,
+    reasons: tuple,
+) -> Comparison:
+    """B cannot have A's window: change A's window to the nearest one B can have, then compare."""
+    current = {name: pa[name] for name in sa.size_params}
+    candidates = [
+        (sum(abs(sizes[k] - current[k]) for k in sizes), -sum(sizes.values()), extents, sizes)
+        for extents, sizes in _size_options(sa).items()
+        if extents in b_options
+    ]
+    if not candidates:
+        return Comparison(True, reasons, (), (_why_no_window(sa, LOCAL_SCHEMES[b.scheme_id], ea),))
+    *_, sizes = min(candidates, key=lambda item: item[:2])
+    resized = compare(Convention(a.slot, a.scheme_id, {**a.params, **sizes}), b)
+    return Comparison(
+        True,
+        reasons,
+        tuple(("a", name, size) for name, size in sizes.items()) + resized.changes,
+        (_why_no_window(sa, LOCAL_SCHEMES[b.scheme_id], ea), *resized.change_notes),
+        resized.border_note,
+        resized.interior_axes,
+    )
+
+
+def _compare_with_mvn(a: Convention, b: Convention) -> Comparison:
+    if a.scheme_id != b.scheme_id:
+        local = a if a.is_local else b
+        reason = (
+            f"MVN subtracts the mean of a whole group and divides by its σ + ε; "
+            f"{SLOT_NAMES[local.slot]} divides each cell by the energy of its own window "
+            f"({local.scheme.detail}) and subtracts nothing."
+        )
+        return Comparison(False, (reason,), (), ("No setting makes them agree.",))
+    reasons, changes = [], []
+    for p in SCHEMES[MVN].params:
+        if a.params[p.name] != b.params[p.name]:
+            reasons.append(f"A has {p.name} = {a.params[p.name]}, B {b.params[p.name]} ({p.help}).")
+            changes.append(("b", p.name, a.params[p.name]))
+    uses_variance = a.params.get("normalize_variance", True) or b.params.get(
+        "normalize_variance", True
+    )
+    if uses_variance and not _close(a.eps, b.eps):
+        reasons.append(f"A adds ε = {_text(a.eps)} to σ, B ε = {_text(b.eps)}.")
+        changes.append(("b", "eps", a.eps))
+    return Comparison(True, tuple(reasons), tuple(changes), ())
+
+
+def interior_mask(shape: tuple, a: Convention, b: Convention) -> np.ndarray | None:
+    """Cells whose windows in both conventions lie inside the tensor (bool, ``shape``), or None.
+
+    None unless both are local schemes with windows along the same axes.
+    """
+    if not (a.is_local and b.is_local) or (
+        LOCAL_SCHEMES[a.scheme_id].axes != LOCAL_SCHEMES[b.scheme_id].axes
+    ):
+        return None
+    ea, eb = window_extents(a), window_extents(b)
+    axes = (1,) if LOCAL_SCHEMES[a.scheme_id].axes == CHANNEL_AXES else (2, 3)
+    mask = np.ones(shape, dtype=bool)
+    for axis, (ba, fa), (bb, fb) in zip(axes, ea, eb):
+        before, after = max(ba, bb), max(fa, fb)
+        keep = np.zeros(shape[axis], dtype=bool)
+        keep[before : shape[axis] - after] = True
+        mask &= keep.reshape([-1 if i == axis else 1 for i in range(4)])
+    return mask
+
+
+def _change_text(changes: tuple) -> str:
+    """(slot, name, value) changes as "B's alpha = 2e-05, B's depth = 5"."""
+    return ", ".join(
+        f"{SLOT_NAMES[slot]}'s {name} = {_text(value)}" for slot, name, value in changes
+    )
+
+
+def comparison_sentences(result: LocalResult) -> tuple:
+    """What the difference map shows and why, computed from the parameters and the numbers.
+
+    Returns
+    -------
+    tuple of str
+        The verdict on this tensor with max |y_A − y_B|, the reasons they differ, and the changes
+        that make them agree (or why none can).  Markdown.
+    """
+    a, b = result.a, result.b
+    cmp = compare(a, b)
+    max_diff, tol = result.max_diff, result.tolerance
+    agree_here = max_diff <= tol
+    lines = []
+    if agree_here:
+        verdict = (
+            f"**A and B agree on this tensor**: max |y_A − y_B| = {max_diff:.3g} "
+            f"(differences up to {tol:.1g} are rounding)."
+        )
+        if cmp.agree:
+            verdict += " " + _agreement_reason(a, b)
+        else:
+            verdict += (
+                " In general they differ, but not on this tensor (the cells where they would "
+                "differ are missing or zero)."
+            )
+        lines.append(verdict)
+        if not cmp.agree:
+            lines += [f"In general: {r}" for r in cmp.reasons]
+            if cmp.border_note:
+                lines.append(cmp.border_note)
+        return tuple(lines)
+
+    lines.append(f"**A and B differ**: max |y_A − y_B| = {max_diff:.3g}.")
+    inner = interior_mask(result.x.shape, a, b)
+    if cmp.border_note and not cmp.reasons and inner is not None:
+        inside = float(np.max(np.abs(result.diff[inner]))) if inner.any() else None
+        if inside is not None and inside <= tol:
+            lines[0] = (
+                f"**A and B agree away from the borders** (max |y_A − y_B| = {inside:.3g} where "
+                f"both windows lie inside the tensor) **and differ near them** (max "
+                f"{max_diff:.3g})."
+            )
+        elif inside is None:
+            lines.append("Every cell's window reaches a border on this tensor.")
+    lines += list(cmp.reasons)
+    if cmp.border_note:
+        lines.append(cmp.border_note)
+    if cmp.changes:
+        fix = f"**To make them agree**, set {_change_text(cmp.changes)}"
+        fix += "." if not cmp.change_notes else f" ({' '.join(cmp.change_notes)})"
+        if cmp.border_note:
+            fix += " They then agree away from the borders."
+        lines.append(fix)
+    elif cmp.change_notes:
+        lines.append(" ".join(cmp.change_notes))
+    return tuple(lines)
+
+
+def _agreement_reason(a: Convention, b: Convention) -> str:
+    if not a.is_local:
+        return "They are the same MVN settings."
+    sa, sb = LOCAL_SCHEMES[a.scheme_id], LOCAL_SCHEMES[b.scheme_id]
+    pa, pb = resolve_local_params(sa, a.params), resolve_local_params(sb, b.params)
+    ea, eb = window_extents(a), window_extents(b)
+    if _multiplier(sa, pa, ea) == 0:
+        return f"α = 0 in both: each is y = x / {_text(_offset(sa, pa))}^β."
+    return (
+        f"Both sum the squares of {_window_text(sa, ea)}, multiply the sum by the same number "
+        f"(A: {_multiplier_text(sa, pa, ea)}; B: {_multiplier_text(sb, pb, eb)}), add "
+        f"{_text(_offset(sa, pa))} and raise to −{_text(float(pa['beta']))}."
+    )
+
+
+# --- equivalences ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Equivalence:
+    """One known equivalence, measured on the page's tensor.
+
+    Attributes
+    ----------
+    claim : str
+    left, right : str
+        The two computations compared, with their settings.
+    max_diff : float or None
+        max |left − right| over the cells the claim is about (None when there are none).
+    holds : bool
+        Whether ``max_diff`` is within rounding.
+    note : str
+        What else was measured (e.g. the difference near the borders, or with ε).
+    """
+
+    claim: str
+    left: str
+    right: str
+    max_diff: float | None
+    holds: bool
+    note: str = ""
+
+    def row(self) -> dict:
+        """A table row for the page."""
+        return {
+            "equivalence": self.claim,
+            "left": self.left,
+            "right": self.right,
+            "max |left − right|": "—" if self.max_diff is None else f"{self.max_diff:.3g}",
+            "holds here": "yes" if self.holds else "no",
+            "note": self.note,
+        }
+
+
+def _max_abs(a: np.ndarray, b: np.ndarray, mask: np.ndarray | None = None) -> float | None:
+    d = np.abs(a.astype(np.float64) - b.astype(np.float64))
+    if mask is not None:
+        d = d[mask]
+    return float(d.max()) if d.size else None
+
+
+def _equivalence(claim, left, right, a, b, mask=None, note="") -> Equivalence:
+    diff = _max_abs(a, b, mask)
+    tol = rounding_tolerance(a.dtype, a, b)
+    return Equivalence(claim, left, right, diff, diff is not None and diff <= tol, note)
+
+
+def equivalences(x: np.ndarray, values: Mapping) -> tuple:
+    """The known equivalences, each measured on ``x`` (N, C, H, W) with convention A's settings.
+
+    Rows: MVN within channels is instance norm and MVN across channels is layer norm (up to where
+    ε goes); LRN with α = 0 is the identity; MatConvNet's cross-channel norm with α/n and an odd n
+    is LRN; the spatial norm is Caffe's within-channel LRN away from the borders.
+    """
+    rows = []
+    eps = float(values[param_key("a", MVN, "eps")])
+    # An ε large enough for its place to show (Caffe's 1e-9 vanishes in float32 rounding).
+    shown_eps = max(eps, SCHEMES["instance"].eps_default)
+    for across, other in ((False, "instance"), (True, "layer")):
+        mvn = normalize(x, MVN, eps=0.0, across_channels=across).y
+        ref = normalize(x, other, eps=0.0).y
+        with_eps = _max_abs(
+            normalize(x, MVN, eps=shown_eps, across_channels=across).y,
+            normalize(x, other, eps=shown_eps).y,
+        )
+        rows.append(
+            _equivalence(
+                f"MVN {'across' if across else 'within'} channels is "
+                f"{SCHEMES[other].name.lower()}, ε aside",
+                f"MVN, across_channels = {across}, ε = 0",
+                f"{SCHEMES[other].name}, ε = 0",
+                mvn,
+                ref,
+                note=(
+                    f"With ε = {shown_eps:g} in both they differ by up to {with_eps:.3g}: MVN "
+                    "adds ε to σ, (x − μ)/(σ + ε); PyTorch to σ², (x − μ)/√(σ² + ε)."
+                ),
+            )
+        )
+
+    lrn = resolve_local_params(
+        LOCAL_SCHEMES["lrn"], {n: values[param_key("a", "lrn", n)] for n, *_ in _param_specs("lrn")}
+    )
+    n = lrn["size"]
+    identity = local_normalize(x, "lrn", **{**lrn, "alpha": 0.0, "k": 1.0})
+    rows.append(
+        _equivalence(
+            "LRN with α = 0 is the identity",
+            f"LRN, size = {n}, α = 0, β = {_text(lrn['beta'])}, k = 1",
+            "x",
+            identity,
+            x,
+            note="With α = 0 no neighbour is read: y = x / k^β, so x itself for k = 1.",
+        )
+    )
+
+    cross = LOCAL_SCHEMES["cross-channel"]
+    as_cross = {
+        cross.size_params[0]: n,
+        cross.offset: lrn["k"],
+        "alpha": lrn["alpha"] / n,
+        "beta": lrn["beta"],
+    }
+    odd_note = (
+        f"n = {n} is odd: both windows are c − {n // 2} … c + {n // 2}."
+        if n % 2
+        else f"n = {n} is even: LRN's window is {_span('c', n // 2, n - 1 - n // 2)}, "
+        f"MatConvNet's {_span('c', (n - 1) // 2, n - 1 - (n - 1) // 2)}; use an odd n."
+    )
+    rows.append(
+        _equivalence(
+            "MatConvNet's cross-channel norm with α/n and an odd n is LRN",
+            f"LRN, size = {n}, α = {_text(lrn['alpha'])}, β = {_text(lrn['beta'])}, "
+            f"k = {_text(lrn['k'])}",
+            f"cross-channel, depth = {n}, α = {_text(lrn['alpha'] / n)} (α/n), "
+            f"κ = {_text(lrn['k'])}",
+            local_normalize(x, "lrn", **lrn),
+            local_normalize(x, "cross-channel", **as_cross),
+            note=odd_note,
+        )
+    )
+
+    within = resolve_local_params(
+        LOCAL_SCHEMES["lrn-within"],
+        {k: values[param_key("a", "lrn-within", k)] for k, *_ in _param_specs("lrn-within")},
+    )
+    side = within["size"]
+    spatial_params = {
+        "height": side,
+        "width": side,
+        "alpha": within["alpha"],
+        "beta": within["beta"],
+    }
+    y_within = local_normalize(x, "lrn-within", **within)
+    y_spatial = local_normalize(x, "spatial", **spatial_params)
+    inner = interior_mask(
+        x.shape,
+        Convention("a", "lrn-within", within),
+        Convention("b", "spatial", spatial_params),
+    )
+    border = _max_abs(y_within, y_spatial, ~inner)
+    r = (side - 1) // 2
+    rows.append(
+        _equivalence(
+            "MatConvNet's spatial norm is Caffe's within-channel LRN away from the borders",
+            f"LRN within a channel, size = {side}, α = {_text(within['alpha'])}, "
+            f"β = {_text(within['beta'])}",
+            f"spatial, height = width = {side}, same α and β; cells at least {r} from every border",
+            y_within,
+            y_spatial,
+            mask=inner,
+            note=(
+                "No cell is that far from the borders here."
+                if not inner.any()
+                else "No border cells here."
+                if border is None
+                else f"Near the borders they differ by up to {border:.3g}: the spatial norm "
+                "divides α by the in-image cells only."
+            ),
+        )
+    )
+    return tuple(rows)
+
+
+# --- one cell's formula ------------------------------------------------------------------------------
+
+#: Window terms listed one by one in the sum up to this many cells, this many to a line.
+MAX_LISTED_TERMS = 9
+TERMS_PER_LINE = 3
+
+
+@dataclass(frozen=True)
+class CellFormula:
+    """One cell's formula with its numbers.
+
+    Attributes
+    ----------
+    lines : tuple of str
+        LaTeX, one equation each.
+    notes : tuple of str
+        Plain sentences on what the numbers are (padding, the divisor).
+    """
+
+    lines: tuple
+    notes: tuple
+
+
+def cell_formula(x: np.ndarray, conv: Convention, cell: tuple) -> CellFormula:
+    """The formula of ``cell`` (n, c, h, w) under ``conv``, with its numbers.
+
+    For a local scheme: the sum of squares S over the window (cells outside the tensor written as
+    0), the divisor D actually used, the base k + α/D · S, the denominator base^β and y.  For MVN:
+    μ, σ and y = (x − μ) / (σ + ε).
+    """
+    if not conv.is_local:
+        return _mvn_formula(x, conv, cell)
+    terms = local_terms(x, conv.scheme_id, cell, **conv.params)
+    scheme = terms.scheme
+    n = latex_number
+    values = terms.window_values.ravel()
+    inside = terms.window.inside_mask().ravel()
+    if values.size <= MAX_LISTED_TERMS:
+        listed = [
+            (f"{signed(v)}^2" if v < 0 else f"{n(v)}^2") if ok else r"\color{gray}{0^2}"
+            for v, ok in zip(values, inside)
+        ]
+        rows = [
+            " + ".join(listed[i : i + TERMS_PER_LINE])
+            for i in range(0, len(listed), TERMS_PER_LINE)
+        ]
+        body = r" \\ &\quad + ".join(rows)
+        sum_line = (
+            rf"\begin{{aligned}} S = \textstyle\sum x'^2 &= {body} \\ "
+            rf"&= {n(terms.sum_squares)} \end{{aligned}}"
+        )
+    else:
+        sum_line = (
+            rf"S = \sum_{{{terms.window.cells}\ \text{{cells}}}} x'^2 = {n(terms.sum_squares)}"
+        )
+    win = terms.window
+    notes = [
+        f"{win.padded_cells} of the {win.cells} window cells lie outside the tensor: they count 0."
+        if win.padded_cells > 1
+        else f"1 of the {win.cells} window cells lies outside the tensor: it counts 0."
+        if win.padded_cells
+        else f"All {win.cells} window cells lie inside the tensor."
+    ]
+    if scheme.divisor == "window":
+        notes.append(f"D = {terms.divisor}: α is divided by the full window, padding included.")
+    elif scheme.divisor == "one":
+        notes.append("D = 1: α is not divided by the window size.")
+    else:
+        notes.append(
+            f"D = {terms.divisor}: the window cells inside the image (of {win.cells}); the sum "
+            "becomes a mean over them."
+        )
+    symbol = (
+        _OFFSET_SYMBOLS.get(scheme.offset, scheme.offset)
+        if isinstance(scheme.offset, str)
+        else n(terms.offset)
+    )
+    # Enough digits to see how far the base, the denominator and y moved from k, k^β and x.
+    base_digits = _digits(terms.base, terms.offset)
+    den_digits = _digits(terms.denominator, terms.offset**terms.beta)
+    y_digits = _digits(terms.y, terms.x)
+    lines = (
+        sum_line,
+        rf"D = {terms.divisor}",
+        rf"{symbol} + \tfrac{{\alpha}}{{D}} S = {n(terms.offset)} + "
+        rf"\tfrac{{{n(terms.alpha)}}}{{{terms.divisor}}} \cdot {n(terms.sum_squares)} = "
+        rf"{n(terms.base, base_digits)}",
+        rf"\text{{denominator}} = \left({n(terms.base, base_digits)}\right)^{{{n(terms.beta)}}}"
+        rf" = {n(terms.denominator, den_digits)}",
+        rf"y = \frac{{x}}{{\text{{denominator}}}} = "
+        rf"\frac{{{n(terms.x, y_digits)}}}{{{n(terms.denominator, den_digits)}}}"
+        rf" = {n(terms.y, y_digits)}",
+    )
+    return CellFormula(lines, tuple(notes))
+
+
+def _digits(value: float, reference: float) -> int:
+    """Significant digits that show ``value`` apart from ``reference`` (4 to 10)."""
+    if value == reference or reference == 0 or not math.isfinite(value / reference):
+        return 4
+    relative = abs(value - reference) / abs(reference)
+    return max(4, min(10, 2 - math.floor(math.log10(relative))))
+
+
+def _mvn_formula(x: np.ndarray, conv: Convention, cell: tuple) -> CellFormula:
+    out = normalize(x, MVN, eps=conv.eps, **conv.params)
+    n = latex_number
+    value = float(x[cell])
+    mean = float(np.broadcast_to(out.mean, x.shape)[cell])
+    var = float(np.broadcast_to(out.var, x.shape)[cell])
+    y = float(out.y[cell])
+    group = int(np.count_nonzero(cell_neighbourhood(x.shape, conv, cell)))
+    lines = [rf"\mu = \tfrac{{1}}{{m'}} \textstyle\sum_i x_i = {n(mean)}, \quad m' = {group:,}"]
+    notes = (f"μ and σ are shared by the {group:,} cells of the cell's group.",)
+    if not conv.params.get("normalize_variance", True):
+        lines.append(rf"y = x - \mu = {n(value)} - {signed(mean)} = {n(y)}")
+        return CellFormula(tuple(lines), notes)
+    sigma = math.sqrt(var)
+    lines += [
+        rf"\sigma = \sqrt{{\tfrac{{1}}{{m'}} \textstyle\sum_i (x_i - \mu)^2}} = {n(sigma)}",
+        rf"y = \frac{{x - \mu}}{{\sigma + \varepsilon}} = \frac{{{n(value)} - {signed(mean)}}}"
+        rf"{{{n(sigma)} + {n(conv.eps)}}} = {n(y)}",
+    ]
+    return CellFormula(tuple(lines), notes)

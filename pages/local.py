@@ -1,0 +1,265 @@
+"""Local normalizations: LRN, MatConvNet's cross-channel and spatial norms, Caffe's MVN.
+
+Thin on purpose: reads controls and the URL, calls bnviz.local_view / bnviz.local_figures, lays out.
+"""
+
+import numpy as np
+import streamlit as st
+
+from bnviz import InputError, figures, local_figures, local_view, ui, ui_share
+from bnviz.local import LOCAL_PRESETS, local_terms
+
+MAP_KEY = "local.map"
+DIFF_KEY = "local.diff"
+CELL_INPUT = "local.cell.{}"
+CUSTOM = "Custom settings"
+
+
+def take_clicks() -> None:
+    """Turn a new click on either map (from the previous run) into the selected cell."""
+    for key in (MAP_KEY, DIFF_KEY):
+        event = st.session_state.get(key)
+        clicked = figures.decode_selection(event.get("selection") if event else None)
+        last = f"{key}.last_click"
+        if clicked is not None and clicked != st.session_state.get(last):
+            st.session_state[last] = clicked
+            st.session_state[ui.widget_key("cell")] = clicked
+
+
+def select_from_inputs() -> None:
+    st.session_state[ui.widget_key("cell")] = tuple(
+        int(st.session_state[CELL_INPUT.format(axis)]) for axis in "nchw"
+    )
+
+
+def apply_preset(slot: str) -> None:
+    label = st.session_state[f"local.preset.{slot}"]
+    if label in LOCAL_PRESETS:
+        for key, value in local_view.preset_values(slot, label).items():
+            st.session_state[ui.widget_key(key)] = value
+
+
+def convention_controls(slot: str, values: dict) -> None:
+    """A convention's preset, scheme and parameters in the sidebar; read back with read_widgets."""
+    sb = st.sidebar
+    name = local_view.SLOT_NAMES[slot]
+    sb.header(f"Convention {name}")
+    preset_key = f"local.preset.{slot}"
+    matching = local_view.matching_preset(values, slot)
+    st.session_state[preset_key] = matching or CUSTOM
+    sb.selectbox(
+        "Preset",
+        [CUSTOM, *LOCAL_PRESETS],
+        key=preset_key,
+        on_change=apply_preset,
+        args=(slot,),
+        help="Settings as a framework or paper uses them; they set the scheme and its numbers.",
+    )
+    sb.selectbox(
+        "Scheme",
+        local_view.SCHEME_IDS,
+        format_func=local_view.scheme_name,
+        key=ui.widget_key(local_view.SCHEME_KEYS[slot]),
+    )
+    scheme_id = values[local_view.SCHEME_KEYS[slot]]
+    for field in local_view.param_fields(slot, scheme_id):
+        param = field.key.rsplit(".", 1)[1]
+        text = local_view.param_help(scheme_id, param)
+        if field.kind == "bool":
+            sb.checkbox(param, key=ui.widget_key(field), help=text)
+        else:
+            ui.number_field(
+                field,
+                container=sb,
+                label=param,
+                help=text,
+                step=local_view.param_step(field),
+                format="%g" if field.kind == "float" else None,
+            )
+    if matching:
+        sb.caption(LOCAL_PRESETS[matching].sentence)
+
+
+@st.cache_data(max_entries=4, show_spinner="Normalizing…")
+def cached_result(x: np.ndarray, origin: str, settings: dict) -> local_view.LocalResult:
+    return local_view.compute(x, settings)
+
+
+@st.cache_data(max_entries=4, show_spinner="Checking the equivalences…")
+def cached_equivalences(x: np.ndarray, origin: str, settings: dict) -> list:
+    return [row.row() for row in local_view.equivalences(x, settings)]
+
+
+def cell_inputs(shape: tuple, cell) -> None:
+    cols = st.columns(4)
+    for col, axis, size, value in zip(cols, "nchw", shape, cell or (0, 0, 0, 0)):
+        key = CELL_INPUT.format(axis)
+        st.session_state[key] = min(int(value), size - 1)
+        col.number_input(axis, 0, size - 1, step=1, key=key, on_change=select_from_inputs)
+
+
+def convention_column(conv: local_view.Convention, details) -> None:
+    """One convention: its settings, and the selected cell's window and numbers."""
+    st.subheader(f"{conv.label}")
+    if conv.is_local:
+        st.latex(conv.scheme.formula)
+    st.caption(conv.settings_text())
+    with st.expander(f"How {conv.name} works", expanded=True):
+        for line in local_view.convention_sentences(conv):
+            st.markdown(f"- {line}")
+    if details is None:
+        return
+    terms, formula = details
+    if terms is not None:
+        ui_share.chart(
+            local_figures.window_figure(terms),
+            f"bnviz-window-{conv.slot}",
+            key=f"window.{conv.slot}",
+        )
+    else:
+        st.caption(
+            "MVN shares statistics: the cell's group (bright on the map for A) gives μ and σ; "
+            "no window, no padding."
+        )
+    for line in formula.lines:
+        st.latex(line)
+    st.caption(" ".join(formula.notes))
+
+
+def local_page() -> None:
+    ui.page_setup("Local norms")
+    take_clicks()
+    values = ui.load_state("local", local_view.FIELDS, local_view.constrain)
+    try:
+        tensor, problem = ui.current_tensor(values), None
+        values = ui.update_state(values, lambda v: local_view.fit_to_shape(v, tensor.x.shape))
+    except InputError as error:
+        tensor, problem = None, error
+    ui.tensor_sidebar(values)
+    for slot in local_view.SLOTS:
+        convention_controls(slot, values)
+
+    st.title("Local normalizations")
+    st.caption(
+        "Each cell divided by its neighbourhood. Before batch norm, networks normalized each "
+        "cell by the energy of a small window around it: local response norm (AlexNet, Caffe, PyTorch), MatConvNet's cross-channel and "
+        "spatial norms; Caffe's MVN shares a mean and σ per group instead. Pick conventions A "
+        "and B in the sidebar, then click a cell (or type its n, c, h, w)."
+    )
+    ui_share.view_controls("local", teaching=False)
+    ui.show_notices()
+    settings = {f.key: values[f.key] for f in local_view.FIELDS if f.key != "cell"}
+    try:
+        if problem is not None:
+            raise problem
+        origin = tensor.description + "|" + "|".join(tensor.names)
+        result = cached_result(tensor.x, origin, settings)
+        cell = values["cell"]
+        sentences = local_view.comparison_sentences(result)
+        details = {
+            conv.slot: None
+            if cell is None
+            else (
+                local_terms(result.x, conv.scheme_id, cell, **conv.params)
+                if conv.is_local
+                else None,
+                local_view.cell_formula(result.x, conv, cell),
+            )
+            for conv in (result.a, result.b)
+        }
+    except InputError as error:
+        ui.show_input_error(error)
+        ui.save_state(local_view.FIELDS, ui.read_widgets(local_view.FIELDS))
+        ui_share.keep_in_url()
+        return
+    ui.show_tensor_origin(tensor)
+    a, b = result.a, result.b
+
+    left, right = st.columns([3, 2], gap="medium")
+    with left:
+        st.radio(
+            "Colour by",
+            list(local_view.COLOURS),
+            format_func=local_view.COLOURS.get,
+            key=ui.widget_key("local.colour"),
+            horizontal=True,
+        )
+        inside = cell is not None and all(i < k for i, k in zip(cell, result.drawn))
+        highlight = result.highlight(cell) if cell is not None else None
+        ui_share.chart(
+            local_figures.value_map_figure(
+                result.drawn_values(),
+                values["local.colour"],
+                highlight=highlight,
+                selected=cell if inside else None,
+            ),
+            "bnviz-local-map",
+            key=MAP_KEY,
+            on_select="rerun",
+            selection_mode="points",
+        )
+        n, c, h, w = result.x.shape
+        caption = (
+            f"Rows are samples, columns channels, each tile one feature map. Bright and outlined: "
+            f"the cells convention A reads for the selected cell ({a.name})."
+        )
+        if result.capped:
+            d = result.drawn
+            caption += (
+                f" Drawn: samples 0–{d[0] - 1} of {n}, channels 0–{d[1] - 1} of {c}, rows "
+                f"0–{d[2] - 1} of {h}, columns 0–{d[3] - 1} of {w}; the outputs use the whole "
+                "tensor."
+            )
+        st.caption(caption)
+    with right:
+        st.subheader("Selected cell")
+        cell_inputs(result.x.shape, cell)
+        if cell is None:
+            st.info("Click any cell of the map (or set n, c, h, w above) to see its window.")
+        else:
+            st.markdown(
+                f"Cell **{tuple(cell)}**: x = `{float(result.x[cell]):.6g}`, "
+                f"y_A = `{float(result.y_a[cell]):.6g}`, y_B = `{float(result.y_b[cell]):.6g}`."
+            )
+            if not inside:
+                st.caption("This cell lies beyond the drawn part of the map.")
+        for conv in (a, b):
+            st.markdown(f"**{conv.label}**: {conv.origin}")
+            preset = local_view.matching_preset(values, conv.slot)
+            st.caption(LOCAL_PRESETS[preset].sentence if preset else conv.settings_text())
+
+    st.header("Two conventions side by side")
+    for sentence in sentences:
+        st.markdown(sentence)
+    col_a, col_b = st.columns(2, gap="medium")
+    with col_a:
+        convention_column(a, details["a"])
+    with col_b:
+        convention_column(b, details["b"])
+    st.subheader("Difference y_A − y_B")
+    ui_share.chart(
+        local_figures.value_map_figure(
+            result.drawn_values(), "diff", selected=cell if inside else None
+        ),
+        "bnviz-local-difference",
+        key=DIFF_KEY,
+        on_select="rerun",
+        selection_mode="points",
+    )
+    st.caption(
+        f"max |y_A − y_B| = {result.max_diff:.3g} over the whole tensor. Red: A's output is larger, "
+        "blue: B's. Click a cell here too."
+    )
+
+    st.header("Equivalences, measured on this tensor")
+    st.caption(
+        "Each row is computed now, on the tensor above, with convention A's LRN, within-channel "
+        "LRN and MVN settings (set them by choosing those schemes for A)."
+    )
+    st.table(cached_equivalences(tensor.x, origin, settings))
+
+    ui.save_state(local_view.FIELDS, ui.read_widgets(local_view.FIELDS))
+    ui_share.keep_in_url()
+
+
+local_page()

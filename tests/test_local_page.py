@@ -1,0 +1,236 @@
+"""The "Local normalizations" page, headless (Streamlit's AppTest)."""
+
+import base64
+import io
+import json
+
+import numpy as np
+import pytest
+from conftest import APP
+from PIL import Image
+from streamlit.testing.v1 import AppTest
+
+import bnviz
+
+PAGE = "pages/local.py"
+PYTORCH = "PyTorch defaults"
+MATCONVNET = "MatConvNet DagNN default [5 1 0.0001/5 0.75]"
+
+
+def run(query=None):
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.switch_page(PAGE)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def markdown(at) -> str:
+    return "\n".join(m.value for m in at.markdown)
+
+
+def latex(at) -> str:
+    return "\n".join(m.value for m in at.latex)
+
+
+def charts(at) -> list:
+    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+
+
+def array(data) -> np.ndarray:
+    """A figure array from its JSON: a list, or plotly's typed array {dtype, bdata, shape}."""
+    if isinstance(data, dict):
+        values = np.frombuffer(base64.b64decode(data["bdata"]), dtype=data["dtype"])
+        shape = data.get("shape")
+        if shape:
+            values = values.reshape([int(k) for k in str(shape).split(",")])
+        return values
+    return np.asarray(data, dtype=float)
+
+
+def table(at):
+    """The equivalences table as a DataFrame."""
+    return at.table[0].value
+
+
+def test_page_loads_with_pytorch_against_matconvnet():
+    at = run()
+    assert not at.error and not at.warning
+    assert at.selectbox(key="local.preset.a").value == PYTORCH
+    assert at.selectbox(key="local.preset.b").value == MATCONVNET
+    assert at.selectbox(key="w.local").value == "lrn"
+    assert at.selectbox(key="w.vs").value == "cross-channel"
+    text = markdown(at)
+    assert "**A and B agree on this tensor**" in text
+    # Each convention is stated from its declaration.
+    for scheme_id in ("lrn", "cross-channel"):
+        scheme = bnviz.LOCAL_SCHEMES[scheme_id]
+        for part in (scheme.framework, scheme.detail, scheme.divisor_rule, scheme.borders):
+            assert part in text
+    specs = charts(at)
+    # The map (heatmap, window overlay, cells), both windows, the difference map.
+    assert len(specs) == 4
+    assert [t["type"] for t in specs[0]["data"]] == ["heatmap", "heatmap", "scatter"]
+    assert (
+        "Window of cell (0, 0, 0, 0): 5 cells, 2 hatched ones"
+        in specs[1]["layout"]["title"]["text"]
+    )
+    assert len(at.table) == 1
+    rows = table(at)
+    assert list(rows.columns) == list(bnviz.local_view.Equivalence("", "", "", 0, True).row())
+    assert list(rows["holds here"]) == ["yes"] * 5
+
+
+def test_presets_change_the_parameters_and_the_url():
+    at = run()
+    at.selectbox(key="local.preset.a").set_value("Caffe defaults (α = 1)").run()
+    assert at.number_input(key="w.lrn.alpha").value == 1.0
+    assert at.query_params["lrn.alpha"] == "1"
+    assert "**A and B differ**" in markdown(at)
+    at.selectbox(key="local.preset.a").set_value(
+        next(label for label in bnviz.LOCAL_PRESETS if label.startswith("AlexNet"))
+    ).run()
+    assert at.number_input(key="w.lrn.k").value == 2.0
+    assert at.number_input(key="w.lrn.alpha").value == pytest.approx(5e-4)
+    at.selectbox(key="local.preset.b").set_value("Caffe within-channel defaults").run()
+    assert at.selectbox(key="w.vs").value == "lrn-within"
+    assert at.query_params["vs"] == "lrn-within"
+    assert "No window setting makes them agree" in markdown(at)
+    # Editing a number leaves the preset: the box then says so.
+    at.number_input(key="w.lrn.beta").set_value(0.5).run()
+    assert at.selectbox(key="local.preset.a").value == "Custom settings"
+
+
+def test_scheme_parameters_are_the_schemes_own():
+    at = run({"local": "cross-channel", "vs": "spatial"})
+    labels_a = [n.label for n in at.sidebar.number_input if n.key.startswith("w.cross-channel.")]
+    assert labels_a == ["depth", "kappa", "alpha", "beta"]
+    labels_b = [n.label for n in at.sidebar.number_input if n.key.startswith("w.vs.spatial.")]
+    assert labels_b == ["height", "width", "alpha", "beta"]
+    at = run({"local": "mvn"})
+    assert [c.label for c in at.sidebar.checkbox if c.key.startswith("w.mvn.")] == [
+        "across_channels",
+        "normalize_variance",
+    ]
+    assert at.number_input(key="w.mvn.eps").value == 1e-9
+
+
+def test_url_round_trip_restores_the_view_and_the_selected_cell():
+    query = {
+        "lrn.size": "4",
+        "lrn.alpha": "0.5",
+        "lrn.k": "2",
+        "vs.cross-channel.depth": "4",
+        "vs.cross-channel.alpha": "0.125",
+        "vs.cross-channel.kappa": "2",
+        "local.colour": "y_b",
+        "cell": "1,2,3,4",
+        "c": "6",
+        "n": "2",
+        "present": "1",
+    }
+    at = run(query)
+    assert at.number_input(key="w.lrn.size").value == 4
+    assert at.number_input(key="w.vs.cross-channel.alpha").value == 0.125
+    assert at.radio(key="w.local.colour").value == "y_b"
+    assert [at.number_input(key=f"local.cell.{a}").value for a in "nchw"] == [1, 2, 3, 4]
+    for key, value in query.items():
+        assert at.query_params[key] == value
+    text = markdown(at)
+    assert "Cell **(1, 2, 3, 4)**" in text
+    assert "extra cell before the centre in A and after it in B" in text
+    assert "set A's size = 5, B's depth = 5, B's alpha = 0.1" in text
+    # The map is coloured by B's output.
+    assert charts(at)[0]["data"][0]["colorbar"]["title"]["text"] == "y (B)"
+
+
+def test_selected_cell_shows_its_formula_with_numbers():
+    at = run({"cell": "0,1,2,3", "lrn.alpha": "2", "lrn.size": "3"})
+    x = bnviz.tensors.build(_tensor_defaults()).x
+    terms = bnviz.local_terms(x, "lrn", (0, 1, 2, 3), size=3, alpha=2.0)
+    text = latex(at)
+    assert "D = 3" in text
+    assert f"= {bnviz.explorer.latex_number(terms.sum_squares)}" in text
+    y = f"{terms.y:.4g}"
+    assert y.rstrip("0") in text
+    assert "All 3 window cells lie inside the tensor." in " ".join(c.value for c in at.caption)
+
+
+def _tensor_defaults() -> dict:
+    values, _ = bnviz.urlstate.parse(bnviz.tensors.FIELDS, {})
+    return values
+
+
+def test_picking_a_cell_with_the_number_inputs():
+    at = run()
+    at.number_input(key="local.cell.c").set_value(2).run()
+    assert at.query_params["cell"] == "0,2,0,0"
+    spec = charts(at)[1]
+    assert "Window of cell (0, 2, 0, 0)" in spec["layout"]["title"]["text"]
+    # The window c − 2 … c + 2 at c = 2 reaches channels 3 and 4: C = 3, so both are ghosts.
+    assert "2 hatched ones" in spec["layout"]["title"]["text"]
+
+
+@pytest.mark.parametrize(
+    ("query", "warning"),
+    [
+        ({"local": "<script>alert(1)</script>"}, "convention A"),
+        ({"vs": "batch"}, "convention B"),
+        ({"lrn.size": "-3"}, "A: lrn size"),
+        ({"lrn-within.size": "4", "local": "lrn-within"}, "must be odd"),
+        ({"lrn.k": "0"}, "A: lrn k"),
+        ({"vs.cross-channel.alpha": "banana"}, "B: cross-channel alpha"),
+        ({"cell": "99,0,0,0"}, "outside"),
+        ({"cell": "x,y"}, "selected cell"),
+        ({"local.colour": "purple"}, "colour by"),
+        ({"n": "256", "c": "512", "h": "512", "w": "512"}, "shrunk"),
+    ],
+)
+def test_bad_url_values_give_a_notice(query, warning):
+    at = run(query)
+    assert any(warning in w.value for w in at.warning), [w.value for w in at.warning]
+    assert not at.error
+    assert "**A and B" in markdown(at)  # the page still compares
+
+
+def test_sample_pictures_flow_into_the_page():
+    at = run({"source": "samples", "samples": "sunset,sea", "size": "8", "local": "lrn-within"})
+    assert not at.error
+    assert "2 pictures brought to 8 × 8" in markdown(at)
+    spec = charts(at)[0]
+    assert spec["layout"]["yaxis"]["ticktext"] == ["n=0", "n=1"]
+    assert spec["layout"]["xaxis"]["ticktext"] == ["c=0", "c=1", "c=2"]
+    assert "D = 25" in latex(at)
+
+
+def test_uploaded_pictures_flow_into_the_page():
+    at = run({"source": "upload"})
+    assert "No pictures yet" in at.error[0].value
+    buffer = io.BytesIO()
+    Image.new("RGB", (20, 12), (200, 40, 10)).save(buffer, "PNG")
+    at.file_uploader(key="w.uploader").set_value(
+        [("red.png", buffer.getvalue(), "image/png")]
+    ).run()
+    assert not at.exception and not at.error
+    assert "1 picture brought to 32 × 32" in markdown(at)
+    # A flat red picture: channel 0 is 200/255 everywhere.
+    cell = at.markdown[[i for i, m in enumerate(at.markdown) if "Cell **" in m.value][0]].value
+    assert "x = `0.784314`" in cell
+
+
+def test_large_tensor_draws_a_capped_map():
+    at = run({"n": "64", "c": "64", "h": "32", "w": "32"})
+    assert any("the outputs use the whole tensor" in c.value for c in at.caption)
+    assert len(at.get("plotly_chart")[0].proto.spec) < 1_500_000
+
+
+def test_mvn_highlights_the_group_and_shows_mu_and_sigma():
+    at = run({"local": "mvn", "mvn.across_channels": "1", "cell": "1,0,0,0"})
+    text = latex(at)
+    assert r"\sigma + \varepsilon" in text and "m' = 108" in text  # C·H·W = 3·6·6
+    dim = array(charts(at)[0]["data"][1]["z"])
+    assert np.sum(dim == 0) == 108  # bright: sample 1, every channel and location
+    assert any("MVN shares statistics" in c.value for c in at.caption)
+    assert "statistics shared by each sample, over its channels and locations" in markdown(at)
