@@ -1,0 +1,689 @@
+"""The Compare page's model: 2 to 4 schemes on one tensor, a table of every scheme, framework axes.
+
+Pure (NumPy, no Streamlit): the page reads its URL fields and widgets, calls these functions and
+lays out what they return.  Everything is derived from the scheme definitions in
+:mod:`bnviz.schemes` and the layouts of :mod:`bnviz.layout`; nothing here names a scheme.
+
+Three parts:
+
+- **slots**: the URL fields of the compared schemes (a list of scheme ids, and per slot the
+  hyper-parameters of any scheme, e.g. ``num_groups2``), their constraints, and the values each
+  slot hands to :func:`bnviz.explorer.compute`;
+- **equivalences and the table**: when two layouts put the same cells together
+  (:func:`partition_signature`), which named scheme a set of kept axes amounts to
+  (:func:`named_equivalents`), and one row of counts per scheme (:func:`scheme_rows`);
+- **axes in frameworks**: channels-first (PyTorch, NCHW) and channels-last (TensorFlow/Keras,
+  NHWC) axis orders, what an ``axis`` argument keeps, and a computed check that normalizing the
+  channels-last copy of a tensor with its last axis kept gives batch norm's numbers.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import explorer, tensors
+from .describe import describe, shape_text
+from .errors import InputError
+from .layout import Layout, layout
+from .normalize import normalize
+from .schemes import SCHEMES, Param, Scheme, axes_value, divisors, get_scheme
+from .urlstate import Field
+
+MIN_SLOTS, MAX_SLOTS = 2, 4
+#: The four schemes of the Group Normalization paper's figure, in its order.
+DEFAULT_SCHEMES = ("batch", "layer", "instance", "group")
+SLOTS = tuple(range(1, MAX_SLOTS + 1))
+
+
+# --- Slots: URL fields and values -------------------------------------------------------------
+
+
+def _declared_params() -> tuple:
+    """Every hyper-parameter any scheme declares, once per name, in SCHEMES order."""
+    seen: dict[str, Param] = {}
+    for scheme in SCHEMES.values():
+        for param in scheme.params:
+            seen.setdefault(param.name, param)
+    return tuple(seen.values())
+
+
+PARAMS = _declared_params()
+
+
+def param_key(name: str, slot: int) -> str:
+    """The URL key of hyper-parameter ``name`` in ``slot`` (1-based), e.g. ``"num_groups2"``."""
+    return f"{name}{slot}"
+
+
+def _param_field(param: Param, slot: int) -> Field:
+    key = param_key(param.name, slot)
+    label = f"scheme {slot}: {param.name}"
+    if param.kind == "int":
+        return Field(key, "int", param.default, low=1, high=4096, label=label)
+    if param.kind == "float":
+        return Field(key, "float", param.default, low=0, high=1e6, label=label)
+    # "bool" and "axes" fields hold the parameter's own values.
+    return Field(key, param.kind, param.default, label=label)
+
+
+SCHEMES_FIELD = Field(
+    "schemes", "choices", DEFAULT_SCHEMES, choices=tuple(SCHEMES), label="schemes"
+)
+SLOT_FIELDS = tuple(_param_field(p, slot) for slot in SLOTS for p in PARAMS)
+#: The selected cell (n, c, h, w), shared by every view; the Explorer's field of the same key.
+CELL_FIELD = Field("cell", "cell", (0, 0, 0, 0), label="selected cell")
+#: The tensor's fields; a fresh link opens on 6 channels so that group norm (G = 2) differs from
+#: both layer and instance norm (with 3 channels every G is one of them).
+TENSOR_FIELDS = tuple(
+    dataclasses.replace(f, default=6) if f.key == "c" else f for f in tensors.FIELDS
+)
+FIELDS = TENSOR_FIELDS + (SCHEMES_FIELD,) + SLOT_FIELDS + (CELL_FIELD,)
+
+
+def constrain(values: dict) -> tuple[dict, list[str]]:
+    """Make the field values consistent before the tensor is built; notices say what changed.
+
+    The tensor is capped as in the Explorer (:func:`bnviz.explorer.constrain`), and the list of
+    schemes brought to between :data:`MIN_SLOTS` and :data:`MAX_SLOTS` entries (padded with
+    :data:`DEFAULT_SCHEMES` not yet listed, or cut).
+    """
+    values, notices = explorer.constrain(values)
+    schemes = tuple(values["schemes"])
+    if len(schemes) > MAX_SLOTS:
+        notices.append(
+            f"schemes: {len(schemes)} given; Compare shows at most {MAX_SLOTS}, so only "
+            f"{', '.join(schemes[:MAX_SLOTS])}."
+        )
+        schemes = schemes[:MAX_SLOTS]
+    elif len(schemes) < MIN_SLOTS:
+        schemes = padded(schemes, MIN_SLOTS)
+        notices.append(
+            f"schemes: Compare needs at least {MIN_SLOTS}; showing {', '.join(schemes)}."
+        )
+    values["schemes"] = schemes
+    return values, notices
+
+
+def padded(schemes: Sequence[str], count: int) -> tuple:
+    """``schemes`` cut or extended to ``count`` entries (defaults not yet listed come first)."""
+    schemes = tuple(schemes)[:count]
+    extra = [s for s in DEFAULT_SCHEMES if s not in schemes] + list(SCHEMES)
+    while len(schemes) < count:
+        schemes += (extra.pop(0),)
+    return schemes
+
+
+def fit_to_shape(values: dict, shape: tuple) -> tuple[dict, list[str]]:
+    """Fit the values that depend on the built tensor's ``shape`` (N, C, H, W).
+
+    Each slot's ``num_groups`` becomes a divisor of C (as in the Explorer); a selected cell
+    outside the tensor is dropped.
+    """
+    values = dict(values)
+    notices = []
+    for slot, scheme in enumerate(values["schemes"], start=1):
+        key = param_key("num_groups", slot)
+        if key not in values:
+            continue
+        fitted, more = explorer.fit_to_shape(
+            {"scheme": scheme, "num_groups": values[key], "cell": None}, shape
+        )
+        values[key] = fitted["num_groups"]
+        notices += [f"Scheme {slot}: {notice}" for notice in more]
+    cell = values.get("cell")
+    if cell is not None and any(i >= n for i, n in zip(cell, shape)):
+        notices.append(f"Cell {cell} is outside the tensor {tuple(shape)}; no cell is selected.")
+        values["cell"] = None
+    return values, notices
+
+
+def tidy(values: Mapping) -> dict:
+    """``values`` with every slot parameter its slot's scheme does not use set to its default.
+
+    For the URL: a link carries only what the shown schemes need.
+    """
+    values = dict(values)
+    schemes = values["schemes"]
+    defaults = {f.key: f.default for f in SLOT_FIELDS}
+    for slot in SLOTS:
+        used = get_scheme(schemes[slot - 1]).params if slot <= len(schemes) else ()
+        names = {p.name for p in used}
+        for param in PARAMS:
+            if param.name not in names:
+                key = param_key(param.name, slot)
+                values[key] = defaults[key]
+    return values
+
+
+def earlier_twin(layouts: Mapping[int, Layout], slot: int) -> int | None:
+    """The first slot before ``slot`` whose layout groups the cells as ``slot``'s does, or None.
+
+    ``layouts`` maps slots (1-based) to their layouts on one tensor; missing slots are skipped.
+    """
+    for other in sorted(k for k in layouts if k < slot):
+        if same_groups(layouts[other], layouts[slot]):
+            return other
+    return None
+
+
+def slot_params(values: Mapping, slot: int) -> dict:
+    """The hyper-parameters the scheme in ``slot`` (1-based) declares, from the field values."""
+    scheme = get_scheme(values["schemes"][slot - 1])
+    params = {}
+    for param in scheme.params:
+        value = values[param_key(param.name, slot)]
+        params[param.name] = axes_value(value) if param.kind == "axes" else value
+    return params
+
+
+def slot_values(values: Mapping, slot: int) -> dict:
+    """The Explorer's field values for ``slot``: the same tensor, that scheme, no γ/β, default ε.
+
+    Hand them to :func:`bnviz.explorer.compute` (or its cached wrapper in :mod:`bnviz.ui`).
+    """
+    explorer_defaults = {f.key: f.default for f in explorer.SCHEME_FIELDS}
+    result = {f.key: values[f.key] for f in tensors.FIELDS}
+    result.update(explorer_defaults)
+    result["scheme"] = values["schemes"][slot - 1]
+    result.update(slot_params(values, slot))
+    return result
+
+
+def scheme_label(scheme: str | Scheme, params: Mapping | None = None) -> str:
+    """A scheme's name with the hyper-parameters that tell its variants apart.
+
+    Parameters without a default (``num_groups``) are always shown, others only when they differ
+    from their default; kept axes as letters: "Custom axes: keep N, C".
+    """
+    scheme = get_scheme(scheme)
+    parts = []
+    for param in scheme.params:
+        value = (params or {}).get(param.name, param.default)
+        if param.default is not None and value == param.default and param.kind != "axes":
+            continue
+        if param.kind == "axes":
+            parts.append(f"keep {', '.join(axes_value(value)) or 'none'}")
+        elif param.kind == "bool":
+            parts.append(param.name if value else f"no {param.name}")
+        else:
+            parts.append(f"{param.name} = {value}")
+    return f"{scheme.name}: {'; '.join(parts)}" if parts else scheme.name
+
+
+# --- Equivalences -----------------------------------------------------------------------------
+
+
+def partition_signature(lay: Layout) -> tuple:
+    """How many statistic groups each of N, C, H and W is cut into; equal exactly for equal partitions.
+
+    Every scheme's groups are a product over the axes: along N (and H, W) either each position is
+    its own block or all positions form one; along C the channels fall in blocks of C/G
+    consecutive channels.  A product of such per-axis partitions is determined by the number of
+    blocks along each axis, so two layouts of one shape group the cells identically exactly when
+    these counts agree (axes of size 1 count one block either way).
+    """
+    n, g, cg, h, w = lay.stat_shape
+    return (n, g * cg, h, w)
+
+
+def same_groups(a: Layout, b: Layout) -> bool:
+    """Whether two layouts of the same shape put exactly the same cells together."""
+    if a.shape != b.shape:
+        raise InputError(f"Layouts of different shapes {a.shape} and {b.shape} cannot match.")
+    return partition_signature(a) == partition_signature(b)
+
+
+def param_variants(scheme: Scheme, shape) -> list[dict]:
+    """The parameter settings of ``scheme`` that group a tensor of ``shape`` differently.
+
+    Booleans take both values (defaults first), ``num_groups`` every divisor of C; of settings
+    that group the cells alike (e.g. Caffe MVN with and without variance normalization) only the
+    first is kept.  A scheme with an "axes" parameter (the custom one) has none: it is not a
+    named scheme.
+    """
+    channels = layout(shape, "tensor").nchw[1]
+    options = []
+    for param in scheme.params:
+        if param.kind == "axes":
+            return []
+        if param.kind == "bool":
+            options.append([(param.name, param.default), (param.name, not param.default)])
+        elif param.name == "num_groups":
+            options.append([(param.name, g) for g in divisors(channels)])
+        else:
+            options.append([(param.name, param.default)])
+    variants, seen = [], set()
+    for combo in itertools.product(*options):
+        params = dict(combo)
+        signature = partition_signature(layout(shape, scheme, **params))
+        if signature not in seen:
+            seen.add(signature)
+            variants.append(params)
+    return variants
+
+
+@dataclass(frozen=True)
+class Equivalent:
+    """A named scheme (with its parameters) that groups the cells as another layout does."""
+
+    scheme: str
+    params: dict
+    label: str
+
+
+def named_equivalents(keep, shape) -> tuple:
+    """The named schemes that group a tensor of ``shape`` as keeping the axes ``keep`` does.
+
+    Parameters
+    ----------
+    keep : str or iterable of str
+        Kept axes, any of N, C, H, W (e.g. ``"NC"``, ``""`` for none), as the ``custom`` scheme
+        takes them.
+    shape : tuple of int
+        (N, C), (N, C, L) or (N, C, H, W).
+
+    Returns
+    -------
+    tuple of Equivalent
+        Schemes without parameters first (in :data:`SCHEMES` order), then settings of the others
+        (:func:`param_variants`); empty when no named scheme groups the cells this way.  On a
+        shape with every axis longer than 1, keeping C is ``batch``, N ``layer``, N and C
+        ``instance``, C, H and W ``batch-pixel``, H and W ``batch-location``, nothing ``tensor``.
+    """
+    custom = [s for s in SCHEMES.values() if any(p.kind == "axes" for p in s.params)]
+    if not custom:
+        raise InputError("No scheme takes kept axes.")
+    target = partition_signature(layout(shape, custom[0], keep=keep))
+    plain, parametrised = [], []
+    for scheme in SCHEMES.values():
+        for params in param_variants(scheme, shape) if scheme.params else [{}]:
+            if partition_signature(layout(shape, scheme, **params)) == target:
+                found = Equivalent(scheme.id, params, scheme_label(scheme, params))
+                (parametrised if scheme.params else plain).append(found)
+    return tuple(plain + parametrised)
+
+
+def custom_note(keep, shape) -> str:
+    """One sentence on what keeping ``keep`` amounts to on ``shape``, in Markdown.
+
+    Names the equivalent schemes (or says there is none) and, when the first one's γ and β have
+    another shape than the custom scheme's, says so.
+    """
+    keep = axes_value(keep)
+    kept = ", ".join(keep) or "no axis"
+    found = named_equivalents(keep, shape)
+    if not found:
+        return f"Keeping {kept}: no named scheme groups the cells this way."
+    first = found[0]
+    text = f"Keeping {kept} groups the cells exactly as **{first.label}** (`{first.scheme}`)"
+    if len(found) > 1:
+        text += "; so do " + ", ".join(e.label for e in found[1:])
+    text += "."
+    custom = [s for s in SCHEMES.values() if any(p.kind == "axes" for p in s.params)][0]
+    mine = layout(shape, custom, keep=keep).param_shape
+    theirs = layout(shape, first.scheme, **first.params).param_shape
+    if mine != theirs:
+        text += (
+            f" Only γ and β differ: {shape_text(mine)} here, "
+            + ("none" if theirs is None else shape_text(theirs))
+            + f" for {first.label}."
+        )
+    return text
+
+
+def named_equivalent(keep, shape) -> str | None:
+    """The id of the first scheme in :func:`named_equivalents`, or None."""
+    found = named_equivalents(keep, shape)
+    return found[0].scheme if found else None
+
+
+# --- The table of every scheme ----------------------------------------------------------------
+
+COLUMNS = (
+    "scheme",
+    "one μ and σ² for",
+    "μ, σ² pairs",
+    "m′ (values per pair)",
+    "γ, β shape",
+    "γ, β entries (each)",
+    "running μ, σ² shape",
+    "PyTorch",
+)
+
+
+def running_stats_shape(lay: Layout) -> tuple | None:
+    """Shape of the running mean and variance, in the tensor's axes; None without any.
+
+    They are the batch statistics without the batch axis (a scheme that keeps running statistics
+    reduces N): the sizes of the kept axes the tensor has, e.g. (C,) for per-channel batch norm.
+    """
+    if not lay.scheme.running_stats:
+        return None
+    n, g, cg, h, w = lay.stat_shape
+    sizes = {"N": n, "C": g * cg, "H": h, "W": w}
+    kept_names = lay.scheme.kept_axes(lay.params)
+    present = {2: "NC", 3: "NCW", 4: "NCHW"}[len(lay.shape)]
+    kept = [
+        a for a in present if a != "N" and (a in kept_names or (a == "C" and "G" in kept_names))
+    ]
+    return tuple(sizes[a] for a in kept)
+
+
+def table_configs(values: Mapping, channels: int) -> list[tuple[str, dict]]:
+    """The (scheme id, params) of the table: every scheme, with each setting the slots use.
+
+    A scheme no slot shows appears once with its defaults (``num_groups`` by
+    :func:`bnviz.explorer.default_groups`).
+    """
+    configs: list[tuple[str, dict]] = []
+    for scheme in SCHEMES.values():
+        used = []
+        for slot, sid in enumerate(values["schemes"], start=1):
+            if sid == scheme.id:
+                params = slot_params(values, slot)
+                if params.get("num_groups", 0) is None:
+                    params["num_groups"] = explorer.default_groups(channels)
+                if params not in used:
+                    used.append(params)
+        if not used:
+            defaults = {p.name: p.default for p in scheme.params}
+            if "num_groups" in defaults:
+                defaults["num_groups"] = explorer.default_groups(channels)
+            used = [defaults]
+        configs += [(scheme.id, params) for params in used]
+    return configs
+
+
+def scheme_rows(shape, configs: Iterable[tuple[str, Mapping]]) -> list[dict]:
+    """One row of counts per (scheme id, params) on a tensor of ``shape``, keyed by :data:`COLUMNS`.
+
+    Numbers come from :func:`bnviz.describe`: mean/variance pairs, the group size m′ with its
+    factors ("N × H × W = 20 × 5 × 5 = 500"), γ/β shape and entries as PyTorch's module holds
+    them (see the schemes' notes), running statistics where the module keeps them, and the
+    PyTorch equivalent.
+    """
+    rows = []
+    for scheme_id, params in configs:
+        d = describe(shape, scheme_id, **params)
+        lay = d.layout
+        running = running_stats_shape(lay)
+        if running is None:
+            running_text = "—"
+        else:
+            running_text = shape_text(running)
+            if len(running) > 1:
+                # PyTorch's batch-norm modules keep them as vectors of num_features entries.
+                running_text += f", held flat as ({math.prod(running)},)"
+        factors = d.factors_text if d.group_factors else "1 (nothing reduced)"
+        rows.append(
+            {
+                "scheme": scheme_label(scheme_id, params),
+                "one μ and σ² for": d.scheme.detail_for(lay.params),
+                "μ, σ² pairs": d.groups,
+                "m′ (values per pair)": (
+                    f"{d.factors_names} = {factors}" if d.group_factors else factors
+                ),
+                "γ, β shape": "none" if d.param_shape is None else shape_text(d.param_shape),
+                "γ, β entries (each)": d.param_count,
+                "running μ, σ² shape": running_text,
+                "PyTorch": d.scheme.torch or "none",
+            }
+        )
+    return rows
+
+
+# --- Axes in frameworks -----------------------------------------------------------------------
+
+#: Spatial axes by how many there are: 1-D (temporal), 2-D (spatial), 3-D (volumetric).
+SPATIAL_AXES = {1: "L", 2: "HW", 3: "DHW"}
+#: PyTorch's batch norm per number of spatial axes, and Lua Torch's (nn) layer for that input.
+TORCH_LAYERS = {1: "BatchNorm1d", 2: "BatchNorm2d", 3: "BatchNorm3d"}
+LUA_TORCH_LAYERS = {
+    1: "none (nn.BatchNormalization takes N × D only)",
+    2: "nn.SpatialBatchNormalization",
+    3: "nn.VolumetricBatchNormalization",
+}
+
+
+def channels_first(spatial: int) -> str:
+    """PyTorch's axis order for ``spatial`` spatial axes: "NCL", "NCHW" or "NCDHW"."""
+    return "NC" + SPATIAL_AXES[spatial]
+
+
+def channels_last(spatial: int) -> str:
+    """TensorFlow/Keras' default order: "NLC", "NHWC" or "NDHWC"."""
+    return "N" + SPATIAL_AXES[spatial] + "C"
+
+
+def axis_rows() -> list[dict]:
+    """Which axis each index names, channels first (PyTorch) and channels last (TensorFlow/Keras).
+
+    One row per layout, for 1, 2 and 3 spatial axes; columns "0" … "4" (blank past the rank) and
+    "-1", the axis a negative index of −1 names.
+    """
+    rows = []
+    for spatial in SPATIAL_AXES:
+        for order, framework in (
+            (channels_first(spatial), "PyTorch"),
+            (channels_last(spatial), "TensorFlow/Keras"),
+        ):
+            row = {"input": f"{spatial}-D", "layout": f"{order} ({framework})"}
+            row.update({str(i): order[i] if i < len(order) else "" for i in range(5)})
+            row["-1"] = order[-1]
+            rows.append(row)
+    return rows
+
+
+def kept_letters(order: str, axis) -> str:
+    """The axes an ``axis`` argument keeps in a tensor laid out as ``order`` (e.g. "NHWC").
+
+    ``axis`` is an int (negative counts from the end) or a sequence of ints: those axes keep
+    their own statistics, every other axis is reduced, as in Keras'
+    ``BatchNormalization(axis=...)``.
+    """
+    rank = len(order)
+    indices = [axis] if isinstance(axis, int) else list(axis)
+    kept = set()
+    for index in indices:
+        if not -rank <= index < rank:
+            raise InputError(f"axis {index} does not exist in a tensor of rank {rank} ({order}).")
+        kept.add(index % rank)
+    return "".join(order[i] for i in sorted(kept))
+
+
+#: Framework calls and the layout of the data they get: (call, order, axis argument).
+AXIS_EXAMPLES = (
+    ("PyTorch BatchNorm2d(C) (channels are dim 1)", "NCHW", 1),
+    ("Keras BatchNormalization() (axis=-1, the default)", "NHWC", -1),
+    ('Keras BatchNormalization(axis=1) after data_format="channels_first"', "NCHW", 1),
+    ("Keras BatchNormalization() (axis=-1) on channels-first data: a mistake", "NCHW", -1),
+)
+
+
+def axis_example_rows(shape) -> list[dict]:
+    """What each of :data:`AXIS_EXAMPLES` keeps, and which scheme that is on a tensor of ``shape``.
+
+    The kept letters are read off the layout (:func:`kept_letters`) and matched to a named scheme
+    with :func:`named_equivalents` on ``shape`` (N, C, H, W).
+    """
+    rows = []
+    for call, order, axis in AXIS_EXAMPLES:
+        kept = kept_letters(order, axis)
+        found = named_equivalents(kept, shape)
+        rows.append(
+            {
+                "call": call,
+                "data layout": order,
+                "axis": axis,
+                "keeps": ", ".join(kept),
+                "reduces": ", ".join(a for a in order if a not in kept),
+                "same groups as": found[0].label if found else "no named scheme",
+            }
+        )
+    return rows
+
+
+def drawn_extent(shape: tuple, columns: int) -> tuple:
+    """How many samples, channels, rows and columns each of ``columns`` group maps draws.
+
+    The Explorer's rule (:func:`bnviz.explorer.drawn_extent`: whole tiles, as many channels,
+    then samples, as fit) with its cell budget shared among the views, so a page of four maps
+    weighs what one Explorer map does.  Never more than the Explorer draws.
+    """
+    n, c, h, w = shape
+    rows, cols = min(h, explorer.MAX_TILE_SIDE), min(w, explorer.MAX_TILE_SIDE)
+    tiles = max(1, explorer.MAX_DRAWN_CELLS // max(1, columns) // (rows * cols))
+    channels = min(c, explorer.MAX_DRAWN_CHANNELS, tiles)
+    samples = max(1, min(n, explorer.MAX_DRAWN_SAMPLES, tiles // channels))
+    return (samples, channels, rows, cols)
+
+
+def map_height(drawn: tuple, columns: int, width: int = 1000) -> int:
+    """Pixels for a group map of ``drawn`` (N, C, H, W) cells in one of ``columns`` columns.
+
+    The mosaic keeps square cells, so its height follows its width share of a ``width``-pixel
+    page, plus room for the tick labels; between 160 and 700 pixels.
+    """
+    n, c, h, w = drawn
+    rows, cols = n * (h + 1) - 1, c * (w + 1) - 1
+    plot_width = width / columns - 70
+    return int(min(700, max(160, plot_width * rows / cols + 60)))
+
+
+def keep_axis_normalize(x: np.ndarray, axis, eps: float = 1e-5) -> np.ndarray:
+    """Normalize ``x`` keeping ``axis`` (an int or ints), reducing every other axis (Keras' rule).
+
+    An independent reference, written without the engine: float64 mean and biased variance over
+    the reduced axes, y = (x − μ) / √(σ² + ε), no γ and β.
+
+    Parameters
+    ----------
+    x : ndarray of any shape
+    axis : int or sequence of int
+    eps : float
+
+    Returns
+    -------
+    y : ndarray of float64, same shape as x
+    """
+    x = np.asarray(x, dtype=np.float64)
+    indices = [axis] if isinstance(axis, int) else list(axis)
+    kept = {i % x.ndim for i in indices}
+    reduced = tuple(i for i in range(x.ndim) if i not in kept)
+    mean = x.mean(axis=reduced, keepdims=True)
+    var = ((x - mean) ** 2).mean(axis=reduced, keepdims=True)
+    return (x - mean) / np.sqrt(var + eps)
+
+
+@dataclass(frozen=True)
+class LayoutCheck:
+    """Batch norm on one tensor, channels first (engine) and channels last (reference).
+
+    Attributes
+    ----------
+    spatial : int
+        Spatial axes: 1 (N, C, L), 2 (N, C, H, W) or 3 (N, C, D, H, W).
+    first_shape, last_shape : tuple of int
+        The tensor in PyTorch's order and after ``np.moveaxis(x, 1, -1)``.
+    kept_first, kept_last : str
+        The axes kept by PyTorch's channel axis 1 and by Keras' ``axis=-1``: both "C".
+    pairs : int
+        Mean/variance pairs (C).
+    max_difference : float
+        Largest |engine − reference| after moving the channel axis back.
+    """
+
+    spatial: int
+    first_shape: tuple
+    last_shape: tuple
+    kept_first: str
+    kept_last: str
+    pairs: int
+    max_difference: float
+
+    @property
+    def first_order(self) -> str:
+        return channels_first(self.spatial)
+
+    @property
+    def last_order(self) -> str:
+        return channels_last(self.spatial)
+
+
+def spatial_views(x: np.ndarray) -> dict:
+    """The (N, C, H, W) tensor ``x`` seen with 1, 2 and 3 spatial axes, channels untouched.
+
+    (N, C, H·W) for 1-D; ``x`` itself for 2-D; for 3-D, H split as D × H/D with D the smallest
+    factor of H above 1 (D = 1 when H = 1).  Every view holds the same values per channel, so
+    per-channel statistics do not change.
+    """
+    n, c, h, w = x.shape
+    depth = next((d for d in range(2, h + 1) if h % d == 0), 1)
+    return {1: x.reshape(n, c, h * w), 2: x, 3: x.reshape(n, c, depth, h // depth, w)}
+
+
+def channels_last_check(x: np.ndarray, spatial: int, eps: float = 1e-5) -> LayoutCheck:
+    """Normalize ``x`` (channels first) with the engine's ``batch`` and its channels-last copy with
+    the last axis kept (:func:`keep_axis_normalize`); compare.
+
+    Parameters
+    ----------
+    x : ndarray of shape (N, C, L), (N, C, H, W) or (N, C, D, H, W)
+    spatial : int
+        1, 2 or 3: how many of x's axes are spatial (``x.ndim - 2``).
+    eps : float
+
+    Returns
+    -------
+    LayoutCheck
+        The engine takes (N, C, L) and (N, C, H, W) directly; an (N, C, D, H, W) tensor goes in
+        as (N, C, D, H·W), which keeps every channel's values together.
+    """
+    x = np.asarray(x)
+    if x.ndim != spatial + 2:
+        raise InputError(
+            f"A tensor with {spatial} spatial axes has rank {spatial + 2}, not {x.ndim}."
+        )
+    engine_input = x.reshape(x.shape[:3] + (-1,)) if spatial == 3 else x
+    engine = normalize(engine_input, "batch", eps=eps).y.reshape(x.shape)
+    last = np.moveaxis(x, 1, -1)
+    reference = np.moveaxis(keep_axis_normalize(last, -1, eps), -1, 1)
+    first_order, last_order = channels_first(spatial), channels_last(spatial)
+    return LayoutCheck(
+        spatial=spatial,
+        first_shape=tuple(x.shape),
+        last_shape=tuple(last.shape),
+        kept_first=kept_letters(first_order, 1),
+        kept_last=kept_letters(last_order, -1),
+        pairs=x.shape[1],
+        max_difference=float(np.max(np.abs(engine.astype(np.float64) - reference))),
+    )
+
+
+def framework_checks(x: np.ndarray, eps: float = 1e-5) -> list[LayoutCheck]:
+    """:func:`channels_last_check` on the 1-D, 2-D and 3-D views of ``x`` (N, C, H, W)."""
+    return [channels_last_check(view, k, eps) for k, view in spatial_views(x).items()]
+
+
+def check_rows(checks: Iterable[LayoutCheck]) -> list[dict]:
+    """The checks as table rows."""
+    return [
+        {
+            "input": f"{c.spatial}-D",
+            "PyTorch layer": TORCH_LAYERS[c.spatial],
+            "Lua Torch (nn)": LUA_TORCH_LAYERS[c.spatial],
+            "shape, channels first": f"{c.first_order} {c.first_shape}",
+            "keeps (axis 1)": c.kept_first,
+            "shape, channels last": f"{c.last_order} {c.last_shape}",
+            "keeps (axis=-1)": c.kept_last,
+            "μ, σ² pairs": c.pairs,
+            "max |difference|": f"{c.max_difference:.1e}",
+        }
+        for c in checks
+    ]

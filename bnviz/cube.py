@@ -1,0 +1,281 @@
+"""The tensor as a cube of N × C × (H·W) voxels, one group shaded: the Group Normalization paper's figure.
+
+Pure: arrays in, a Plotly 3-D figure out (no Streamlit).  Axis x is the sample n, axis y the
+channel c, axis z the location p = h·W + w (the spatial axes flattened, as in the paper's
+figure).  The selected cell's group is drawn as the surface of its voxels (only faces between a
+member and a non-member, so a block of voxels costs its outline, not its volume); the rest of the
+cube is a faint box with its edges.  Sizes are capped (:data:`MAX_EXTENT`) so a figure stays light.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import plotly.graph_objects as go
+
+from .figures import PALETTE
+
+#: At most this many samples, channels and locations (h·W + w) are drawn.
+MAX_EXTENT = (16, 16, 64)
+GROUP_COLOUR = PALETTE[4]
+CELL_COLOUR = PALETTE[5]
+FAINT = "rgba(160,160,160,0.10)"
+
+
+def cube_extent(shape: tuple) -> tuple:
+    """How many samples, channels and locations of an (N, C, H, W) tensor the cube draws."""
+    n, c, h, w = shape
+    return tuple(min(size, cap) for size, cap in zip((n, c, h * w), MAX_EXTENT))
+
+
+def boundary_faces(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The outer surface of the voxels where ``mask`` is True, as triangles.
+
+    Parameters
+    ----------
+    mask : ndarray of bool, shape (X, Y, Z)
+        Voxel (i, j, k) spans [i, i+1] × [j, j+1] × [k, k+1].
+
+    Returns
+    -------
+    vertices : ndarray of float32, shape (4 F, 3)
+        Four corners per face, F faces: one for every side a member voxel shares with a
+        non-member or with the outside.
+    triangles : ndarray of int32, shape (2 F, 3)
+        Two triangles per face, indexing ``vertices``.
+    """
+    mask = np.asarray(mask, dtype=bool)
+    padded = np.pad(mask, 1)
+    corners = []
+    for axis in range(3):
+        # A face at coordinate t along ``axis`` where the voxels on either side differ.
+        lower = np.take(padded, range(0, padded.shape[axis] - 1), axis=axis)
+        upper = np.take(padded, range(1, padded.shape[axis]), axis=axis)
+        differ = lower != upper
+        other = [a for a in range(3) if a != axis]
+        interior = tuple(slice(None) if a == axis else slice(1, -1) for a in range(3))
+        where = np.nonzero(differ[interior])
+        # Face coordinate t along ``axis`` (between voxels t-1 and t); u, v: the voxel beside it.
+        t, u, v = where[axis], where[other[0]], where[other[1]]
+        squares = np.zeros((len(t), 4, 3), dtype=np.float32)
+        squares[:, :, axis] = t[:, None]
+        for k, (du, dv) in enumerate(((0, 0), (1, 0), (1, 1), (0, 1))):
+            squares[:, k, other[0]] = u + du
+            squares[:, k, other[1]] = v + dv
+        corners.append(squares)
+    squares = np.concatenate(corners) if corners else np.zeros((0, 4, 3), np.float32)
+    base = 4 * np.arange(len(squares), dtype=np.int32)[:, None]
+    triangles = np.concatenate([base + [0, 1, 2], base + [0, 2, 3]])
+    return squares.reshape(-1, 3), triangles.astype(np.int32)
+
+
+def intervals(flags: np.ndarray) -> list[tuple[int, int]]:
+    """The runs of True in a 1-D boolean array, as half-open (start, stop) pairs."""
+    flags = np.concatenate([[False], np.asarray(flags, dtype=bool), [False]])
+    edges = np.flatnonzero(flags[1:] != flags[:-1])
+    return [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2])]
+
+
+def product_boxes(mask: np.ndarray) -> list[tuple] | None:
+    """``mask`` as disjoint boxes when it is a product of one set per axis, else None.
+
+    Every scheme's group is such a product in (n, c, p): a set of samples times a set of
+    channels times a set of locations.  Each set is a union of runs, so the group is the union of
+    the boxes run × run × run, separated by gaps: the group's surface is the boxes' surfaces.
+
+    Returns
+    -------
+    list of ((x0, x1), (y0, y1), (z0, z1)), or None
+        Half-open voxel ranges; an empty list for an empty mask.
+    """
+    mask = np.asarray(mask, dtype=bool)
+    if not mask.any():
+        return []
+    projections = [mask.any(axis=tuple(a for a in range(3) if a != axis)) for axis in range(3)]
+    product = projections[0][:, None, None] & projections[1][None, :, None]
+    if not np.array_equal(mask, product & projections[2][None, None, :]):
+        return None
+    return list(itertools.product(*(intervals(p) for p in projections)))
+
+
+def box_faces(boxes) -> tuple[np.ndarray, np.ndarray]:
+    """Six faces per box (as :func:`boundary_faces` returns them: vertices and triangles)."""
+    unit, triangles = boundary_faces(np.ones((1, 1, 1), dtype=bool))
+    vertices = [
+        np.float32([x0, y0, z0]) + unit * np.float32([x1 - x0, y1 - y0, z1 - z0])
+        for (x0, x1), (y0, y1), (z0, z1) in boxes
+    ]
+    triangles = [triangles + 24 * k for k in range(len(boxes))]
+    return np.concatenate(vertices), np.concatenate(triangles)
+
+
+def box_grid(boxes) -> tuple:
+    """The voxel grid drawn on the boxes' surfaces: around each box, a loop at every integer
+    coordinate of each axis, as line points with NaN breaks."""
+    loops = []
+    for box in boxes:
+        for axis in range(3):
+            a, b = (k for k in range(3) if k != axis)
+            (a0, a1), (b0, b1) = box[a], box[b]
+            for t in range(box[axis][0], box[axis][1] + 1):
+                loop = np.full((6, 3), np.nan, dtype=np.float32)
+                loop[:5, axis] = t
+                loop[:5, a] = (a0, a1, a1, a0, a0)
+                loop[:5, b] = (b0, b0, b1, b1, b0)
+                loops.append(loop)
+    points = np.concatenate(loops) if loops else np.zeros((0, 3), np.float32)
+    return points[:, 0], points[:, 1], points[:, 2]
+
+
+def _mesh(vertices, triangles, colour, opacity, name) -> go.Mesh3d:
+    return go.Mesh3d(
+        x=vertices[:, 0],
+        y=vertices[:, 1],
+        z=vertices[:, 2],
+        i=triangles[:, 0],
+        j=triangles[:, 1],
+        k=triangles[:, 2],
+        color=colour,
+        opacity=opacity,
+        flatshading=True,
+        lighting={"ambient": 0.6, "diffuse": 0.6, "specular": 0.05},
+        hoverinfo="skip",
+        name=name,
+        showlegend=False,
+    )
+
+
+def _face_edges(vertices: np.ndarray) -> tuple:
+    """The outline of every face (four corners back to the first, then a break) as line points."""
+    squares = vertices.reshape(-1, 4, 3)
+    loops = np.concatenate([squares, squares[:, :1], np.full((len(squares), 1, 3), np.nan)], 1)
+    points = loops.reshape(-1, 3)
+    return points[:, 0], points[:, 1], points[:, 2]
+
+
+def _box_edges(extent: tuple) -> tuple:
+    """The twelve edges of the box [0, X] × [0, Y] × [0, Z], as line points with breaks."""
+    x, y, z = extent
+    xs, ys, zs = [], [], []
+    corners = [(a, b, c) for a in (0, x) for b in (0, y) for c in (0, z)]
+    for p in corners:
+        for q in corners:
+            if p < q and sum(u != v for u, v in zip(p, q)) == 1:
+                for seq, a, b in ((xs, p[0], q[0]), (ys, p[1], q[1]), (zs, p[2], q[2])):
+                    seq += [a, b, None]
+    return xs, ys, zs
+
+
+def _ticks(size: int) -> dict:
+    """Ticks at voxel centres, labelled 0..size-1 (every k-th when there are many)."""
+    step = max(1, int(np.ceil(size / 8)))
+    values = list(range(0, size, step))
+    return {"tickvals": [v + 0.5 for v in values], "ticktext": [str(v) for v in values]}
+
+
+def group_cube_figure(
+    labels: np.ndarray,
+    cell: tuple | None,
+    *,
+    title: str | None = None,
+    height: int = 360,
+) -> go.Figure:
+    """The cube of N × C × (H·W) voxels with the group of ``cell`` shaded.
+
+    Parameters
+    ----------
+    labels : ndarray of int, shape (N, C, H, W)
+        Every cell's group label (the whole tensor; only :func:`cube_extent` of it is drawn).
+    cell : tuple (n, c, h, w) or None
+        The selected cell; its group is shaded and its own voxel drawn in a second colour.  None
+        draws the empty cube.
+    title : str, optional
+    height : int
+        Pixels.
+
+    Returns
+    -------
+    go.Figure
+        A 3-D scene (rotatable): a faint box, its edges, the group's surface with its voxel
+        outlines, and the cell's voxel.  ``layout.meta`` holds ``drawn`` (the drawn extent),
+        ``members`` (drawn voxels in the group) and ``cell_drawn`` (whether the cell's voxel is
+        among them).
+    """
+    labels = np.asarray(labels)
+    n, c, h, w = labels.shape
+    extent = cube_extent(labels.shape)
+    voxels = labels.reshape(n, c, h * w)[: extent[0], : extent[1], : extent[2]]
+    # The whole box as one voxel scaled to the extent: six faces, not one per voxel side.
+    box_vertices, box_triangles = boundary_faces(np.ones((1, 1, 1), dtype=bool))
+    traces = [_mesh(box_vertices * np.float32(extent), box_triangles, FAINT, 0.12, "tensor")]
+    bx, by, bz = _box_edges(extent)
+    traces.append(
+        go.Scatter3d(
+            x=bx,
+            y=by,
+            z=bz,
+            mode="lines",
+            line={"color": "rgba(90,90,90,0.6)", "width": 2},
+            hoverinfo="skip",
+            showlegend=False,
+        )
+    )
+    members = 0
+    cell_drawn = False
+    if cell is not None:
+        group = labels[tuple(cell)]
+        mask = voxels == group
+        members = int(mask.sum())
+        if members:
+            boxes = product_boxes(mask)
+            if boxes is not None:
+                vertices, triangles = box_faces(boxes)
+                ex, ey, ez = box_grid(boxes)
+            else:
+                vertices, triangles = boundary_faces(mask)
+                ex, ey, ez = _face_edges(vertices)
+            traces.append(_mesh(vertices, triangles, GROUP_COLOUR, 0.85, "group"))
+            traces.append(
+                go.Scatter3d(
+                    x=ex,
+                    y=ey,
+                    z=ez,
+                    mode="lines",
+                    line={"color": "rgba(255,255,255,0.7)", "width": 1},
+                    hoverinfo="skip",
+                    showlegend=False,
+                )
+            )
+        position = (cell[0], cell[1], cell[2] * w + cell[3])
+        cell_drawn = all(i < k for i, k in zip(position, extent))
+        if cell_drawn:
+            one = np.zeros(extent, dtype=bool)
+            one[position] = True
+            vertices, triangles = boundary_faces(one)
+            traces.append(_mesh(vertices, triangles, CELL_COLOUR, 1.0, "cell"))
+    fig = go.Figure(traces)
+    ratio = np.array(extent, dtype=float) / max(extent)
+    aspect = dict(zip("xyz", np.maximum(ratio, 0.5).round(3).tolist()))
+    axis = {"showbackground": False, "showspikes": False, "zeroline": False}
+    fig.update_layout(
+        title=title,
+        height=height,
+        margin={"l": 0, "r": 0, "t": 30 if title else 0, "b": 0},
+        meta={"drawn": list(extent), "members": members, "cell_drawn": cell_drawn},
+        scene={
+            "xaxis": {**axis, "title": {"text": "N"}, "range": [0, extent[0]], **_ticks(extent[0])},
+            "yaxis": {**axis, "title": {"text": "C"}, "range": [0, extent[1]], **_ticks(extent[1])},
+            "zaxis": {
+                **axis,
+                "title": {"text": "H·W"},
+                "range": [0, extent[2]],
+                **_ticks(extent[2]),
+            },
+            "aspectmode": "manual",
+            "aspectratio": aspect,
+            "camera": {"eye": {"x": 1.5, "y": -1.4, "z": 0.7}},
+        },
+        showlegend=False,
+    )
+    return fig

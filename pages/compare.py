@@ -1,0 +1,325 @@
+"""Compare: 2 to 4 schemes side by side on one tensor, with one selected cell shared by every view.
+
+Thin on purpose: it reads the controls and the URL, calls bnviz.compare, bnviz.explorer (cached
+through bnviz.ui), bnviz.figures and bnviz.cube, and lays the results out.
+"""
+
+import streamlit as st
+
+from bnviz import InputError, compare, cube, explorer, figures, ui, ui_share
+from bnviz.schemes import AXES, SCHEMES, axes_value, divisors
+
+PAGE = "compare"
+CELL = ui.widget_key("cell")
+SCHEMES_KEY = ui.widget_key("schemes")
+
+
+def map_key(slot: int) -> str:
+    return f"compare.map{slot}"
+
+
+def slot_pick_key(slot: int) -> str:
+    return f"compare.scheme{slot}"
+
+
+def keep_pick_key(slot: int) -> str:
+    return f"compare.keep{slot}"
+
+
+def field_key(name: str, slot: int) -> str:
+    return ui.widget_key(compare.param_key(name, slot))
+
+
+def table(rows: list[dict]) -> None:
+    """``st.table`` of rows whose text is shown as written (st.table reads Markdown in cells)."""
+    st.table(
+        [
+            {
+                k: v.replace("*", r"\*").replace("_", r"\_") if isinstance(v, str) else v
+                for k, v in row.items()
+            }
+            for row in rows
+        ]
+    )
+
+
+# --- Callbacks: widgets that stand for part of a field ----------------------------------------
+
+
+def take_click(slot: int) -> None:
+    """A click on any view's map selects that cell in every view."""
+    event = st.session_state.get(map_key(slot))
+    clicked = figures.decode_selection(event.get("selection") if event else None)
+    if clicked is not None:
+        st.session_state[CELL] = clicked
+
+
+def select_from_inputs() -> None:
+    st.session_state[CELL] = tuple(int(st.session_state[f"w.cell.{axis}"]) for axis in "nchw")
+
+
+def set_count() -> None:
+    count = st.session_state["compare.count"]
+    st.session_state[SCHEMES_KEY] = compare.padded(st.session_state[SCHEMES_KEY], count)
+
+
+def set_scheme(slot: int) -> None:
+    schemes = list(st.session_state[SCHEMES_KEY])
+    schemes[slot - 1] = st.session_state[slot_pick_key(slot)]
+    st.session_state[SCHEMES_KEY] = tuple(schemes)
+
+
+def set_keep(slot: int) -> None:
+    st.session_state[field_key("keep", slot)] = axes_value(st.session_state[keep_pick_key(slot)])
+
+
+# --- Controls ---------------------------------------------------------------------------------
+
+
+def top_controls(values: dict, shape: tuple) -> None:
+    """How many schemes, and the selected cell by keyboard."""
+    left, right = st.columns([1, 2], gap="medium")
+    st.session_state["compare.count"] = len(values["schemes"])
+    left.radio(
+        "Schemes side by side",
+        options=list(range(compare.MIN_SLOTS, compare.MAX_SLOTS + 1)),
+        key="compare.count",
+        on_change=set_count,
+        horizontal=True,
+    )
+    cell = values["cell"] or (0, 0, 0, 0)
+    cols = right.columns(4)
+    for col, axis, size, value in zip(cols, "nchw", shape, cell):
+        key = f"w.cell.{axis}"
+        st.session_state[key] = min(int(value), size - 1)
+        col.number_input(f"cell {axis}", 0, size - 1, step=1, key=key, on_change=select_from_inputs)
+
+
+def slot_controls(slot: int, values: dict, channels: int) -> None:
+    """The scheme in ``slot`` and its hyper-parameters (each slot has its own widget keys)."""
+    scheme_id = values["schemes"][slot - 1]
+    st.session_state[slot_pick_key(slot)] = scheme_id
+    st.selectbox(
+        f"Scheme {slot}",
+        options=list(SCHEMES),
+        format_func=lambda s: SCHEMES[s].name,
+        key=slot_pick_key(slot),
+        on_change=set_scheme,
+        args=(slot,),
+    )
+    for param in SCHEMES[scheme_id].params:
+        key = field_key(param.name, slot)
+        if param.name == "num_groups":
+            st.selectbox(
+                "num_groups (G)",
+                options=divisors(channels),
+                key=key,
+                help="Only the divisors of C: each group holds C/G whole channels.",
+            )
+        elif param.kind == "bool":
+            st.checkbox(param.name, key=key, help=param.help)
+        elif param.kind == "axes":
+            st.session_state[keep_pick_key(slot)] = list(values[compare.param_key("keep", slot)])
+            st.multiselect(
+                "Axes that keep their own statistics",
+                options=list(AXES),
+                key=keep_pick_key(slot),
+                on_change=set_keep,
+                args=(slot,),
+                help=param.help,
+                placeholder="none: one mean for the whole tensor",
+            )
+
+
+# --- Views ------------------------------------------------------------------------------------
+
+
+def slot_view(slot: int, values: dict, results: dict) -> None:
+    """One scheme: its summary, its group map with the shared cell, and that cell's group."""
+    result = results[slot]
+    d = result.description
+    cell = values["cell"]
+    st.info(d.summary)
+    twin = compare.earlier_twin({k: r.layout for k, r in results.items()}, slot)
+    if twin is not None:
+        st.caption(
+            f"On this tensor these are the same groups as scheme {twin} "
+            f"({compare.scheme_label(results[twin].layout.scheme, results[twin].layout.params)})."
+        )
+    columns = len(values["schemes"])
+    drawn = compare.drawn_extent(result.x.shape, columns)
+    part = tuple(slice(0, k) for k in drawn)
+    labels = result.labels[part]
+    inside = cell is not None and all(i < k for i, k in zip(cell, drawn))
+    fig = figures.group_map_figure(
+        labels,
+        values={name: v[part] for name, v in result.drawn_values().items()},
+        highlight=labels == result.labels[cell] if cell is not None else None,
+        selected=cell if inside else None,
+        height=compare.map_height(drawn, columns),
+    )
+    ui_share.chart(
+        fig,
+        f"bnviz-compare-{slot}",
+        key=map_key(slot),
+        on_select=lambda: take_click(slot),
+        selection_mode="points",
+    )
+    if cell is None:
+        st.caption("Click a cell of any map, or set n, c, h, w above.")
+    else:
+        cell_text(cell, result)
+        if not inside:
+            st.caption(
+                "The cell lies beyond the drawn part of the map; its group shows where drawn."
+            )
+    if drawn != result.x.shape:
+        st.caption(
+            f"Drawn: the first {' × '.join(map(str, drawn))} cells (n × c × h × w); the "
+            "statistics use the whole tensor."
+        )
+    if any(p.kind == "axes" for p in d.scheme.params):
+        st.markdown(compare.custom_note(d.layout.params["keep"], result.x.shape))
+
+
+def cell_text(cell: tuple, result: explorer.ExplorerResult) -> None:
+    """The shared cell's group in this view, its statistics and how many cells share them."""
+    d = result.description
+    details = explorer.cell_details(result, cell)
+    others = d.group_size - 1
+    st.markdown(
+        f"**Cell {tuple(cell)}** → group {details.group:,} of {d.groups:,}: shares "
+        f"μ = `{details.mean:.4g}` and σ² = `{details.var:.4g}` with "
+        f"{others:,} other cell{'s' if others != 1 else ''} (m′ = {d.factors_text})."
+    )
+
+
+def cube_view(slot: int, values: dict, result: explorer.ExplorerResult) -> None:
+    fig = cube.group_cube_figure(result.labels, values["cell"], height=340)
+    ui_share.chart(fig, f"bnviz-cube-{slot}", key=f"compare.cube{slot}")
+    meta = fig.layout.meta
+    if values["cell"] is not None and not meta["cell_drawn"]:
+        st.caption(
+            "The selected cell lies beyond the drawn voxels"
+            + (
+                "; so does all of its group."
+                if not meta["members"]
+                else "; its group shows where drawn."
+            )
+        )
+
+
+def table_section(values: dict, shape: tuple) -> None:
+    st.subheader(f"Every scheme on a tensor of shape {tuple(shape)}")
+    configs = compare.table_configs(values, shape[1])
+    table(compare.scheme_rows(shape, configs))
+    st.caption(
+        "m′: how many values each mean and variance is taken over. γ and β as the PyTorch module "
+        "holds them; running statistics where the module keeps them (in training it updates "
+        "them, in evaluation it normalizes with them)."
+    )
+    with st.expander("Conventions behind these numbers"):
+        for scheme_id in dict.fromkeys(s for s, _ in configs):
+            for note in SCHEMES[scheme_id].notes:
+                st.markdown(f"- **{SCHEMES[scheme_id].name}**: {note}")
+
+
+def frameworks_section(x, shape: tuple) -> None:
+    st.subheader("Axes in frameworks")
+    st.markdown(
+        "PyTorch lays activations out channels first, **NCHW**; TensorFlow and Keras default to "
+        "channels last, **NHWC**. An `axis` argument names the axis that **keeps** its own "
+        "statistics: every other axis is reduced. PyTorch's `BatchNorm2d` keeps dim 1 of NCHW "
+        "and Keras' `BatchNormalization(axis=-1)` keeps the last axis of NHWC: both keep C, "
+        "one mean and variance per channel."
+    )
+    st.markdown("**Which axis an index names** in each layout:")
+    table(compare.axis_rows())
+    st.markdown("**What an `axis` argument keeps**, on this tensor's shape:")
+    st.dataframe(compare.axis_example_rows(shape), hide_index=True)
+    st.markdown(
+        "**Computed on this tensor**: batch norm by the engine on the channels-first tensor, and "
+        "a plain NumPy reference that keeps the last axis of `np.moveaxis(x, 1, -1)` and reduces "
+        "the others; the difference is rounding."
+    )
+    table(compare.check_rows(compare.framework_checks(x)))
+    st.caption(
+        "1-D inputs (N, C, L) are what PyTorch's BatchNorm1d takes (and the engine takes "
+        "directly); 3-D inputs (N, C, D, H, W) are BatchNorm3d's, checked here by splitting H "
+        "into D × H/D. Lua Torch's nn had SpatialBatchNormalization (N × C × H × W) and "
+        "VolumetricBatchNormalization (N × C × D × H × W); its BatchNormalization took N × D. "
+        "Keras defaults to ε = 1e-3 (PyTorch 1e-5) and momentum 0.99 for the moving average "
+        "(PyTorch's momentum 0.1 weighs the new batch: the same 0.1)."
+    )
+
+
+def finish() -> None:
+    ui.save_state(compare.FIELDS, compare.tidy(ui.read_widgets(compare.FIELDS)))
+    ui_share.keep_in_url()
+
+
+def compare_page() -> None:
+    ui.page_setup("Compare")
+    values = ui.load_state(PAGE, compare.FIELDS, compare.constrain)
+    try:
+        tensor, problem = ui.current_tensor(values), None
+        values = ui.update_state(values, lambda v: compare.fit_to_shape(v, tensor.x.shape))
+    except InputError as error:
+        tensor, problem = None, error
+    ui.tensor_sidebar(values)
+
+    st.title("Compare schemes side by side")
+    st.caption(
+        "One tensor, several normalizations. Each colour is one group of cells sharing a mean "
+        "and a variance. Click a cell in any map (or set n, c, h, w): it is selected in every "
+        "view, and each view lights up the group that cell belongs to there."
+    )
+    ui_share.view_controls(PAGE, teaching=False)
+    ui.show_notices()
+    if problem is not None:
+        ui.show_input_error(problem)
+        finish()
+        return
+    ui.show_tensor_origin(tensor)
+    shape = tensor.x.shape
+    top_controls(values, shape)
+
+    slots = range(1, len(values["schemes"]) + 1)
+    columns = st.columns(len(slots), gap="medium")
+    results = {}
+    for slot, column in zip(slots, columns):
+        with column:
+            slot_controls(slot, values, shape[1])
+            try:
+                results[slot] = ui.explorer_result(compare.slot_values(values, slot))
+            except InputError as error:
+                ui.show_input_error(error)
+                continue
+            slot_view(slot, values, results)
+
+    st.subheader("The same groups in 3-D: N × C × (H·W)")
+    extent = cube.cube_extent(shape)
+    st.caption(
+        "As in the Group Normalization paper's figure: each voxel is one cell, the locations "
+        "(h, w) laid along one axis as p = h·W + w. The selected cell's group is shaded, the "
+        "cell itself darker; drag to rotate."
+        + (
+            f" Drawn: the first {extent[0]} samples, {extent[1]} channels and {extent[2]} "
+            f"locations (at most {' × '.join(map(str, cube.MAX_EXTENT))})."
+            if extent != (shape[0], shape[1], shape[2] * shape[3])
+            else ""
+        )
+    )
+    for slot, column in zip(slots, st.columns(len(slots), gap="medium")):
+        if slot in results:
+            with column:
+                params = results[slot].layout.params
+                st.markdown(f"**{compare.scheme_label(values['schemes'][slot - 1], params)}**")
+                cube_view(slot, values, results[slot])
+
+    table_section(values, shape)
+    frameworks_section(tensor.x, shape)
+    finish()
+
+
+compare_page()
