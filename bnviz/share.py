@@ -133,11 +133,98 @@ def markdown_answer(
     others = d.sentences[2:]
     if others:
         lines += ["", "Details:", ""] + [f"- {e(s)}" for s in others]
+    return "\n".join(lines + _link_line(url)) + "\n"
+
+
+def _link_line(url: str | None) -> list[str]:
     if url and "://" in url:
-        lines += ["", f"See it: <{url}>"]
-    elif url:
-        lines += ["", f"See it: open `{url}` on the bnviz server."]
-    return "\n".join(lines) + "\n"
+        return ["", f"See it: <{url}>"]
+    if url:
+        return ["", f"See it: open `{url}` on the bnviz server."]
+    return []
+
+
+def compare_answer(
+    descriptions,
+    *,
+    cell_groups=None,
+    tensor: str | None = None,
+    url: str | None = None,
+) -> str:
+    """Several schemes on one tensor as a Markdown answer: a table of counts and each summary.
+
+    Parameters
+    ----------
+    descriptions : sequence of Description
+        One per compared scheme, all for the same shape (from :func:`bnviz.describe`).
+    cell_groups : sequence of (tuple, int), optional
+        The selected cell and, per description, the group it falls in there.
+    tensor : str, optional
+        Where the tensor came from, one sentence.
+    url : str, optional
+        The link that reopens the view (see :func:`markdown_answer`).
+
+    Returns
+    -------
+    str
+        A heading line with the shape, a table (scheme, mean/variance pairs, m′ with its
+        factors, γ/β shape and count, PyTorch equivalent), each scheme's summary sentence, the
+        selected cell's group in each, a note on Keras' ``axis`` where a scheme keeps only the
+        channels, and the link.  All numbers come from the descriptions.
+    """
+    e = escape_markdown
+    first = descriptions[0].layout
+    lines = [
+        f"**Comparing {len(descriptions)} normalization schemes** on a tensor of shape "
+        f"({', '.join(first.axis_labels)}) = {shape_text(first.shape)}."
+    ]
+    if tensor:
+        lines += ["", f"*Tensor:* {e(tensor.strip())}"]
+    lines += [
+        "",
+        "| scheme | mean/variance pairs | each over m′ | γ and β | PyTorch |",
+        "|---|---|---|---|---|",
+    ]
+    for d in descriptions:
+        settings = params_text(d.layout.params)
+        name = e(d.scheme.name) + (f" ({e(settings)})" if settings else "")
+        gamma = (
+            "none"
+            if d.param_shape is None
+            else f"{shape_text(d.param_shape)}: {d.param_count:,} each"
+        )
+        torch = f"`{d.scheme.torch}`" if d.scheme.torch else "none"
+        lines.append(
+            f"| {name} | {d.groups:,} | {d.factors_names} = {d.factors_text} | {gamma} | {torch} |"
+        )
+    lines.append("")
+    lines += [f"- {e(d.summary)}" for d in descriptions]
+    if cell_groups:
+        cell, groups = cell_groups
+        lines += ["", f"The cell {tuple(cell)} falls in:"]
+        lines += [
+            f"- group {group:,} of {d.groups:,} under {e(d.scheme.name)}, shared with "
+            f"{d.group_size - 1:,} other cells"
+            for d, group in zip(descriptions, groups)
+        ]
+    if any(d.layout.scheme.kept_axes(d.layout.params) == frozenset({"C"}) for d in descriptions):
+        lines += [
+            "",
+            "Frameworks name the axis that *keeps* its own statistics: Keras' "
+            "`BatchNormalization(axis=-1)` on NHWC data and PyTorch's `BatchNorm2d` on NCHW data "
+            "both keep the channel axis, which is per-channel batch norm.",
+        ]
+    return "\n".join(lines + _link_line(url)) + "\n"
+
+
+def page_answer(title: str, sentences, *, url: str | None = None, escape: bool = True) -> str:
+    """A short Markdown answer: a bold title, one bullet per sentence, and the link.
+
+    Sentences are Markdown-escaped unless ``escape`` is False (they are Markdown already).
+    """
+    lines = [f"**{escape_markdown(title)}**", ""]
+    lines += [f"- {escape_markdown(s) if escape else s}" for s in sentences]
+    return "\n".join(lines + _link_line(url)) + "\n"
 
 
 def _cell_lines(cell, d: Description, eps: float | None, uses_variance: bool) -> list[str]:

@@ -242,27 +242,42 @@ def share_panel(
         url=url,
     )
     with st.expander("Share this view: link, answer text, downloads", expanded=not _presenting()):
-        if "://" in url:
-            st.markdown("**Link to this view** (copy it with the button at the right of the box):")
-        else:
-            st.markdown(
-                "**Link to this view**, from the server's root (put the app's address in front):"
-            )
-        st.code(url, language=None, wrap_lines=True)
-        if values.get("source") == "upload":
-            st.caption(
-                "The link holds every setting but not your pictures: whoever opens it uploads "
-                "the same files."
-            )
-        st.markdown("**Answer as Markdown**, ready to paste into a forum post:")
-        code_tab, preview_tab = st.tabs(["Markdown", "Preview"])
-        code_tab.code(answer, language="markdown", wrap_lines=True)
-        preview_tab.markdown(answer)
+        link_and_answer(url, answer, values)
         _downloads(result)
         st.caption(
             "Figures as PNG: hover a chart and press the camera button in its toolbar; the "
             "picture is made in your browser."
         )
+
+
+def link_and_answer(url: str, answer: str, values: dict) -> None:
+    """The link to the view (with a copy button) and the Markdown answer with its preview."""
+    if "://" in url:
+        st.markdown("**Link to this view** (copy it with the button at the right of the box):")
+    else:
+        st.markdown(
+            "**Link to this view**, from the server's root (put the app's address in front):"
+        )
+    st.code(url, language=None, wrap_lines=True)
+    if values.get("source") == "upload":
+        st.caption(
+            "The link holds every setting but not your pictures: whoever opens it uploads "
+            "the same files."
+        )
+    st.markdown("**Answer as Markdown**, ready to paste into a forum post:")
+    code_tab, preview_tab = st.tabs(["Markdown", "Preview"])
+    code_tab.code(answer, language="markdown", wrap_lines=True)
+    preview_tab.markdown(answer)
+
+
+def link_panel(fields, values: dict, path: str, answer_for) -> None:
+    """A "Share this view" panel for pages without downloads: the link and a Markdown answer.
+
+    ``answer_for(url)`` builds the answer text given the view's link.
+    """
+    url = page_url(fields, values, path)
+    with st.expander("Share this view: link and answer text", expanded=not _presenting()):
+        link_and_answer(url, answer_for(url), values)
 
 
 def _downloads(result: explorer.ExplorerResult) -> None:

@@ -6,7 +6,7 @@ through bnviz.ui), bnviz.figures and bnviz.cube, and lays the results out.
 
 import streamlit as st
 
-from bnviz import InputError, compare, cube, explorer, figures, ui, ui_share
+from bnviz import InputError, compare, cube, explorer, figures, share, ui, ui_share
 from bnviz.schemes import AXES, SCHEMES, axes_value, divisors
 
 PAGE = "compare"
@@ -253,6 +253,22 @@ def frameworks_section(x, shape: tuple) -> None:
     )
 
 
+def share_section(tensor, results: dict) -> None:
+    """The link and a Markdown answer with every compared scheme's numbers."""
+    current = compare.tidy(ui.read_widgets(compare.FIELDS))
+    cell = current["cell"]
+    descriptions = [result.description for result in results.values()]
+    groups = (cell, [int(r.labels[cell]) for r in results.values()]) if cell else None
+    ui_share.link_panel(
+        compare.FIELDS,
+        current,
+        PAGE,
+        lambda url: share.compare_answer(
+            descriptions, cell_groups=groups, tensor=tensor.description, url=url
+        ),
+    )
+
+
 def finish() -> None:
     ui.save_state(compare.FIELDS, compare.tidy(ui.read_widgets(compare.FIELDS)))
     ui_share.keep_in_url()
@@ -319,6 +335,7 @@ def compare_page() -> None:
 
     table_section(values, shape)
     frameworks_section(tensor.x, shape)
+    share_section(tensor, results)
     finish()
 
 

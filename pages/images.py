@@ -7,7 +7,7 @@ import dataclasses
 
 import streamlit as st
 
-from bnviz import InputError, pictures, tensors, ui, ui_share
+from bnviz import InputError, pictures, share, tensors, ui, ui_share
 from bnviz.schemes import SCHEMES
 from bnviz.urlstate import Field
 
@@ -144,6 +144,17 @@ def images_page() -> None:
         )
     if c > 16:
         st.caption(f"The first 16 of {c} channels.")
+    ui_share.link_panel(
+        FIELDS,
+        ui.read_widgets(FIELDS),
+        PAGE,
+        lambda url: share.page_answer(
+            f"What normalization does to {n} pictures of shape {tuple(x.shape)}",
+            [pictures.colour_sentence(r, tensor.names) for r in results]
+            + [r.summary for r in results],
+            url=url,
+        ),
+    )
     ui.save_state(FIELDS, ui.read_widgets(FIELDS))
     ui_share.keep_in_url()
 

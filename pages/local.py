@@ -6,7 +6,7 @@ Thin on purpose: reads controls and the URL, calls bnviz.local_view / bnviz.loca
 import numpy as np
 import streamlit as st
 
-from bnviz import InputError, figures, local_figures, local_view, ui, ui_share
+from bnviz import InputError, figures, local_figures, local_view, share, ui, ui_share
 from bnviz.local import LOCAL_PRESETS, local_terms
 
 MAP_KEY = "local.map"
@@ -258,6 +258,17 @@ def local_page() -> None:
     )
     st.table(cached_equivalences(tensor.x, origin, settings))
 
+    ui_share.link_panel(
+        local_view.FIELDS,
+        ui.read_widgets(local_view.FIELDS),
+        "local",
+        lambda url: share.page_answer(
+            f"{a.label} vs {b.label} on a tensor of shape {tuple(tensor.x.shape)}",
+            sentences,
+            url=url,
+            escape=False,
+        ),
+    )
     ui.save_state(local_view.FIELDS, ui.read_widgets(local_view.FIELDS))
     ui_share.keep_in_url()
 

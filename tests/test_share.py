@@ -391,3 +391,14 @@ def test_params_text():
     assert share.params_text({"keep": ""}) == "keep = none"
     # A URL state read back gives the same values (urlstate is what the link is built from).
     assert parse(explorer.FIELDS, {"cell": "1,2,3,4"})[0]["cell"] == (1, 2, 3, 4)
+
+
+def test_page_answer_escapes_unless_told_the_sentences_are_markdown():
+    from bnviz.share import page_answer
+
+    text = page_answer("C*H*W pairs", ["BatchNorm1d(C*H*W) learns C*H*W"], url="/images?n=2")
+    assert text.startswith("**C\\*H\\*W pairs**")
+    assert "- BatchNorm1d(C\\*H\\*W) learns C\\*H\\*W" in text
+    assert text.rstrip().endswith("open `/images?n=2` on the bnviz server.")
+    raw = page_answer("t", ["**A and B agree**"], escape=False)
+    assert "- **A and B agree**" in raw and "See it" not in raw
