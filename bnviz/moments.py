@@ -399,10 +399,18 @@ def scale_shift(
     if not normalize_variance:
         scale = np.ones_like(var)
     else:
-        denominator = np.sqrt(var) + eps if eps_on_std else np.sqrt(var + eps)
-        with np.errstate(divide="ignore"):
-            scale = np.where(denominator > 0, 1.0 / denominator, 0.0)
-    return scale, -mean * scale
+        # In place: for batch-pixel the statistics are an eighth of x, so temporaries count.
+        if eps_on_std:
+            denominator = np.sqrt(var)
+            denominator += eps
+        else:
+            denominator = var + eps
+            np.sqrt(denominator, out=denominator)
+        scale = np.zeros_like(denominator)
+        np.divide(1.0, denominator, out=scale, where=denominator > 0)
+    shift = np.multiply(mean, scale)
+    np.negative(shift, out=shift)
+    return scale, shift
 
 
 def affine_reference(x, mean, scale, shift, weight=None, bias=None) -> np.ndarray:
