@@ -308,35 +308,24 @@ def _column_moments(x3: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _few_row_moments(x3: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`_column_moments` for at most :data:`FEW_ROWS` rows: whole contiguous rows at a time.
+    """:func:`_column_moments` for at most :data:`FEW_ROWS` rows, in whole-array passes.
 
     A float32 mean of the few values of each column, then the sums of the deviations from it and
     of their squares (float32, at most FEW_ROWS terms each), corrected in float64:
-    var = mean(d^2) - mean(d)^2 with d = x - m, which is exact whatever rounding m had.
+    var = mean(d^2) - mean(d)^2 with d = x - m, which is exact whatever rounding m had.  With so
+    few rows NumPy's own axis reductions beat any tiling done from Python (measured).
     """
     outer, p, k = x3.shape
-    columns = min(k, max(1024, 2 * _block_elements(x3.dtype) // (p + 3)))
-    mean = np.empty((outer, k))
-    var = np.empty((outer, k))
-    centre, deviation, sums, squares = np.empty((4, columns), dtype=x3.dtype)
-    for o in range(outer):
-        for k0 in range(0, k, columns):
-            k1 = min(k, k0 + columns)
-            width = k1 - k0
-            rows = x3[o, :, k0:k1]
-            m, d, s1, s2 = centre[:width], deviation[:width], sums[:width], squares[:width]
-            np.add.reduce(rows, axis=0, out=m)
-            m *= x3.dtype.type(1 / p)
-            s1[...] = 0
-            s2[...] = 0
-            for row in rows:
-                np.subtract(row, m, out=d)
-                s1 += d
-                d *= d
-                s2 += d
-            shift = s1.astype(np.float64) / p
-            mean[o, k0:k1] = m + shift
-            var[o, k0:k1] = np.maximum(s2 / p - shift * shift, 0.0)
+    centre = np.add.reduce(x3, axis=1)
+    centre *= x3.dtype.type(1 / p)
+    deviation = x3 - centre[:, None, :]
+    sums = np.add.reduce(deviation, axis=1)
+    np.multiply(deviation, deviation, out=deviation)
+    squares = np.add.reduce(deviation, axis=1)
+    shift = sums.astype(np.float64) / p
+    mean = centre + shift
+    var = squares / p - shift * shift
+    np.maximum(var, 0.0, out=var)
     return mean.reshape(-1), var.reshape(-1)
 
 
