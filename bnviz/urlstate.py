@@ -149,5 +149,10 @@ def to_query(fields: Iterable[Field], values: Mapping) -> dict[str, str]:
     return {
         field.key: format_value(field, values[field.key])
         for field in fields
-        if field.key in values and values[field.key] != field.default
+        if field.key in values and _comparable(values[field.key]) != _comparable(field.default)
     }
+
+
+def _comparable(value):
+    # Widgets hand back lists where a field's default is a tuple (multiselect, cell inputs).
+    return tuple(value) if isinstance(value, list) else value

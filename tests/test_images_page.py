@@ -107,3 +107,18 @@ def test_images_page_shows_feature_maps_channel_by_channel():
     assert "**edge-x**" in text and "**edge-y**" in text
     # No numbers in the page: the sentence's means come from the package.
     assert np.isfinite(float(text.split("mean ")[1].split(",")[0]))
+
+
+def test_images_page_url_round_trip():
+    at = app(IMAGES_PAGE)
+    at.multiselect(key="w.schemes").set_value(["instance", "tensor"]).run()
+    at.number_input(key="w.size").set_value(20).run()
+    at.selectbox(key="w.focus").set_value("layer").run()
+    query = {key: at.query_params[key] for key in at.query_params}
+    assert query["schemes"] == "instance,tensor" and query["size"] == "20"
+    assert query["focus"] == "layer"
+    again = app(IMAGES_PAGE, query)
+    assert list(again.multiselect(key="w.schemes").value) == ["instance", "tensor"]
+    assert again.number_input(key="w.size").value == 20
+    assert again.selectbox(key="w.focus").value == "layer"
+    assert markdown(again) == markdown(at)

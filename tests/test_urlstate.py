@@ -85,3 +85,8 @@ def test_default_groups_is_a_divisor_and_more_than_one():
     assert explorer.default_groups(3) == 3
     assert explorer.default_groups(1) == 1
     assert explorer.nearest_divisor(12, 5) == 4
+
+
+def test_a_list_from_a_widget_equal_to_the_default_tuple_is_left_out():
+    assert to_query([SCHEMES], {"schemes": ["batch", "layer"]}) == {}
+    assert to_query([SCHEMES], {"schemes": ["layer"]}) == {"schemes": "layer"}
