@@ -35,7 +35,9 @@ def test_click_in_one_map_selects_the_cell_in_every_view(page, app_url):
     page.wait_for_selector(".js-plotly-plot .nsewdrag", timeout=30_000)
     page.get_by_text(re.compile(r"16 means and 16 variances, each over 2 × 3 = 6")).first.wait_for()
     page.get_by_text(re.compile(r"48 means and 48 variances, each over 2 values")).first.wait_for()
-    page.get_by_text(re.compile(r"3 means and 3 variances, each over 2 × 4 × 4 = 32")).first.wait_for()
+    page.get_by_text(
+        re.compile(r"3 means and 3 variances, each over 2 × 4 × 4 = 32")
+    ).first.wait_for()
     # Three group maps (the 3-D cubes are WebGL scenes without a 2-D drag layer).
     assert page.locator(".js-plotly-plot .nsewdrag").count() == 3
     page.wait_for_function(
