@@ -127,6 +127,114 @@ def _discrete_scale(colours) -> list:
 HOVER_FIELDS = ("n", "c", "h", "w", "x", "group", "μ", "σ²", "x̂", "y")
 
 
+def cell_pixels(mosaic: Mosaic) -> int:
+    """Screen pixels per cell for a mosaic: large for small tensors, at least 4."""
+    grid_rows, grid_cols = mosaic.grid_shape
+    return max(4, min(36, 600 // max(grid_rows, 1), 520 // max(grid_cols, 1)))
+
+
+def cell_gaps(mosaic: Mosaic) -> dict:
+    """A pixel of white between cells (heatmap xgap/ygap) when cells are big enough to spare it."""
+    return {"xgap": 1, "ygap": 1} if cell_pixels(mosaic) >= 8 else {}
+
+
+def dim_overlay(mosaic: Mosaic, highlight: np.ndarray, **trace) -> go.Heatmap:
+    """A translucent heatmap dimming every cell outside ``highlight`` (bool, (N, C, H, W))."""
+    return go.Heatmap(
+        z=mosaic.grid((~np.asarray(highlight, dtype=bool)).astype(np.float32)),
+        colorscale=[[0, "rgba(0,0,0,0)"], [1, DIM]],
+        zmin=0,
+        zmax=1,
+        showscale=False,
+        hoverinfo="skip",
+        **cell_gaps(mosaic),
+        **trace,
+    )
+
+
+def cell_points(mosaic: Mosaic, customdata: np.ndarray, hover_lines: list) -> go.Scatter:
+    """The invisible scatter that makes every cell hoverable and clickable.
+
+    One point per cell centre, in ``np.indices`` order, named "cells"; ``customdata`` rows start
+    with (n, c, h, w) (:func:`decode_selection` reads them back).
+    """
+    rows, cols = mosaic.positions()
+    dtype = np.int16 if max(rows.max(), cols.max()) < 2**15 else np.int32
+    return go.Scatter(
+        x=cols.reshape(-1).astype(dtype),
+        y=rows.reshape(-1).astype(dtype),
+        mode="markers",
+        # Tiny transparent markers: big ones overlap and pick the wrong cell (see notes).
+        marker={"size": 1, "opacity": 0},
+        customdata=customdata,
+        hovertemplate="<br>".join(hover_lines) + "<extra></extra>",
+        showlegend=False,
+        name="cells",
+    )
+
+
+INDEX_HOVER = (
+    "(n, c, h, w) = (%{customdata[0]}, %{customdata[1]}, %{customdata[2]}, %{customdata[3]})"
+)
+
+
+def selected_outline(mosaic: Mosaic, selected: tuple) -> dict:
+    """A black square around the selected (n, c, h, w) cell, as a layout shape."""
+    n, c, h, w = mosaic.shape
+    row = selected[0] * (h + mosaic.gutter) + selected[2]
+    col = selected[1] * (w + mosaic.gutter) + selected[3]
+    return {
+        "type": "rect",
+        "x0": col - 0.5,
+        "x1": col + 0.5,
+        "y0": row - 0.5,
+        "y1": row + 0.5,
+        "line": {"color": "black", "width": 2},
+    }
+
+
+def mosaic_layout(
+    fig: go.Figure,
+    mosaic: Mosaic,
+    *,
+    shapes: list,
+    title: str | None = None,
+    height: int | None = None,
+    bottom: int = 40,
+) -> go.Figure:
+    """The mosaic's layout: square cells, c= and n= ticks per tile, clicks select points."""
+    n, c, h, w = mosaic.shape
+    grid_rows = mosaic.grid_shape[0]
+    fig.update_layout(
+        title=title,
+        shapes=shapes,
+        height=height or int(min(900, max(220, grid_rows * cell_pixels(mosaic) + 70))),
+        margin={"l": 50, "r": 20, "t": 40 if title else 20, "b": bottom},
+        plot_bgcolor="white",
+        clickmode="event+select",
+        dragmode=False,
+        hovermode="closest",
+    )
+    fig.update_xaxes(
+        tickvals=[k * (w + mosaic.gutter) + (w - 1) / 2 for k in range(c)],
+        ticktext=[f"c={k}" for k in range(c)],
+        showgrid=False,
+        zeroline=False,
+        side="top",
+        constrain="domain",
+    )
+    fig.update_yaxes(
+        tickvals=[k * (h + mosaic.gutter) + (h - 1) / 2 for k in range(n)],
+        ticktext=[f"n={k}" for k in range(n)],
+        showgrid=False,
+        zeroline=False,
+        autorange="reversed",
+        scaleanchor="x",
+        constrain="domain",
+    )
+    return fig
+
+
 def group_map_figure(
     labels: np.ndarray,
     *,
@@ -164,7 +272,6 @@ def group_map_figure(
     values = dict(values or {})
     labels = np.asarray(labels)
     mosaic = Mosaic(labels.shape)
-    rows, cols = mosaic.positions()
     if colour_by == "group":
         colour_of = colour_groups(labels, mosaic)
         z = mosaic.grid(colour_of[labels].astype(np.float32))
@@ -185,25 +292,10 @@ def group_map_figure(
             colorbar={"title": {"text": colour_by}, "thickness": 12},
             hoverinfo="skip",
         )
-    grid_rows, grid_cols = mosaic.grid_shape
-    cell_px = max(4, min(36, 600 // max(grid_rows, 1), 520 // max(grid_cols, 1)))
-    # A pixel of white between cells, so single cells stay visible inside a tile.
-    gaps = {"xgap": 1, "ygap": 1} if cell_px >= 8 else {}
-    heatmap.update(**gaps)
+    heatmap.update(**cell_gaps(mosaic))
     traces = [heatmap]
     if highlight is not None:
-        dim = mosaic.grid((~np.asarray(highlight)).astype(np.float32))
-        traces.append(
-            go.Heatmap(
-                z=dim,
-                colorscale=[[0, "rgba(0,0,0,0)"], [1, DIM]],
-                zmin=0,
-                zmax=1,
-                showscale=False,
-                hoverinfo="skip",
-                **gaps,
-            )
-        )
+        traces.append(dim_overlay(mosaic, highlight))
 
     index = np.indices(labels.shape).reshape(4, -1).T
     columns = [index, labels.reshape(-1, 1)]
@@ -213,68 +305,12 @@ def group_map_figure(
             columns.append(np.broadcast_to(values[field], labels.shape).reshape(-1, 1))
             names.append(field)
     customdata = np.hstack([np.asarray(c, dtype=np.float32) for c in columns])
-    lines = [
-        "(n, c, h, w) = (%{customdata[0]}, %{customdata[1]}, %{customdata[2]}, %{customdata[3]})"
-    ]
-    lines.append("group %{customdata[4]}")
+    lines = [INDEX_HOVER, "group %{customdata[4]}"]
     for k, field in enumerate(names[5:], start=5):
         lines.append(f"{field} = %{{customdata[{k}]:.4g}}")
-    traces.append(
-        go.Scatter(
-            x=cols.reshape(-1).astype(np.int16 if cols.max() < 2**15 else np.int32),
-            y=rows.reshape(-1).astype(np.int16 if rows.max() < 2**15 else np.int32),
-            mode="markers",
-            # Tiny transparent markers: big ones overlap and pick the wrong cell (see notes).
-            marker={"size": 1, "opacity": 0},
-            customdata=customdata,
-            hovertemplate="<br>".join(lines) + "<extra></extra>",
-            showlegend=False,
-            name="cells",
-        )
-    )
-    fig = go.Figure(traces)
-    n, c, h, w = labels.shape
-    shapes = []
-    if selected is not None:
-        row, col = selected[0] * (h + 1) + selected[2], selected[1] * (w + 1) + selected[3]
-        shapes.append(
-            {
-                "type": "rect",
-                "x0": col - 0.5,
-                "x1": col + 0.5,
-                "y0": row - 0.5,
-                "y1": row + 0.5,
-                "line": {"color": "black", "width": 2},
-            }
-        )
-    fig.update_layout(
-        title=title,
-        shapes=shapes,
-        height=height or int(min(900, max(220, grid_rows * cell_px + 70))),
-        margin={"l": 50, "r": 20, "t": 40 if title else 20, "b": 40},
-        plot_bgcolor="white",
-        clickmode="event+select",
-        dragmode=False,
-        hovermode="closest",
-    )
-    fig.update_xaxes(
-        tickvals=[k * (w + 1) + (w - 1) / 2 for k in range(c)],
-        ticktext=[f"c={k}" for k in range(c)],
-        showgrid=False,
-        zeroline=False,
-        side="top",
-        constrain="domain",
-    )
-    fig.update_yaxes(
-        tickvals=[k * (h + 1) + (h - 1) / 2 for k in range(n)],
-        ticktext=[f"n={k}" for k in range(n)],
-        showgrid=False,
-        zeroline=False,
-        autorange="reversed",
-        scaleanchor="x",
-        constrain="domain",
-    )
-    return fig
+    traces.append(cell_points(mosaic, customdata, lines))
+    shapes = [selected_outline(mosaic, selected)] if selected is not None else []
+    return mosaic_layout(go.Figure(traces), mosaic, shapes=shapes, title=title, height=height)
 
 
 def decode_selection(selection) -> tuple | None:

@@ -15,7 +15,15 @@ from collections.abc import Mapping
 import numpy as np
 import plotly.graph_objects as go
 
-from .figures import DIM, Mosaic
+from .figures import (
+    INDEX_HOVER,
+    Mosaic,
+    cell_gaps,
+    cell_points,
+    dim_overlay,
+    mosaic_layout,
+    selected_outline,
+)
 from .local import LocalTerms
 
 #: What each value is called on hover and on colour bars.
@@ -27,10 +35,6 @@ GHOST_LINE = "#888888"
 WINDOW_LINE = "#D55E00"
 #: The window figure writes each cell's value up to this many cells.
 MAX_LABELLED_CELLS = 49
-
-
-def _cell_px(grid_rows: int, grid_cols: int) -> int:
-    return max(4, min(36, 600 // max(grid_rows, 1), 520 // max(grid_cols, 1)))
 
 
 def _boxes(mask: np.ndarray, mosaic: Mosaic) -> list:
@@ -93,9 +97,6 @@ def value_map_figure(
         scale = {"colorscale": SCALES[colour_by], "zmin": -limit, "zmax": limit}
     else:
         scale = {"colorscale": "Viridis"}
-    grid_rows, grid_cols = mosaic.grid_shape
-    cell_px = _cell_px(grid_rows, grid_cols)
-    gaps = {"xgap": 1, "ygap": 1} if cell_px >= 8 else {}
     traces = [
         go.Heatmap(
             z=z,
@@ -103,24 +104,13 @@ def value_map_figure(
             hoverinfo="skip",
             name=VALUE_NAMES[colour_by],
             **scale,
-            **gaps,
+            **cell_gaps(mosaic),
         )
     ]
     shapes = []
     if highlight is not None:
         highlight = np.asarray(highlight, dtype=bool)
-        traces.append(
-            go.Heatmap(
-                z=mosaic.grid((~highlight).astype(np.float32)),
-                colorscale=[[0, "rgba(0,0,0,0)"], [1, DIM]],
-                zmin=0,
-                zmax=1,
-                showscale=False,
-                hoverinfo="skip",
-                name="window",
-                **gaps,
-            )
-        )
+        traces.append(dim_overlay(mosaic, highlight, name="window"))
         for x0, x1, y0, y1 in _boxes(highlight, mosaic)[:max_outlines]:
             shapes.append(
                 {
@@ -132,68 +122,17 @@ def value_map_figure(
                     "line": {"color": WINDOW_LINE, "width": 2},
                 }
             )
-    rows, cols = mosaic.positions()
     index = np.indices(shape).reshape(4, -1).T
     columns = [index] + [np.asarray(values[k], dtype=np.float64).reshape(-1, 1) for k in names]
     customdata = np.hstack(columns).astype(np.float32)
-    lines = [
-        "(n, c, h, w) = (%{customdata[0]}, %{customdata[1]}, %{customdata[2]}, %{customdata[3]})"
-    ]
+    lines = [INDEX_HOVER]
     lines += [f"{VALUE_NAMES[k]} = %{{customdata[{4 + i}]:.5g}}" for i, k in enumerate(names)]
-    traces.append(
-        go.Scatter(
-            x=cols.reshape(-1).astype(np.int32),
-            y=rows.reshape(-1).astype(np.int32),
-            mode="markers",
-            marker={"size": 1, "opacity": 0},  # tiny: big markers overlap and pick wrong cells
-            customdata=customdata,
-            hovertemplate="<br>".join(lines) + "<extra></extra>",
-            showlegend=False,
-            name="cells",
-        )
-    )
-    n, c, h, w = shape
+    traces.append(cell_points(mosaic, customdata, lines))
     if selected is not None:
-        row, col = selected[0] * (h + 1) + selected[2], selected[1] * (w + 1) + selected[3]
-        shapes.append(
-            {
-                "type": "rect",
-                "x0": col - 0.5,
-                "x1": col + 0.5,
-                "y0": row - 0.5,
-                "y1": row + 0.5,
-                "line": {"color": "black", "width": 2},
-            }
-        )
-    fig = go.Figure(traces)
-    fig.update_layout(
-        title=title,
-        shapes=shapes,
-        height=height or int(min(900, max(220, grid_rows * cell_px + 70))),
-        margin={"l": 50, "r": 20, "t": 40 if title else 20, "b": 30},
-        plot_bgcolor="white",
-        clickmode="event+select",
-        dragmode=False,
-        hovermode="closest",
+        shapes.append(selected_outline(mosaic, selected))
+    return mosaic_layout(
+        go.Figure(traces), mosaic, shapes=shapes, title=title, height=height, bottom=30
     )
-    fig.update_xaxes(
-        tickvals=[k * (w + 1) + (w - 1) / 2 for k in range(c)],
-        ticktext=[f"c={k}" for k in range(c)],
-        showgrid=False,
-        zeroline=False,
-        side="top",
-        constrain="domain",
-    )
-    fig.update_yaxes(
-        tickvals=[k * (h + 1) + (h - 1) / 2 for k in range(n)],
-        ticktext=[f"n={k}" for k in range(n)],
-        showgrid=False,
-        zeroline=False,
-        autorange="reversed",
-        scaleanchor="x",
-        constrain="domain",
-    )
-    return fig
 
 
 def _square_path(xs, ys) -> tuple[list, list]:
