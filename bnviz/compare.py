@@ -136,10 +136,7 @@ def fit_to_shape(values: dict, shape: tuple) -> tuple[dict, list[str]]:
         )
         values[key] = fitted["num_groups"]
         notices += [f"Scheme {slot}: {notice}" for notice in more]
-    cell = values.get("cell")
-    if cell is not None and any(i >= n for i, n in zip(cell, shape)):
-        notices.append(f"Cell {cell} is outside the tensor {tuple(shape)}; no cell is selected.")
-        values["cell"] = None
+    notices += explorer.drop_outside_cell(values, shape)
     return values, notices
 
 
@@ -532,16 +529,10 @@ def axis_example_rows(shape) -> list[dict]:
 def drawn_extent(shape: tuple, columns: int) -> tuple:
     """How many samples, channels, rows and columns each of ``columns`` group maps draws.
 
-    The Explorer's rule (:func:`bnviz.explorer.drawn_extent`: whole tiles, as many channels,
-    then samples, as fit) with its cell budget shared among the views, so a page of four maps
-    weighs what one Explorer map does.  Never more than the Explorer draws.
+    The Explorer's rule (:func:`bnviz.explorer.drawn_extent`) with its cell budget shared among
+    the views, so a page of four maps weighs what one Explorer map does.
     """
-    n, c, h, w = shape
-    rows, cols = min(h, explorer.MAX_TILE_SIDE), min(w, explorer.MAX_TILE_SIDE)
-    tiles = max(1, explorer.MAX_DRAWN_CELLS // max(1, columns) // (rows * cols))
-    channels = min(c, explorer.MAX_DRAWN_CHANNELS, tiles)
-    samples = max(1, min(n, explorer.MAX_DRAWN_SAMPLES, tiles // channels))
-    return (samples, channels, rows, cols)
+    return explorer.drawn_extent(shape, explorer.MAX_DRAWN_CELLS // max(1, columns))
 
 
 def map_height(drawn: tuple, columns: int, width: int = 1000) -> int:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -15,7 +16,7 @@ from . import tensors
 from .describe import Description, describe
 from .layout import Layout
 from .normalize import normalize
-from .schemes import SCHEMES, divisors
+from .schemes import SCHEMES, default_groups, divisors
 from .urlstate import Field
 
 MAX_VALUES = tensors.MAX_VALUES
@@ -111,17 +112,17 @@ def fit_to_shape(values: dict, shape: tuple) -> tuple[dict, list[str]]:
         if groups is not None:
             notices.append(f"num_groups={groups} does not divide C={channels}; using {best}.")
         values["num_groups"] = best
-    cell = values.get("cell")
-    if cell is not None and any(i >= n for i, n in zip(cell, shape)):
-        notices.append(f"Cell {cell} is outside the tensor {tuple(shape)}; no cell is selected.")
-        values["cell"] = None
+    notices += drop_outside_cell(values, shape)
     return values, notices
 
 
-def default_groups(channels: int) -> int:
-    """A teaching default for G: the divisor of C nearest sqrt(C), but at least 2 when C allows."""
-    options = [d for d in divisors(channels) if d > 1] or [1]
-    return min(options, key=lambda d: (abs(math.log(d) - 0.5 * math.log(channels)), d))
+def drop_outside_cell(values: dict, shape: tuple) -> list[str]:
+    """Unselect (in place) a selected ``cell`` that lies outside ``shape``; the notice if so."""
+    cell = values.get("cell")
+    if cell is None or all(i < n for i, n in zip(cell, shape)):
+        return []
+    values["cell"] = None
+    return [f"Cell {cell} is outside the tensor {tuple(shape)}; no cell is selected."]
 
 
 def nearest_divisor(channels: int, groups: int) -> int:
@@ -166,9 +167,12 @@ class ExplorerResult:
     def layout(self) -> Layout:
         return self.description.layout
 
-    @property
+    @cached_property
     def labels(self) -> np.ndarray:
-        """Group label of every cell, shape (N, C, H, W) (read-only)."""
+        """Group label of every cell, shape (N, C, H, W) (read-only).
+
+        Cached: pages index it several times a rerun, and for group norm it is a full copy.
+        """
         return self.layout.labels()
 
     @property
@@ -191,11 +195,14 @@ class ExplorerResult:
         }
 
 
-def drawn_extent(shape: tuple) -> tuple:
-    """How many samples, channels, rows and columns of a tensor of ``shape`` get drawn."""
+def drawn_extent(shape: tuple, budget: int = MAX_DRAWN_CELLS) -> tuple:
+    """How many samples, channels, rows and columns of a tensor of ``shape`` get drawn.
+
+    Whole tiles (each side capped), as many channels as ``budget`` cells allow, then samples.
+    """
     n, c, h, w = shape
     rows, cols = min(h, MAX_TILE_SIDE), min(w, MAX_TILE_SIDE)
-    tiles = max(1, MAX_DRAWN_CELLS // (rows * cols))
+    tiles = max(1, budget // (rows * cols))
     channels = min(c, MAX_DRAWN_CHANNELS, tiles)
     samples = max(1, min(n, MAX_DRAWN_SAMPLES, tiles // channels))
     return (samples, channels, rows, cols)

@@ -27,7 +27,7 @@ import numpy as np
 
 from . import tensors
 from .explorer import constrain as shrink_tensor
-from .explorer import drawn_extent, latex_number, signed
+from .explorer import drawn_extent, drop_outside_cell, latex_number, signed
 from .local import (
     CHANNEL_AXES,
     LOCAL_PRESETS,
@@ -174,11 +174,7 @@ def constrain(values: dict) -> tuple[dict, list[str]]:
 def fit_to_shape(values: dict, shape: tuple) -> tuple[dict, list[str]]:
     """Drop a selected cell that lies outside the built tensor of ``shape`` (N, C, H, W)."""
     values = dict(values)
-    cell = values.get("cell")
-    if cell is not None and any(i >= n for i, n in zip(cell, shape)):
-        values["cell"] = None
-        return values, [f"Cell {cell} is outside the tensor {tuple(shape)}; no cell is selected."]
-    return values, []
+    return values, drop_outside_cell(values, shape)
 
 
 # --- conventions and presets -----------------------------------------------------------------------

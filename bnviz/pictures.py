@@ -17,7 +17,7 @@ import numpy as np
 from .describe import describe
 from .errors import InputError
 from .normalize import normalize
-from .schemes import SCHEMES, divisors
+from .schemes import SCHEMES, default_groups
 
 #: Normalized values are shown in the window [-WINDOW, +WINDOW] (in units of the group's σ).
 WINDOW = 3.0
@@ -91,13 +91,6 @@ def as_rgb(planes: np.ndarray) -> np.ndarray | None:
     if planes.ndim != 4 or planes.shape[1] != 3:
         return None
     return np.ascontiguousarray(planes.transpose(0, 2, 3, 1))
-
-
-def default_groups(channels: int) -> int:
-    """G for group norm on the Images page: 3 channels in one group would be layer norm, so the
-    divisor of C nearest √C above 1 (1 when C is 1)."""
-    options = [d for d in divisors(channels) if d > 1] or [1]
-    return min(options, key=lambda d: (abs(d * d - channels), d))
 
 
 def scheme_params(scheme: str, channels: int) -> dict:

@@ -15,6 +15,7 @@ derives from these definitions: adding a scheme is one more entry in :data:`SCHE
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -375,3 +376,10 @@ def _coerce(scheme: Scheme, spec: Param, value):
 def divisors(n: int) -> list[int]:
     """The positive divisors of ``n``, ascending."""
     return [d for d in range(1, n + 1) if n % d == 0]
+
+
+def default_groups(channels: int) -> int:
+    """A teaching default for group norm's G: the divisor of C nearest √C, at least 2 when C
+    allows (G = 1 would be layer norm, G = C instance norm)."""
+    options = [d for d in divisors(channels) if d > 1] or [1]
+    return min(options, key=lambda d: (abs(math.log(d) - 0.5 * math.log(channels)), d))
