@@ -11,22 +11,6 @@ from bnviz.schemes import AXES_SUBSETS, SCHEMES, divisors
 
 COLOUR_LABELS = {"group": "group", "x": "value before (x)", "y": "value after (y)"}
 CHART_KEY = "explorer.chart"
-LAST_CLICK = "explorer.last_click"
-
-
-def take_click() -> None:
-    """Turn a new click on the mosaic (from the previous run) into the selected cell."""
-    event = st.session_state.get(CHART_KEY)
-    clicked = figures.decode_selection(event.get("selection") if event else None)
-    if clicked is not None and clicked != st.session_state.get(LAST_CLICK):
-        st.session_state[LAST_CLICK] = clicked
-        st.session_state[ui.widget_key("cell")] = clicked
-
-
-def select_from_inputs() -> None:
-    st.session_state[ui.widget_key("cell")] = tuple(
-        int(st.session_state[f"w.cell.{axis}"]) for axis in "nchw"
-    )
 
 
 def scheme_controls(values: dict, channels: int) -> None:
@@ -79,11 +63,7 @@ def selected_cell_panel(result: explorer.ExplorerResult, cell) -> None:
     """The side panel: pick a cell by keyboard, and its group, statistics and formula."""
     st.subheader("Selected cell")
     shape = result.x.shape
-    cols = st.columns(4)
-    for col, axis, size, value in zip(cols, "nchw", shape, cell or (0, 0, 0, 0)):
-        key = f"w.cell.{axis}"
-        st.session_state[key] = min(int(value), size - 1)
-        col.number_input(axis, 0, size - 1, step=1, key=key, on_change=select_from_inputs)
+    ui.cell_inputs(shape, cell)
     if cell is None:
         st.info("Click any cell of the map (or set n, c, h, w above) to see its group.")
         return
@@ -109,7 +89,6 @@ def selected_cell_panel(result: explorer.ExplorerResult, cell) -> None:
 
 
 def explorer_page() -> None:
-    take_click()
     values = ui.load_state("explorer", explorer.FIELDS, explorer.constrain)
     try:
         tensor, problem = ui.current_tensor(values), None
@@ -167,7 +146,7 @@ def explorer_page() -> None:
                 fig,
                 share.download_name("group-map", d),
                 key=CHART_KEY,
-                on_select="rerun",
+                on_select=lambda: ui.select_clicked_cell(CHART_KEY),
                 selection_mode="points",
             )
         n, c, h, w = result.x.shape

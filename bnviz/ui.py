@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
-from . import conv, explorer, images, pictures, tensors, urlstate
+from . import conv, explorer, figures, images, pictures, tensors, urlstate
 from .urlstate import Field
 
 PERSISTED = "bnviz.persisted"
@@ -119,6 +119,46 @@ def show_notices() -> None:
 def show_input_error(error: Exception) -> None:
     """A user-caused error as a message on the page, never a traceback."""
     st.error(f"{error}", icon="🚫")
+
+
+#: The selected cell (n, c, h, w) or None, shared by the pages that select one.
+CELL = "w.cell"
+
+
+def select_clicked_cell(chart_key: str) -> None:
+    """``on_select`` callback of a mosaic chart: its clicked cell becomes the selected one.
+
+    Set as a callback, it runs only when the selection changes, so a stale selection never
+    overrides a cell picked since with :func:`cell_inputs`.
+    """
+    event = st.session_state.get(chart_key)
+    clicked = figures.decode_selection(event.get("selection") if event else None)
+    if clicked is not None:
+        st.session_state[CELL] = clicked
+
+
+def _select_from_inputs(key_format: str) -> None:
+    st.session_state[CELL] = tuple(int(st.session_state[key_format.format(a)]) for a in "nchw")
+
+
+def cell_inputs(
+    shape: tuple, cell, *, container=st, key_format: str = "w.cell.{}", label_format: str = "{}"
+) -> None:
+    """Four number inputs n, c, h, w that pick the selected cell (for keyboard users)."""
+    for col, axis, size, value in zip(
+        container.columns(4), "nchw", shape, cell or (0, 0, 0, 0), strict=True
+    ):
+        key = key_format.format(axis)
+        st.session_state[key] = min(int(value), size - 1)
+        col.number_input(
+            label_format.format(axis),
+            0,
+            size - 1,
+            step=1,
+            key=key,
+            on_change=_select_from_inputs,
+            args=(key_format,),
+        )
 
 
 UPLOADS = "bnviz.uploads"

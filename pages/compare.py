@@ -10,7 +10,6 @@ from bnviz import InputError, compare, cube, explorer, figures, share, ui, ui_sh
 from bnviz.schemes import AXES, SCHEMES, axes_value, divisors
 
 PAGE = "compare"
-CELL = ui.widget_key("cell")
 SCHEMES_KEY = ui.widget_key("schemes")
 
 
@@ -46,18 +45,6 @@ def table(rows: list[dict]) -> None:
 # --- Callbacks: widgets that stand for part of a field ----------------------------------------
 
 
-def take_click(slot: int) -> None:
-    """A click on any view's map selects that cell in every view."""
-    event = st.session_state.get(map_key(slot))
-    clicked = figures.decode_selection(event.get("selection") if event else None)
-    if clicked is not None:
-        st.session_state[CELL] = clicked
-
-
-def select_from_inputs() -> None:
-    st.session_state[CELL] = tuple(int(st.session_state[f"w.cell.{axis}"]) for axis in "nchw")
-
-
 def set_count() -> None:
     count = st.session_state["compare.count"]
     st.session_state[SCHEMES_KEY] = compare.padded(st.session_state[SCHEMES_KEY], count)
@@ -87,12 +74,7 @@ def top_controls(values: dict, shape: tuple) -> None:
         on_change=set_count,
         horizontal=True,
     )
-    cell = values["cell"] or (0, 0, 0, 0)
-    cols = right.columns(4)
-    for col, axis, size, value in zip(cols, "nchw", shape, cell):
-        key = f"w.cell.{axis}"
-        st.session_state[key] = min(int(value), size - 1)
-        col.number_input(f"cell {axis}", 0, size - 1, step=1, key=key, on_change=select_from_inputs)
+    ui.cell_inputs(shape, values["cell"], container=right, label_format="cell {}")
 
 
 def slot_controls(slot: int, values: dict, channels: int) -> None:
@@ -162,7 +144,7 @@ def slot_view(slot: int, values: dict, results: dict) -> None:
         fig,
         f"bnviz-compare-{slot}",
         key=map_key(slot),
-        on_select=lambda: take_click(slot),
+        on_select=lambda: ui.select_clicked_cell(map_key(slot)),
         selection_mode="points",
     )
     if cell is None:

@@ -6,30 +6,13 @@ Thin on purpose: reads controls and the URL, calls bnviz.local_view / bnviz.loca
 import numpy as np
 import streamlit as st
 
-from bnviz import InputError, figures, local_figures, local_view, share, ui, ui_share
+from bnviz import InputError, local_figures, local_view, share, ui, ui_share
 from bnviz.local import LOCAL_PRESETS, local_terms
 
 MAP_KEY = "local.map"
 DIFF_KEY = "local.diff"
 CELL_INPUT = "local.cell.{}"
 CUSTOM = "Custom settings"
-
-
-def take_clicks() -> None:
-    """Turn a new click on either map (from the previous run) into the selected cell."""
-    for key in (MAP_KEY, DIFF_KEY):
-        event = st.session_state.get(key)
-        clicked = figures.decode_selection(event.get("selection") if event else None)
-        last = f"{key}.last_click"
-        if clicked is not None and clicked != st.session_state.get(last):
-            st.session_state[last] = clicked
-            st.session_state[ui.widget_key("cell")] = clicked
-
-
-def select_from_inputs() -> None:
-    st.session_state[ui.widget_key("cell")] = tuple(
-        int(st.session_state[CELL_INPUT.format(axis)]) for axis in "nchw"
-    )
 
 
 def apply_preset(slot: str) -> None:
@@ -90,14 +73,6 @@ def cached_equivalences(x: np.ndarray, origin: str, settings: dict) -> list:
     return [row.row() for row in local_view.equivalences(x, settings)]
 
 
-def cell_inputs(shape: tuple, cell) -> None:
-    cols = st.columns(4)
-    for col, axis, size, value in zip(cols, "nchw", shape, cell or (0, 0, 0, 0)):
-        key = CELL_INPUT.format(axis)
-        st.session_state[key] = min(int(value), size - 1)
-        col.number_input(axis, 0, size - 1, step=1, key=key, on_change=select_from_inputs)
-
-
 def convention_column(conv: local_view.Convention, details) -> None:
     """One convention: its settings, and the selected cell's window and numbers."""
     st.subheader(f"{conv.label}")
@@ -128,7 +103,6 @@ def convention_column(conv: local_view.Convention, details) -> None:
 
 def local_page() -> None:
     ui.page_setup("Local norms")
-    take_clicks()
     values = ui.load_state("local", local_view.FIELDS, local_view.constrain)
     try:
         tensor, problem = ui.current_tensor(values), None
@@ -195,7 +169,7 @@ def local_page() -> None:
             ),
             "bnviz-local-map",
             key=MAP_KEY,
-            on_select="rerun",
+            on_select=lambda: ui.select_clicked_cell(MAP_KEY),
             selection_mode="points",
         )
         n, c, h, w = result.x.shape
@@ -213,7 +187,7 @@ def local_page() -> None:
         st.caption(caption)
     with right:
         st.subheader("Selected cell")
-        cell_inputs(result.x.shape, cell)
+        ui.cell_inputs(result.x.shape, cell, key_format=CELL_INPUT)
         if cell is None:
             st.info("Click any cell of the map (or set n, c, h, w above) to see its window.")
         else:
@@ -243,7 +217,7 @@ def local_page() -> None:
         ),
         "bnviz-local-difference",
         key=DIFF_KEY,
-        on_select="rerun",
+        on_select=lambda: ui.select_clicked_cell(DIFF_KEY),
         selection_mode="points",
     )
     st.caption(
