@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
-from . import conv, explorer, figures, images, pictures, tensors, urlstate
+from . import conv, explorer, figures, images, local_view, pictures, tensors, urlstate
 from .urlstate import Field
 
 PERSISTED = "bnviz.persisted"
@@ -221,6 +221,35 @@ def picture_results(values: dict, schemes) -> list[pictures.NormalizedPictures]:
     digest, files = _uploads()
     digest = digest if values["source"] == "upload" else ""
     return _picture_results(tensor_values(values), tuple(schemes), digest, files)
+
+
+@st.cache_data(max_entries=4, show_spinner="Normalizing…")
+def _local_result(values: dict, settings: dict, uploads_digest: str, _uploads: tuple):
+    return local_view.compute(_tensor(values, uploads_digest, _uploads).x, settings)
+
+
+@st.cache_data(max_entries=4, show_spinner="Checking the equivalences…")
+def _local_equivalences(values: dict, settings: dict, uploads_digest: str, _uploads: tuple):
+    x = _tensor(values, uploads_digest, _uploads).x
+    return [row.row() for row in local_view.equivalences(x, settings)]
+
+
+def _keyed_by_tensor(function, values: dict, settings: dict):
+    # Keyed by the tensor's fields and the uploads' digest, as the tensor itself is: hashing a
+    # large array on every rerun would cost more than the lookup saves.
+    digest, files = _uploads()
+    digest = digest if values["source"] == "upload" else ""
+    return function(tensor_values(values), settings, digest, files)
+
+
+def local_result(values: dict, settings: dict) -> local_view.LocalResult:
+    """:func:`bnviz.local_view.compute` on the page's tensor, cached."""
+    return _keyed_by_tensor(_local_result, values, settings)
+
+
+def local_equivalences(values: dict, settings: dict) -> list:
+    """The rows of :func:`bnviz.local_view.equivalences` on the page's tensor, cached."""
+    return _keyed_by_tensor(_local_equivalences, values, settings)
 
 
 def tensor_sidebar(values: dict, container=st.sidebar) -> None:

@@ -3,7 +3,6 @@
 Thin on purpose: reads controls and the URL, calls bnviz.local_view / bnviz.local_figures, lays out.
 """
 
-import numpy as np
 import streamlit as st
 
 from bnviz import InputError, local_figures, local_view, share, ui, ui_share
@@ -63,16 +62,6 @@ def convention_controls(slot: str, values: dict) -> None:
         sb.caption(LOCAL_PRESETS[matching].sentence)
 
 
-@st.cache_data(max_entries=4, show_spinner="Normalizing…")
-def cached_result(x: np.ndarray, origin: str, settings: dict) -> local_view.LocalResult:
-    return local_view.compute(x, settings)
-
-
-@st.cache_data(max_entries=4, show_spinner="Checking the equivalences…")
-def cached_equivalences(x: np.ndarray, origin: str, settings: dict) -> list:
-    return [row.row() for row in local_view.equivalences(x, settings)]
-
-
 def convention_column(conv: local_view.Convention, details) -> None:
     """One convention: its settings, and the selected cell's window and numbers."""
     st.subheader(f"{conv.label}")
@@ -126,8 +115,7 @@ def local_page() -> None:
     try:
         if problem is not None:
             raise problem
-        origin = tensor.description + "|" + "|".join(tensor.names)
-        result = cached_result(tensor.x, origin, settings)
+        result = ui.local_result(values, settings)
         cell = values["cell"]
         sentences = local_view.comparison_sentences(result)
         details = {
@@ -230,7 +218,7 @@ def local_page() -> None:
         "Each row is computed now, on the tensor above, with convention A's LRN, within-channel "
         "LRN and MVN settings (set them by choosing those schemes for A)."
     )
-    st.table(cached_equivalences(tensor.x, origin, settings))
+    st.table(ui.local_equivalences(values, settings))
 
     ui_share.link_panel(
         local_view.FIELDS,
