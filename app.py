@@ -6,7 +6,7 @@ Run with `make run` (or `streamlit run app.py`).
 
 import streamlit as st
 
-from bnviz import InputError, explorer, figures, share, summaries, ui, ui_share
+from bnviz import InputError, compare, explorer, figures, share, summaries, ui, ui_share
 from bnviz.schemes import AXES_SUBSETS, SCHEMES, divisors
 
 COLOUR_LABELS = {"group": "group", "x": "value before (x)", "y": "value after (y)"}
@@ -117,6 +117,8 @@ def explorer_page() -> None:
     ui.show_tensor_origin(tensor)
     d = result.description
     st.info(d.summary)
+    if any(p.kind == "axes" for p in d.scheme.params):
+        st.markdown(compare.custom_note(d.layout.params["keep"], result.x.shape))
 
     left, right = st.columns([3, 2], gap="medium")
     cell = values["cell"]

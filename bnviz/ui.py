@@ -12,7 +12,6 @@ import hashlib
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-import numpy as np
 import streamlit as st
 
 from . import conv, explorer, figures, images, local_view, pictures, tensors, urlstate
@@ -367,6 +366,3 @@ def number_field(
         key=widget_key(field),
     )
 
-
-def as_int_tuple(array: np.ndarray) -> tuple:
-    return tuple(int(v) for v in array)

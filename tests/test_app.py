@@ -114,6 +114,8 @@ def test_scheme_without_learned_parameters_disables_gamma_beta():
 def test_custom_axes_from_the_url_and_its_control():
     at = run({"scheme": "custom", "keep": "hw", "c": "4"})
     assert at.selectbox(key="w.keep").value == "HW"
+    # Keeping H and W is batch norm per location: the page names it.
+    assert any("Batch norm per location" in m.value for m in at.markdown)
     assert at.info[0].value == bnviz.describe((4, 4, 6, 6), "custom", keep="HW").summary
     at.selectbox(key="w.keep").set_value("").run()
     assert at.query_params["keep"] == "none"
