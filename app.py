@@ -130,20 +130,19 @@ def explorer_page() -> None:
             key=ui.widget_key("colour"),
             horizontal=True,
         )
-        part = result.drawn_slice
-        labels = result.labels[part]
-        highlight = labels == result.labels[cell] if cell is not None else None
-        inside = cell is not None and all(i < k for i, k in zip(cell, result.drawn))
-        fig = figures.group_map_figure(
-            labels,
-            values=result.drawn_values(),
-            colour_by=values["colour"],
-            highlight=highlight,
-            selected=cell if inside else None,
-        )
         if view["teach"]:
             ui_share.teaching_panel(result, values["colour"])
         else:
+            part = result.drawn_slice
+            labels = result.labels[part]
+            inside = cell is not None and all(i < k for i, k in zip(cell, result.drawn))
+            fig = figures.group_map_figure(
+                labels,
+                values=result.drawn_values(),
+                colour_by=values["colour"],
+                highlight=labels == result.labels[cell] if cell is not None else None,
+                selected=cell if inside else None,
+            )
             ui_share.chart(
                 fig,
                 share.download_name("group-map", d),
