@@ -28,6 +28,21 @@ CHROMIUM_ARGS = [
 ]
 
 
+def open_app(page: str | None = None, query=None):
+    """Run the app headless (AppTest) on ``page`` (e.g. "pages/compare.py"; None: the Explorer)
+    with ``query`` as URL parameters, and check it raised nothing."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(APP, default_timeout=60)
+    if page:
+        at.switch_page(page)
+    for key, value in dict(query or {}).items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
 def pytest_collection_modifyitems(config, items):
     """Browser tests skip with one reason where chromium is missing, except in CI (they must run)."""
     if Path(CHROMIUM).exists():

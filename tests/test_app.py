@@ -3,19 +3,13 @@
 import json
 
 import pytest
-from conftest import APP
-from streamlit.testing.v1 import AppTest
+from conftest import open_app
 
 import bnviz
 
 
 def run(query=None):
-    at = AppTest.from_file(APP, default_timeout=60)
-    for key, value in (query or {}).items():
-        at.query_params[key] = value
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_app(None, query)
 
 
 def figure(at, index=0):

@@ -3,8 +3,7 @@
 import json
 
 import pytest
-from conftest import APP
-from streamlit.testing.v1 import AppTest
+from conftest import open_app
 
 import bnviz
 
@@ -13,13 +12,7 @@ QUESTION_5 = {"schemes": "batch-location,batch-pixel,batch", "n": "2", "c": "3",
 
 
 def run(query=None):
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.switch_page(PAGE)
-    for key, value in (query or {}).items():
-        at.query_params[key] = value
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_app(PAGE, query)
 
 
 def figures(at) -> list[dict]:

@@ -3,9 +3,8 @@
 import io
 
 import numpy as np
-from conftest import APP
+from conftest import open_app
 from PIL import Image
-from streamlit.testing.v1 import AppTest
 
 import bnviz
 
@@ -18,15 +17,7 @@ def png_bytes(colour, size=(40, 30)) -> bytes:
     return buffer.getvalue()
 
 
-def app(page=None, query=None):
-    at = AppTest.from_file(APP, default_timeout=60)
-    if page:
-        at.switch_page(page)
-    for key, value in (query or {}).items():
-        at.query_params[key] = value
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+app = open_app
 
 
 def markdown(at) -> str:

@@ -6,9 +6,8 @@ import json
 
 import numpy as np
 import pytest
-from conftest import APP
+from conftest import open_app
 from PIL import Image
-from streamlit.testing.v1 import AppTest
 
 import bnviz
 
@@ -18,13 +17,7 @@ MATCONVNET = "MatConvNet DagNN default [5 1 0.0001/5 0.75]"
 
 
 def run(query=None):
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.switch_page(PAGE)
-    for key, value in (query or {}).items():
-        at.query_params[key] = value
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_app(PAGE, query)
 
 
 def markdown(at) -> str:

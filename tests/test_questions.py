@@ -7,8 +7,7 @@ taken from the app).
 
 from urllib.parse import parse_qsl, urlsplit
 
-from conftest import APP
-from streamlit.testing.v1 import AppTest
+from conftest import open_app
 
 #: The links, as the README gives them.
 QUESTION_LINKS = {
@@ -21,14 +20,8 @@ QUESTION_LINKS = {
 
 def answer_for(link: str) -> str:
     parts = urlsplit(link)
-    at = AppTest.from_file(APP, default_timeout=60)
     page = parts.path.strip("/")
-    if page:
-        at.switch_page(f"pages/{page}.py")
-    for key, value in parse_qsl(parts.query):
-        at.query_params[key] = value
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
+    at = open_app(f"pages/{page}.py" if page else None, parse_qsl(parts.query))
     assert not at.warning, [w.value for w in at.warning]  # nothing in the link was replaced
     answers = [c.value for c in at.code if c.language == "markdown"]
     assert len(answers) == 1

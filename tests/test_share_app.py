@@ -5,8 +5,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import numpy as np
 import pytest
-from conftest import APP
-from streamlit.testing.v1 import AppTest
+from conftest import open_app
 from test_share import answer_cell_numbers, answer_counts, numpy_cell
 
 import bnviz
@@ -24,12 +23,7 @@ DOWNLOADS = [
 
 
 def run(query=None):
-    at = AppTest.from_file(APP, default_timeout=60)
-    for key, value in (query or {}).items():
-        at.query_params[key] = value
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_app(None, query)
 
 
 def figure(at, index=0):
