@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import InputError
+from .normalize import as_float_array
 
 MAX_KERNEL_SIZE = 15
 """Largest kernel side :func:`make_filter_bank` and :func:`random_filters` make."""
@@ -49,19 +50,6 @@ def _pair(name: str, value, minimum: int) -> tuple[int, int]:
         return _whole(name, value[0], minimum), _whole(name, value[1], minimum)
     single = _whole(name, value, minimum)
     return single, single
-
-
-def _float_array(name: str, value) -> np.ndarray:
-    """A real ndarray: float dtypes kept, integers and booleans as float64."""
-    try:
-        array = np.asarray(value)
-    except (TypeError, ValueError) as error:
-        raise InputError(f"{name} must be a numeric array: {error}") from None
-    if array.dtype.kind == "f":
-        return array
-    if array.dtype.kind in "biu":
-        return array.astype(np.float64)
-    raise InputError(f"{name} must hold real numbers; got dtype {array.dtype}.")
 
 
 def same_padding(kernel: int) -> tuple[int, int]:
@@ -237,8 +225,8 @@ def conv2d(x, weight, bias=None, *, stride=1, padding=0) -> np.ndarray:
         Wrong ranks, a channel mismatch, a kernel larger than the padded input, a bad stride,
         padding or bias.
     """
-    x = _float_array("x", x)
-    weight = _float_array("weight", weight)
+    x = as_float_array(x, "x")
+    weight = as_float_array(weight, "weight")
     out_shape = output_shape(x.shape, weight.shape, stride=stride, padding=padding)
     unbatched = x.ndim == 3
     if unbatched:
@@ -248,7 +236,7 @@ def conv2d(x, weight, bias=None, *, stride=1, padding=0) -> np.ndarray:
     (top, bottom), (left, right) = _padding_pairs(padding, (kh, kw), (stride_h, stride_w))
     dtype = np.result_type(x.dtype, weight.dtype)
     if bias is not None:
-        bias = _float_array("bias", bias)
+        bias = as_float_array(bias, "bias")
         if bias.shape != (c_out,):
             raise InputError(f"bias must have shape (Cout,) = ({c_out},); got {bias.shape}.")
         dtype = np.result_type(dtype, bias.dtype)

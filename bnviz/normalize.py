@@ -42,17 +42,20 @@ class Normalized:
         return np.sqrt(self.var + self.eps)
 
 
-def as_float_array(x) -> np.ndarray:
-    """``x`` as a floating ndarray: float dtypes kept, integers and booleans as float64."""
+def as_float_array(x, name: str = "x") -> np.ndarray:
+    """``x`` as a floating ndarray: float dtypes kept, integers and booleans as float64.
+
+    ``name`` is what error messages call the argument.
+    """
     try:
         array = np.asarray(x)
     except (TypeError, ValueError) as error:
-        raise InputError(f"x must be a numeric array: {error}") from None
+        raise InputError(f"{name} must be a numeric array: {error}") from None
     if array.dtype.kind == "f":
         return array
     if array.dtype.kind in "biu":
         return array.astype(np.float64)
-    raise InputError(f"x must hold real numbers; got dtype {array.dtype}.")
+    raise InputError(f"{name} must hold real numbers; got dtype {array.dtype}.")
 
 
 def _param_array(name: str, value, lay: Layout, dtype) -> np.ndarray:

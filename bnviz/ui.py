@@ -365,4 +365,3 @@ def number_field(
         disabled=disabled,
         key=widget_key(field),
     )
-
