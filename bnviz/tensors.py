@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import conv, images
-from .data import synthetic
+from .data import channel_offsets_and_scales, synthetic
 from .errors import InputError
 from .urlstate import Field
 
@@ -174,9 +174,8 @@ def build(values: dict, uploads: tuple = ()) -> Tensor:
         x = synthetic(shape, seed=values["seed"], offset=values["offset"], spread=values["spread"])
         names = tuple(f"sample {k}" for k in range(shape[0]))
         channel_names = tuple(f"c{k}" for k in range(shape[1]))
-        description = (
-            f"Random data of shape {shape}: channel c is offset + scale · z, offsets from "
-            f"{-values['offset']:g} to {values['offset']:g}, scales spread {values['spread']:g}×"
+        description = f"Random data of shape {shape}: " + synthetic_text(
+            shape[1], values["offset"], values["spread"]
         )
     source = pictures if pictures is not None else x
     if not values["conv"]:
@@ -203,6 +202,22 @@ def build(values: dict, uploads: tuple = ()) -> Tensor:
     return Tensor(
         x, pictures, names, filter_names(values), rejected, weight, arithmetic, description
     )
+
+
+def synthetic_text(channels: int, offset: float, spread: float) -> str:
+    """How :func:`bnviz.data.synthetic` made its channels, in words, read off the offsets and
+    scales it actually used (one channel has offset 0 and scale 1, whatever was asked)."""
+    offsets, scales = channel_offsets_and_scales(channels, offset, spread)
+    offsets = offsets + 0.0  # no "-0" in the text
+    if channels == 1:
+        return f"one channel of z with offset {offsets[0]:g} and scale {scales[0]:g}"
+    ratio = scales.max() / scales.min()
+    spread_text = "scale 1 for all" if ratio == 1 else f"scales spread {ratio:.3g}×"
+    if offsets.min() == offsets.max():
+        offset_text = f"offset {offsets[0]:g} for all"
+    else:
+        offset_text = f"offsets from {offsets.min():g} to {offsets.max():g}"
+    return f"channel c is offset + scale · z, {offset_text}, {spread_text}"
 
 
 def _check_size(shape) -> None:
