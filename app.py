@@ -69,9 +69,13 @@ def selected_cell_panel(result: explorer.ExplorerResult, cell) -> None:
         return
     details = explorer.cell_details(result, cell)
     d = result.description
+    shared = f"μ = `{details.mean:.6g}`" + (
+        f" and σ² = `{details.var:.6g}`" if d.uses_variance else ""
+    )
+    cells = "its single cell has" if d.group_size == 1 else "its cells share"
     st.markdown(
-        f"**Group {details.group}** of {d.groups:,}: m′ = {d.factors_names} = "
-        f"{d.factors_text} values share μ = `{details.mean:.6g}` and σ² = `{details.var:.6g}`."
+        f"**Group {details.group}** of {d.groups:,} ({d.size_term} m′ = {d.factors_names} = "
+        f"{d.values_text}): {cells} {shared}."
     )
     for line in details.latex:
         st.latex(line)
@@ -79,8 +83,7 @@ def selected_cell_panel(result: explorer.ExplorerResult, cell) -> None:
         st.caption("This scheme has no learned γ and β.")
     else:
         st.caption(
-            f"γ and β: shape {d.param_shape}, {d.param_count:,} entries each"
-            + (" (not applied)." if result.weight is None else ".")
+            f"γ and β: {d.param_text}" + (" (not applied)." if result.weight is None else ".")
         )
     if any(i >= k for i, k in zip(cell, result.drawn)):
         st.caption(

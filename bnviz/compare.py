@@ -21,14 +21,13 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from . import explorer, tensors
-from .describe import describe, shape_text
+from .describe import describe, grouping_text, shape_text
 from .errors import InputError
 from .layout import Layout, layout
 from .normalize import normalize
@@ -350,26 +349,8 @@ COLUMNS = (
     "γ, β shape",
     "γ, β entries (each)",
     "running μ, σ² shape",
-    "PyTorch",
+    "PyTorch (training mode)",
 )
-
-
-def running_stats_shape(lay: Layout) -> tuple | None:
-    """Shape of the running mean and variance, in the tensor's axes; None without any.
-
-    They are the batch statistics without the batch axis (a scheme that keeps running statistics
-    reduces N): the sizes of the kept axes the tensor has, e.g. (C,) for per-channel batch norm.
-    """
-    if not lay.scheme.running_stats:
-        return None
-    n, g, cg, h, w = lay.stat_shape
-    sizes = {"N": n, "C": g * cg, "H": h, "W": w}
-    kept_names = lay.scheme.kept_axes(lay.params)
-    present = {2: "NC", 3: "NCW", 4: "NCHW"}[len(lay.shape)]
-    kept = [
-        a for a in present if a != "N" and (a in kept_names or (a == "C" and "G" in kept_names))
-    ]
-    return tuple(sizes[a] for a in kept)
 
 
 def table_configs(values: Mapping, channels: int) -> list[tuple[str, dict]]:
@@ -401,35 +382,27 @@ def scheme_rows(shape, configs: Iterable[tuple[str, Mapping]]) -> list[dict]:
     """One row of counts per (scheme id, params) on a tensor of ``shape``, keyed by :data:`COLUMNS`.
 
     Numbers come from :func:`bnviz.describe`: mean/variance pairs, the group size m′ with its
-    factors ("N × H × W = 20 × 5 × 5 = 500"), γ/β shape and entries as PyTorch's module holds
-    them (see the schemes' notes), running statistics where the module keeps them, and the
-    PyTorch equivalent.
+    factors ("N × H × W = 20 × 5 × 5 = 500"), γ/β shape and entries laid out on the tensor (and
+    flat as the PyTorch module holds them, where it does), the running statistics' shape as the
+    module holds them, and the PyTorch code that computes the scheme (``describe().torch_code``).
     """
     rows = []
     for scheme_id, params in configs:
         d = describe(shape, scheme_id, **params)
-        lay = d.layout
-        running = running_stats_shape(lay)
-        if running is None:
-            running_text = "—"
-        else:
-            running_text = shape_text(running)
-            if len(running) > 1:
-                # PyTorch's batch-norm modules keep them as vectors of num_features entries.
-                running_text += f", held flat as ({math.prod(running)},)"
+        running = d.running_stats_shape
         factors = d.factors_text if d.group_factors else "1 (nothing reduced)"
         rows.append(
             {
                 "scheme": scheme_label(scheme_id, params),
-                "one μ and σ² for": d.scheme.detail_for(lay.params),
+                "one μ and σ² for": grouping_text(d.layout),
                 "μ, σ² pairs": d.groups,
                 "m′ (values per pair)": (
                     f"{d.factors_names} = {factors}" if d.group_factors else factors
                 ),
-                "γ, β shape": "none" if d.param_shape is None else shape_text(d.param_shape),
+                "γ, β shape": d.param_shape_text,
                 "γ, β entries (each)": d.param_count,
-                "running μ, σ² shape": running_text,
-                "PyTorch": d.scheme.torch or "none",
+                "running μ, σ² shape": "—" if running is None else shape_text(running),
+                "PyTorch (training mode)": d.torch_code or "none",
             }
         )
     return rows
@@ -446,6 +419,38 @@ LUA_TORCH_LAYERS = {
     2: "nn.SpatialBatchNormalization",
     3: "nn.VolumetricBatchNormalization",
 }
+
+
+#: Batch norm's defaults: PyTorch's ``BatchNorm2d(eps=1e-05, momentum=0.1)``
+#: (torch/nn/modules/batchnorm.py) and Keras 3's ``BatchNormalization(momentum=0.99,
+#: epsilon=0.001)`` (keras/src/layers/normalization/batch_normalization.py).
+PYTORCH_BN_DEFAULTS = {"eps": 1e-5, "momentum": 0.1}
+KERAS_BN_DEFAULTS = {"epsilon": 1e-3, "momentum": 0.99}
+
+
+def keras_momentum_as_pytorch(momentum: float) -> float:
+    """PyTorch's momentum for Keras' ``momentum``.
+
+    Keras keeps ``moving = moving · momentum + batch · (1 − momentum)``; PyTorch keeps
+    ``running = (1 − momentum) · running + momentum · batch``: the new batch's weight is
+    Keras' 1 − momentum and PyTorch's momentum.
+    """
+    return round(1.0 - momentum, 12)
+
+
+def defaults_sentence() -> str:
+    """Keras' and PyTorch's batch-norm defaults, and what Keras' momentum is in PyTorch's terms."""
+    keras_m = KERAS_BN_DEFAULTS["momentum"]
+    torch_m = PYTORCH_BN_DEFAULTS["momentum"]
+    return (
+        f"Keras defaults to ε = {KERAS_BN_DEFAULTS['epsilon']:g} (PyTorch {PYTORCH_BN_DEFAULTS['eps']:g}) "
+        f"and momentum {keras_m:g}, but the two momenta weigh different terms: Keras updates "
+        "moving = moving · momentum + batch · (1 − momentum), PyTorch running = (1 − momentum) · "
+        f"running + momentum · batch. Keras' {keras_m:g} gives the new batch a weight of "
+        f"{keras_momentum_as_pytorch(keras_m):g}, which is PyTorch's momentum "
+        f"{keras_momentum_as_pytorch(keras_m):g}; PyTorch's default {torch_m:g} is Keras' momentum "
+        f"{keras_momentum_as_pytorch(torch_m):g}."
+    )
 
 
 def channels_first(spatial: int) -> str:

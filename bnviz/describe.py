@@ -6,7 +6,8 @@ import math
 from dataclasses import dataclass
 
 from .layout import Layout, layout
-from .schemes import Scheme
+from .schemes import AXIS_NAMES, Scheme
+from .torch_recipe import TorchRecipe, tensor_axes, torch_recipe
 
 
 def plural(count: int, word: str, many: str | None = None) -> str:
@@ -33,6 +34,52 @@ def x_hat_text(scheme: Scheme, uses_variance: bool = True) -> str:
     return "(x − μ) / (σ + ε)" if scheme.eps_on_std else "(x − μ) / √(σ² + ε)"
 
 
+def _axes_phrase(axes) -> str:
+    """("N", "H", "W") as "N, H and W"."""
+    axes = list(axes)
+    return ", ".join(axes[:-1]) + " and " + axes[-1] if len(axes) > 1 else "".join(axes)
+
+
+#: How a set of kept axes is named in a sentence ("each channel c"), where it has a usual name.
+_KEPT_NAMES = {
+    ("C",): "each channel c",
+    ("N",): "each sample n",
+    ("N", "C"): "each sample and channel (n, c)",
+    ("H", "W"): "each location (h, w)",
+    ("L",): "each position l",
+    ("C", "H", "W"): "each activation (c, h, w)",
+    ("C", "L"): "each activation (c, l)",
+}
+
+
+def grouping_text(lay: Layout) -> str:
+    """Which cells share one mean (and variance), in words, for the tensor's own axes.
+
+    E.g. "each channel c, over N, H and W" on (N, C, H, W) and "each channel c, over N and L" on
+    (N, C, L): the axes named are those the tensor has.
+    """
+    axes = tensor_axes(lay)
+    kept = tuple(a for a, keep in axes if keep)
+    reduced = tuple(a for a, keep in axes if not keep)
+    if lay.scheme.splits_channels(lay.params):
+        n, groups, per_group = lay.view_shape[:3]
+        spatial = [a for a in reduced if a not in ("N", "C")]
+        over = _axes_phrase(["those channels", *spatial])
+        return (
+            f"each sample and group of C/G = {groups * per_group}/{groups} = "
+            f"{plural(per_group, 'consecutive channel')}, over {over}"
+        )
+    if not kept:
+        return f"the whole tensor, over {_axes_phrase(reduced)}"
+    where = _KEPT_NAMES.get(kept)
+    if where is None:
+        letters = ", ".join(a.lower() for a in kept)
+        where = f"each ({letters})" if len(kept) > 1 else f"each {AXIS_NAMES[kept[0]]} {letters}"
+    if not reduced:
+        return f"{where}: every axis keeps its own statistics, so each group is a single cell"
+    return f"{where}, over {_axes_phrase(reduced)}"
+
+
 @dataclass(frozen=True)
 class Description:
     """What a scheme does to a tensor of a given shape, as numbers and sentences.
@@ -40,34 +87,81 @@ class Description:
     Attributes
     ----------
     layout : Layout
+    eps : float
+        The ε the sentences and the recipe use.
     groups : int
         How many (mean, variance) pairs.
     group_size : int
-        The effective mini-batch m': how many values each mean and variance is taken over.
+        How many values each mean and variance is taken over (m′; batch norm's "effective
+        mini-batch" where the statistics are shared across the batch, see ``shares_batch``).
     group_factors : tuple of (str, int)
         The reduced axes whose sizes multiply to ``group_size``, e.g. (("N", 20), ("H", 5), ("W", 5)).
     param_shape : tuple of int or None
-        gamma's and beta's shape as PyTorch's module holds them; None when the scheme has none.
+        gamma's and beta's shape laid out on the tensor's axes, as ``normalize`` takes them (e.g.
+        (C, H, W) for ``batch-pixel``); None when the scheme has none.  The PyTorch module may
+        hold the same entries flat: see ``torch.param_shape``.
     param_count : int
         Entries in gamma (and in beta); 0 when the scheme has none.
     running_stats_shape : tuple of int or None
-        Shape of the running mean and variance PyTorch keeps, where it keeps any.
+        Shape of the running mean and variance as the PyTorch module of ``torch`` holds them
+        (e.g. (C·H·W,) for ``batch-pixel``); None where it keeps none.
+    torch : TorchRecipe or None
+        The PyTorch code that computes the scheme on this shape, with its facts; None where
+        PyTorch cannot express it (Caffe's MVN).
     sentences : tuple of str
         Plain-language statements of all of the above, for a learner.
     """
 
     layout: Layout
+    eps: float
     groups: int
     group_size: int
     group_factors: tuple
     param_shape: tuple | None
     param_count: int
     running_stats_shape: tuple | None
+    torch: TorchRecipe | None
     sentences: tuple
 
     @property
     def scheme(self) -> Scheme:
         return self.layout.scheme
+
+    @property
+    def torch_code(self) -> str | None:
+        """A Python expression in ``torch`` and ``x`` (a float tensor of the described shape) that
+        evaluates to PyTorch's output in training mode with fresh parameters (γ = 1, β = 0) and
+        this ε, e.g. ``torch.nn.BatchNorm2d(10, eps=1e-05)(x)``; None where PyTorch cannot express
+        the scheme."""
+        return None if self.torch is None else self.torch.code
+
+    @property
+    def shares_batch(self) -> bool:
+        """True when a group spans several samples' cells' axis N (batch-style schemes): the
+        output for one sample then depends on the others."""
+        return not self.layout.kept[0]
+
+    @property
+    def size_term(self) -> str:
+        """What m′ is called here: batch norm's "effective mini-batch" where the statistics are
+        shared across N, else "group size"."""
+        return "effective mini-batch" if self.shares_batch else "group size"
+
+    @property
+    def uses_variance(self) -> bool:
+        """False where the scheme only subtracts the mean (Caffe MVN with normalize_variance off)."""
+        variance_param = self.scheme.variance_param
+        return bool(self.layout.params[variance_param]) if variance_param else True
+
+    @property
+    def shared_statistics(self) -> str:
+        """ "μ and σ²", or "μ" where the variance is not used."""
+        return "μ and σ²" if self.uses_variance else "μ"
+
+    @property
+    def values_text(self) -> str:
+        """The group size with its unit: "1 value", "500 values"."""
+        return f"{self.factors_text} {'value' if self.group_size == 1 else 'values'}"
 
     @property
     def factors_text(self) -> str:
@@ -80,12 +174,32 @@ class Description:
         return " × ".join(name for name, _ in self.group_factors) or "—"
 
     @property
+    def param_shape_text(self) -> str:
+        """γ and β's shape: "none", "(10,)", or with the PyTorch module's own where it holds the
+        same entries flat: "(10, 5, 5), held flat as (250,) by BatchNorm1d"."""
+        if self.param_shape is None:
+            return "none"
+        text = shape_text(self.param_shape)
+        recipe = self.torch
+        if recipe and recipe.params_match and recipe.param_shape != self.param_shape:
+            text += f", held flat as {shape_text(recipe.param_shape)} by {recipe.module_name}"
+        return text
+
+    @property
+    def param_text(self) -> str:
+        """γ and β's size in words: "none", or "10 entries each, shape (10,)" (with the module's
+        flat shape where it differs, see ``param_shape_text``)."""
+        if self.param_shape is None:
+            return "none"
+        return f"{plural(self.param_count, 'entry', 'entries')} each, shape {self.param_shape_text}"
+
+    @property
     def summary(self) -> str:
         """The one-sentence summary shown above every view."""
         return self.sentences[0]
 
 
-def describe(shape, scheme: str | Scheme, **params) -> Description:
+def describe(shape, scheme: str | Scheme, *, eps: float | None = None, **params) -> Description:
     """Describe what ``scheme`` does to a tensor of ``shape``.
 
     Parameters
@@ -94,98 +208,155 @@ def describe(shape, scheme: str | Scheme, **params) -> Description:
         (N, C), (N, C, L) or (N, C, H, W).
     scheme : str
         A scheme id (see ``bnviz.SCHEMES``).
+    eps : float, optional
+        ε (default: the scheme's), for the PyTorch recipe and the sentences about ε.
     **params
         The scheme's hyper-parameters, e.g. ``num_groups``.
 
     Returns
     -------
     Description
-        Counts (groups, group size with its factors, gamma/beta shape) and sentences, e.g.
-        "Batch norm (per channel): 3 means and 3 variances, each over 4 × 6 × 6 = 144 values;
-        γ and β have 3 entries each."
+        Counts (groups, group size with its factors, gamma/beta shape), the PyTorch recipe and
+        sentences, e.g. "Batch norm (per channel): 3 means and 3 variances, each over
+        4 × 6 × 6 = 144 values; γ and β have 3 entries each."
     """
     lay = layout(shape, scheme, **params)
     sch = lay.scheme
+    eps = sch.eps_default if eps is None else float(eps)
     param_shape = lay.param_shape
     param_count = 0 if param_shape is None else math.prod(param_shape)
-    running = param_shape if sch.running_stats else None
-    groups, size = lay.groups, lay.group_size
-    factors = lay.group_factors
+    recipe = torch_recipe(lay, eps)
+    d = Description(
+        layout=lay,
+        eps=eps,
+        groups=lay.groups,
+        group_size=lay.group_size,
+        group_factors=lay.group_factors,
+        param_shape=param_shape,
+        param_count=param_count,
+        running_stats_shape=None if recipe is None else recipe.running_shape,
+        torch=recipe,
+        sentences=(),
+    )
+    return Description(**{**d.__dict__, "sentences": _sentences(d)})
 
-    over = product_text(factors, size)
-    each = "each" if groups > 1 else "taken"
-    # A scheme may switch variance normalization off (Caffe MVN): then only the means are used.
-    uses_variance = lay.params[sch.variance_param] if sch.variance_param else True
+
+def _sentences(d: Description) -> tuple:
+    """Every statement about ``d``, each made from its computed facts."""
+    lay, sch = d.layout, d.scheme
+    groups, size = d.groups, d.group_size
+    uses_variance = d.uses_variance
     x_hat = x_hat_text(sch, uses_variance)
+    each = "each" if groups > 1 else "taken"
     statistics = (
         f"{plural(groups, 'mean')} and {plural(groups, 'variance')}"
         if uses_variance
         else f"{plural(groups, 'mean')} (no variances: {sch.variance_param} is off)"
     )
-    first = f"{sch.name}: {statistics}, {each} over {over} {'value' if size == 1 else 'values'}"
-    if param_shape is None:
+    first = f"{sch.name}: {statistics}, {each} over {d.values_text}"
+    if d.param_shape is None:
         first += "; no learned γ and β."
     else:
-        first += f"; γ and β have {plural(param_count, 'entry', 'entries')} each."
-
+        first += f"; γ and β have {plural(d.param_count, 'entry', 'entries')} each."
     one = "One mean and one variance" if uses_variance else "One mean"
-    sentences = [first, f"{one} for {sch.detail_for(lay.params)}."]
-    if factors:
-        names = " × ".join(name for name, _ in factors)
+    sentences = [first, f"{one} for {grouping_text(lay)}."]
+
+    if d.group_factors and size > 1:
         how = (
             "normalized with that group's mean μ and biased variance σ² (divided by m′, not m′ − 1)"
             if uses_variance
             else "shifted by that group's mean μ"
         )
-        sentences.append(
-            f"The effective mini-batch is m′ = {names} = {over}: every value of a group is {how}."
-        )
-    if param_shape is not None:
-        how = f"PyTorch's {sch.torch}" if sch.torch else "bnviz"
-        sentences.append(
-            f"γ and β have shape {shape_text(param_shape)} as {how} holds them: "
-            f"y = γ · {x_hat} + β."
-        )
-    else:
-        sentences.append(f"The output is the normalized value itself: y = x̂ = {x_hat}.")
-    if sch.torch is None:
-        sentences.append(
-            "PyTorch has no layer for this scheme; "
-            + (
-                "bnviz follows the convention below."
-                if sch.eps_on_std
-                else "bnviz computes it the same way."
+        if d.shares_batch:
+            sentences.append(
+                f"The effective mini-batch is m′ = {d.factors_names} = {d.values_text}: every "
+                f"value of a group is {how}."
             )
+        else:
+            sentences.append(
+                f"Each group holds m′ = {d.factors_names} = {d.values_text} of one sample, "
+                f"{how}: nothing is shared across the batch, so each sample's output is the same "
+                "whatever the other samples are."
+            )
+
+    if d.param_shape is None:
+        sentences.append(f"The output is the normalized value itself: y = x̂ = {x_hat}.")
+    else:
+        sentences.append(f"γ and β: {d.param_text}; y = γ · {x_hat} + β.")
+    if uses_variance:
+        where = (
+            "the standard deviation, x̂ = (x − μ) / (σ + ε)"
+            if sch.eps_on_std
+            else "the variance inside the square root, x̂ = (x − μ) / √(σ² + ε)"
         )
+        sentences.append(f"ε = {d.eps:g} is added to {where}.")
+    sentences.extend(_torch_sentences(d))
     sentences.extend(sch.notes)
-    if running is not None:
-        sentences.append(
-            f"In training PyTorch also updates running estimates of shape {shape_text(running)}: "
-            "running = (1 − momentum) · running + momentum · batch statistic (momentum 0.1; the "
-            "running variance takes the unbiased estimate, divided by m′ − 1); evaluation mode "
-            "normalizes with them instead of the batch's."
-        )
     if size == 1:
         erased = (
-            "the output is 0 everywhere" if param_shape is None else "the output is β everywhere"
+            "the output is 0 everywhere" if d.param_shape is None else "the output is β everywhere"
         )
         sentences.append(
             f"Each group holds a single value, so {'its variance is 0 and ' if uses_variance else ''}"
             f"x̂ = 0: {erased} and the layer erases its input."
-            + (
-                ' PyTorch refuses this in training ("Expected more than 1 value per channel '
-                'when training").'
-                if sch.running_stats
-                else ""
-            )
         )
-    return Description(
-        layout=lay,
-        groups=groups,
-        group_size=size,
-        group_factors=factors,
-        param_shape=param_shape,
-        param_count=param_count,
-        running_stats_shape=running,
-        sentences=tuple(sentences),
-    )
+    return tuple(sentences)
+
+
+def _torch_sentences(d: Description) -> list:
+    """What PyTorch does with this scheme and shape: its module, refusals, running statistics, ε = 0."""
+    recipe = d.torch
+    if recipe is None:
+        if not d.uses_variance:
+            return [
+                "No PyTorch normalization layer only subtracts the mean; bnviz follows Caffe's MVN."
+            ]
+        return [
+            "No PyTorch layer adds ε to σ (its layers take √(σ² + ε)); bnviz follows Caffe's "
+            "convention here."
+        ]
+    sentences = [
+        f"In PyTorch, {recipe.module_name} computes the same in training mode (with fresh γ = 1, "
+        f"β = 0): {recipe.code}"
+    ]
+    if not recipe.params_match and d.param_shape is not None:
+        theirs = (
+            "learns no γ and β (apply them after it)"
+            if recipe.param_shape is None
+            else f"learns γ and β of shape {shape_text(recipe.param_shape)} instead"
+        )
+        sentences.append(f"That {recipe.module_name} {theirs}.")
+    if recipe.refusal:
+        why = (
+            " · ".join(("N", "C/G", *d.layout.axis_labels[2:]))
+            + " = 1: one sample, whose groups each hold a single value"
+            if recipe.module_name == "GroupNorm"
+            else "a channel's group holds a single value"
+            if recipe.refusal.startswith("Expected more than 1 value")
+            else "the spatial size is 1"
+            if recipe.refusal.startswith("Expected more than 1 spatial")
+            else "ε is not positive"
+        )
+        sentences.append(
+            f"PyTorch's {recipe.module_name} refuses this input in training because {why} "
+            f'("{recipe.refusal}"); bnviz shows what the formula gives.'
+        )
+    if recipe.running_shape is not None:
+        sentences.append(
+            f"In training {recipe.module_name} also updates running estimates of shape "
+            f"{shape_text(recipe.running_shape)}: running = (1 − momentum) · running + momentum · "
+            "batch statistic (momentum 0.1 by default; the running variance takes the unbiased "
+            "estimate, divided by m′ − 1); evaluation mode normalizes with them instead of the "
+            "batch's."
+        )
+    if d.eps == 0 and d.uses_variance and not recipe.refusal:
+        theirs = (
+            f"PyTorch's {recipe.module_name} gives NaN (0/0)"
+            if recipe.zero_variance == "nan"
+            else f"as PyTorch's {recipe.module_name} does"
+        )
+        sentences.append(
+            "With ε = 0, a group whose variance is 0 would divide 0 by 0: bnviz gives x̂ = 0 "
+            f"there{', ' if recipe.zero_variance != 'nan' else '; '}{theirs}."
+        )
+    return sentences

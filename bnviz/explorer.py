@@ -211,12 +211,12 @@ def drawn_extent(shape: tuple, budget: int = MAX_DRAWN_CELLS) -> tuple:
 def compute(x: np.ndarray, values: dict) -> ExplorerResult:
     """Normalize ``x`` (N, C, H, W) as the field ``values`` say; see :class:`ExplorerResult`."""
     params = scheme_params(values)
-    description = describe(x.shape, values["scheme"], **params)
+    eps = eps_value(values["eps"])
+    description = describe(x.shape, values["scheme"], eps=eps, **params)
     weight = bias = None
     if values["affine"] and description.param_shape is not None:
         weight = np.full(description.param_shape, values["gamma"], dtype=np.float32)
         bias = np.full(description.param_shape, values["beta"], dtype=np.float32)
-    eps = eps_value(values["eps"])
     plain = normalize(x, values["scheme"], eps=eps, **params)
     if weight is not None:
         y = normalize(x, values["scheme"], eps=eps, weight=weight, bias=bias, **params).y

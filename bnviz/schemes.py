@@ -65,13 +65,9 @@ class Scheme:
         The axes of the (N, G, Cg, H, W) view that keep their own statistics (see the module
         docstring), or a function of the scheme's parameters returning that set.
     param_axes : tuple of str or None or callable
-        The axes of the learned scale and shift (gamma, beta) as PyTorch's module holds them, e.g.
+        The axes of the learned scale and shift (gamma, beta) laid out on the tensor, e.g.
         ``("C",)``; ``()`` is a single scalar pair; ``None`` means the scheme has no learned
         parameters; or a function of the scheme's parameters returning one of those.
-    torch : str or None
-        The PyTorch equivalent, or None where PyTorch has none.
-    running_stats : bool
-        Whether the PyTorch module keeps running mean and variance (batch norms do).
     params : tuple of Param
         The scheme's hyper-parameters besides ``eps``.
     eps_default : float
@@ -92,8 +88,6 @@ class Scheme:
     detail: str
     kept: frozenset | Callable[[Mapping], frozenset]
     param_axes: tuple | None | Callable[[Mapping], tuple | None] = ("C",)
-    torch: str | None = None
-    running_stats: bool = False
     params: tuple = ()
     eps_default: float = 1e-5
     eps_on_std: bool = False
@@ -205,21 +199,13 @@ SCHEMES: dict[str, Scheme] = {
             "each channel, over the batch and all locations (N, H, W)",
             frozenset({"C"}),
             param_axes=("C",),
-            torch="BatchNorm2d (training mode)",
-            running_stats=True,
         ),
         Scheme(
             "batch-pixel",
-            "Batch norm per activation (per pixel)",
+            "Batch norm per activation (c, h, w)",
             "each activation (c, h, w), over the batch N",
             frozenset({"C", "H", "W"}),
             param_axes=("C", "H", "W"),
-            torch="BatchNorm1d(C*H*W) on x.reshape(N, -1) (training mode)",
-            running_stats=True,
-            notes=(
-                "BatchNorm1d stores γ and β flattened, as one vector of C·H·W entries; "
-                "bnviz shows them in the tensor's (C, H, W) layout.",
-            ),
         ),
         Scheme(
             "batch-location",
@@ -227,10 +213,9 @@ SCHEMES: dict[str, Scheme] = {
             "each location (h, w), over the batch and the channels (N, C)",
             frozenset({"H", "W"}),
             param_axes=("H", "W"),
-            torch=None,
             notes=(
-                "With no PyTorch layer to follow, bnviz gives each location its own γ and β, "
-                "one pair per mean and variance, as batch norm does.",
+                "bnviz gives each location its own γ and β, one pair per mean and variance, as "
+                "batch norm does for each channel.",
             ),
         ),
         Scheme(
@@ -239,7 +224,6 @@ SCHEMES: dict[str, Scheme] = {
             "each sample, over its channels and locations (C, H, W)",
             frozenset({"N"}),
             param_axes=("C", "H", "W"),
-            torch="LayerNorm((C, H, W))",
         ),
         Scheme(
             "instance",
@@ -247,7 +231,6 @@ SCHEMES: dict[str, Scheme] = {
             "each sample and channel (n, c), over its locations (H, W)",
             frozenset({"N", "C"}),
             param_axes=("C",),
-            torch="InstanceNorm2d(C, affine=True)",
         ),
         Scheme(
             "group",
@@ -255,7 +238,6 @@ SCHEMES: dict[str, Scheme] = {
             "each sample and group of C/G consecutive channels, over those channels and all locations",
             frozenset({"N", "G"}),
             param_axes=("C",),
-            torch="GroupNorm(G, C)",
             params=(NUM_GROUPS,),
         ),
         Scheme(
@@ -264,7 +246,6 @@ SCHEMES: dict[str, Scheme] = {
             "the whole tensor (N, C, H, W): one mean and one variance",
             frozenset(),
             param_axes=(),
-            torch=None,
         ),
         Scheme(
             "mvn",
@@ -273,16 +254,14 @@ SCHEMES: dict[str, Scheme] = {
             # Within channels it groups like instance norm, across channels like layer norm.
             lambda p: frozenset({"N"}) if p["across_channels"] else frozenset({"N", "C"}),
             param_axes=None,
-            torch=None,
             params=(ACROSS_CHANNELS, NORMALIZE_VARIANCE),
             eps_default=1e-9,
             eps_on_std=True,
             variance_param="normalize_variance",
             detail_by_params=lambda p: _MVN_ACROSS if p["across_channels"] else _MVN_WITHIN,
             notes=(
-                "Caffe's MVN layer (a normalization from before batch norm) adds ε = 1e-9 to the "
-                "standard deviation, y = (x − μ) / (σ + ε), where PyTorch's layers take "
-                "√(σ² + ε); σ² is the biased variance.",
+                "Caffe's MVN layer is a normalization from before batch norm; its σ² is the biased "
+                "variance, and its default ε is 1e-9.",
                 "In Caffe a separate Scale layer would add a learned scale and shift.",
             ),
         ),
@@ -294,7 +273,6 @@ SCHEMES: dict[str, Scheme] = {
             # Batch norm's convention: one γ and β per kept position of C, H and W.  A learned
             # parameter cannot depend on the sample, so a kept N adds none.
             param_axes=lambda p: tuple(axis for axis in p["keep"] if axis != "N"),
-            torch=None,
             params=(KEEP,),
             detail_by_params=_custom_detail,
             notes=(

@@ -102,26 +102,19 @@ def markdown_answer(
         f"{e(scheme.detail_for(lay.params))}."
     )
     shared = "mean and variance" if uses_variance else "mean"
+    term = d.size_term.capitalize()
     if d.group_size == 1:
         size = f"{d.factors_names} = 1" if d.group_factors else "1"
-        lines.append(
-            f"- **Effective mini-batch:** m′ = {size}: each {shared} is taken over a single value."
-        )
+        lines.append(f"- **{term}:** m′ = {size}: each {shared} is taken over a single value.")
     else:
-        lines.append(
-            f"- **Effective mini-batch:** m′ = {d.factors_names} = {d.factors_text} values share "
-            f"each {shared}."
-        )
+        lines.append(f"- **{term}:** m′ = {d.factors_names} = {d.values_text} share each {shared}.")
     if d.param_shape is None:
         lines.append("- **γ and β:** none (this scheme learns no scale and shift).")
     else:
         lines.append(
-            f"- **γ and β:** shape {shape_text(d.param_shape)}, {d.param_count:,} "
-            f"{'entry' if d.param_count == 1 else 'entries'} each: "
-            f"y = γ · {x_hat_text(scheme, uses_variance)} + β."
+            f"- **γ and β:** {e(d.param_text)}: y = γ · {x_hat_text(scheme, uses_variance)} + β."
         )
-    torch = f"`{scheme.torch}`" if scheme.torch else "none (no PyTorch layer does this)"
-    lines.append(f"- **PyTorch equivalent:** {torch}.")
+    lines.append(f"- **PyTorch (training mode):** {_torch_text(d)}.")
     if d.running_stats_shape is not None:
         lines.append(
             f"- **Running statistics** (PyTorch, for evaluation): mean and variance of shape "
@@ -193,7 +186,7 @@ def compare_answer(
             if d.param_shape is None
             else f"{shape_text(d.param_shape)}: {d.param_count:,} each"
         )
-        torch = f"`{d.scheme.torch}`" if d.scheme.torch else "none"
+        torch = _torch_text(d)
         lines.append(
             f"| {name} | {d.groups:,} | {d.factors_names} = {d.factors_text} | {gamma} | {torch} |"
         )
@@ -215,6 +208,16 @@ def compare_answer(
             "both keep the channel axis, which is per-channel batch norm.",
         ]
     return "\n".join(lines + _link_line(url)) + "\n"
+
+
+def _torch_text(d: Description) -> str:
+    """The PyTorch recipe as inline code, with its refusal; "none" where PyTorch has none."""
+    if d.torch is None:
+        return "none (no PyTorch layer computes this)"
+    text = f"`{d.torch_code}`"
+    if d.torch.refusal:
+        text += f" (refuses this input: “{d.torch.refusal}”)"
+    return text
 
 
 def page_answer(title: str, sentences, *, url: str | None = None, escape: bool = True) -> str:

@@ -230,8 +230,7 @@ def frameworks_section(x, shape: tuple) -> None:
         "directly); 3-D inputs (N, C, D, H, W) are BatchNorm3d's, checked here by splitting H "
         "into D × H/D. Lua Torch's nn had SpatialBatchNormalization (N × C × H × W) and "
         "VolumetricBatchNormalization (N × C × D × H × W); its BatchNormalization took N × D. "
-        "Keras defaults to ε = 1e-3 (PyTorch 1e-5) and momentum 0.99 for the moving average "
-        "(PyTorch's momentum 0.1 weighs the new batch: the same 0.1)."
+        + compare.defaults_sentence()
     )
 
 

@@ -171,13 +171,13 @@ def test_question_1_row_one_pair_per_channel_over_500_values():
     assert rows == [
         {
             "scheme": "Batch norm (per channel)",
-            "one μ and σ² for": SCHEMES["batch"].detail,
+            "one μ and σ² for": "each channel c, over N, H and W",
             "μ, σ² pairs": 10,
             "m′ (values per pair)": "N × H × W = 20 × 5 × 5 = 500",
             "γ, β shape": "(10,)",
             "γ, β entries (each)": 10,
             "running μ, σ² shape": "(10,)",
-            "PyTorch": "BatchNorm2d (training mode)",
+            "PyTorch (training mode)": "torch.nn.BatchNorm2d(10, eps=1e-05)(x)",
         }
     ]
     assert list(rows[0]) == list(compare.COLUMNS)
@@ -190,18 +190,30 @@ def test_table_rows_for_every_scheme_hand_computed_on_2_3_4_4():
     expected = {
         # scheme: (pairs, m′, γ/β shape, entries, running)
         "Batch norm (per channel)": (3, "N × H × W = 2 × 4 × 4 = 32", "(3,)", 3, "(3,)"),
-        "Batch norm per activation (per pixel)": (
+        "Batch norm per activation (c, h, w)": (
             48,
             "N = 2",
-            "(3, 4, 4)",
+            "(3, 4, 4), held flat as (48,) by BatchNorm1d",
             48,
-            "(3, 4, 4), held flat as (48,)",
+            "(48,)",
         ),
-        "Batch norm per location": (16, "N × C = 2 × 3 = 6", "(4, 4)", 16, "—"),
+        "Batch norm per location": (
+            16,
+            "N × C = 2 × 3 = 6",
+            "(4, 4), held flat as (16,) by BatchNorm1d",
+            16,
+            "(16,)",
+        ),
         "Layer norm": (2, "C × H × W = 3 × 4 × 4 = 48", "(3, 4, 4)", 48, "—"),
         "Instance norm": (6, "H × W = 4 × 4 = 16", "(3,)", 3, "—"),
         "Group norm: num_groups = 3": (6, "C/G × H × W = 1 × 4 × 4 = 16", "(3,)", 3, "—"),
-        "Whole-tensor norm": (1, "N × C × H × W = 2 × 3 × 4 × 4 = 96", "() (a scalar)", 1, "—"),
+        "Whole-tensor norm": (
+            1,
+            "N × C × H × W = 2 × 3 × 4 × 4 = 96",
+            "() (a scalar), held flat as (1,) by BatchNorm1d",
+            1,
+            "(1,)",
+        ),
         "Mean-variance norm (Caffe MVN)": (6, "H × W = 4 × 4 = 16", "none", 0, "—"),
         "Custom axes: keep N, C": (6, "H × W = 4 × 4 = 16", "(3,)", 3, "—"),
     }
@@ -240,9 +252,9 @@ def test_table_numbers_agree_with_describe_for_every_config():
         )
         assert math.prod(n for _, n in d.group_factors) == d.group_size
         assert row["γ, β entries (each)"] == d.param_count
-        assert row["PyTorch"] == (d.scheme.torch or "none")
-        running = compare.running_stats_shape(d.layout)
-        assert running == d.running_stats_shape
+        assert row["PyTorch (training mode)"] == (d.torch_code or "none")
+        running = d.running_stats_shape
+        assert row["running μ, σ² shape"] == ("—" if running is None else str(running))
 
 
 def test_table_configs_give_unused_schemes_their_defaults():
@@ -252,27 +264,21 @@ def test_table_configs_give_unused_schemes_their_defaults():
     assert configs["mvn"] == {"across_channels": False, "normalize_variance": True}
 
 
-def test_running_statistics_shapes_match_pytorch_modules():
+def test_running_statistics_are_the_batch_statistics_flat():
     torch = pytest.importorskip("torch")
     n, c, h, w = 2, 3, 4, 5
-    batch = compare.running_stats_shape(bnviz.layout((n, c, h, w), "batch"))
-    assert tuple(torch.nn.BatchNorm2d(c).running_mean.shape) == batch == (c,)
-    pixel = compare.running_stats_shape(bnviz.layout((n, c, h, w), "batch-pixel"))
-    assert pixel == (c, h, w)
-    assert tuple(torch.nn.BatchNorm1d(c * h * w).running_mean.shape) == (math.prod(pixel),)
+    d = bnviz.describe((n, c, h, w), "batch-pixel")
+    assert d.running_stats_shape == (c * h * w,)
     # The running estimates are the batch statistics themselves (momentum 1 keeps the last).
     x = torch.randn(n, c, h, w)
     module = torch.nn.BatchNorm1d(c * h * w, momentum=1.0)
     module(x.reshape(n, -1))
     out = bnviz.normalize(x.numpy(), "batch-pixel")
     np.testing.assert_allclose(
-        module.running_mean.numpy().reshape(pixel), out.mean.reshape(pixel), rtol=1e-5, atol=1e-6
+        module.running_mean.numpy(), out.mean.reshape(-1), rtol=1e-5, atol=1e-6
     )
-    # A (N, C, L) tensor: BatchNorm1d(C) keeps (C,).
-    assert compare.running_stats_shape(bnviz.layout((n, c, 7), "batch")) == (
-        torch.nn.BatchNorm1d(c).running_mean.shape[0],
-    )
-    assert compare.running_stats_shape(bnviz.layout((n, c, h, w), "layer")) is None
+    assert bnviz.describe((n, c, 7), "batch").running_stats_shape == (c,)
+    assert bnviz.describe((n, c, h, w), "layer").running_stats_shape is None
 
 
 # --- Slots, constraints, URL ------------------------------------------------------------------

@@ -105,9 +105,10 @@ def test_describe_counts(scheme, params, param_shape, groups):
     assert d.param_shape == param_shape
     assert d.groups == groups
     assert d.groups * d.group_size == 4 * 3 * 6 * 6
-    assert d.running_stats_shape == (
-        param_shape if scheme.startswith("batch-p") or scheme == "batch" else None
-    )
+    # Batch-sharing schemes keep running statistics, as the BatchNorm module of their recipe
+    # holds them: one vector of as many entries as γ.
+    shares_batch = scheme.startswith("batch") or scheme == "tensor"
+    assert d.running_stats_shape == ((d.param_count,) if shares_batch else None)
 
 
 def test_rank_two_and_three_inputs():

@@ -381,9 +381,9 @@ def test_mvn_labels_and_describe():
     text = " ".join(d.sentences)
     assert "y = x̂ = (x − μ) / (σ + ε)" in text
     assert "γ ·" not in text  # no affine formula for a scheme without γ and β
-    assert "over its locations (H, W)" in d.sentences[1]
+    assert "each sample and channel (n, c), over H and W" in d.sentences[1]
     across = bnviz.describe(shape, "mvn", across_channels=True)
-    assert across.groups == 2 and "over its channels and locations" in across.sentences[1]
+    assert across.groups == 2 and "each sample n, over C, H and W" in across.sentences[1]
     off = bnviz.describe(shape, "mvn", normalize_variance=False)
     assert "no variances" in off.summary and "y = x̂ = x − μ" in " ".join(off.sentences)
     single = bnviz.describe((2, 3), "mvn")

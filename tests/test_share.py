@@ -90,14 +90,20 @@ def answer_counts(answer: str) -> dict:
         r"^- \*\*(?:Mean/variance pairs|Means \(no variances\)):\*\* ([\d,]+)", answer, re.M
     )
     batch = re.search(
-        r"^- \*\*Effective mini-batch:\*\* m′ = (.*?)(?: values share|: each)", answer, re.M
+        r"^- \*\*(?:Effective mini-batch|Group size):\*\* m′ = (.*?)(?: values? share|: each)",
+        answer,
+        re.M,
     )
-    params = re.search(r"^- \*\*γ and β:\*\* shape (.*?), ([\d,]+) entr", answer, re.M)
+    params = re.search(
+        r"^- \*\*γ and β:\*\* ([\d,]+) entr\S* each, shape (\(.*?\)(?: \(a scalar\))?)",
+        answer,
+        re.M,
+    )
     return {
         "groups": int(pairs.group(1).replace(",", "")),
         "m": batch.group(1),
-        "param_shape": params.group(1) if params else None,
-        "param_count": int(params.group(2).replace(",", "")) if params else 0,
+        "param_shape": params.group(2) if params else None,
+        "param_count": int(params.group(1).replace(",", "")) if params else 0,
     }
 
 
@@ -131,9 +137,9 @@ def test_question_one_answer():
     )
     assert "- **Mean/variance pairs:** 10, one for each channel" in answer
     assert "m′ = N × H × W = 20 × 5 × 5 = 500 values share each mean and variance" in answer
-    assert "- **γ and β:** shape (10,), 10 entries each" in answer
+    assert "- **γ and β:** 10 entries each, shape (10,)" in answer
     assert "mean and variance of shape (10,)" in answer  # running statistics
-    assert "`BatchNorm2d (training mode)`" in answer
+    assert "- **PyTorch (training mode):** `torch.nn.BatchNorm2d(10, eps=1e-05)(x)`." in answer
 
 
 @pytest.mark.parametrize(("shape", "scheme", "params"), CASES)
@@ -206,8 +212,9 @@ def test_answer_escapes_markdown_and_gives_the_link():
         tensor="pictures my_cat_1.png and *dog*",
         url="http://h:1/?scheme=batch-pixel&cell=1,2,0,0",
     )
-    # torch's "BatchNorm1d(C*H*W)" in a sentence would make H italic.
-    assert "C\\*H\\*W" in answer
+    # The recipe is inline code; the flat parameter shape is said beside the tensor's layout.
+    assert "`torch.nn.BatchNorm1d(12, eps=1e-05)(x.reshape(2, -1)).reshape(2, 3, 2, 2)`" in answer
+    assert "12 entries each, shape (3, 2, 2), held flat as (12,) by BatchNorm1d" in answer
     assert "my\\_cat\\_1.png and \\*dog\\*" in answer
     assert answer.rstrip().endswith("See it: <http://h:1/?scheme=batch-pixel&cell=1,2,0,0>")
     relative = share.markdown_answer(d, url="/?scheme=batch-pixel")

@@ -60,7 +60,7 @@ def test_question_one_answer_in_the_page():
         "entries each" in text
     )
     assert "- **Mean/variance pairs:** 10, one for each channel" in text
-    assert "- **γ and β:** shape (10,), 10 entries each" in text
+    assert "- **γ and β:** 10 entries each, shape (10,)" in text
     expander = [e for e in at.expander if e.label == SHARE_PANEL]
     assert expander and expander[0].proto.expanded
 
