@@ -10,36 +10,52 @@ Every picture comes out as float32 in [0, 1], channels first, the way a network 
 Anything wrong with a file (empty, not a picture, truncated, too big, a PDF or an SVG) raises
 :class:`~bnviz.errors.InputError` naming the file; :func:`load_batch` lists such files instead of
 failing, so one bad upload costs only itself.
+
+Large photos (a 48-megapixel phone picture) are reduced while they are decoded: JPEG's own DCT
+scaling (Pillow's ``draft``) and an integer box reduction (``reduce``) for the other formats, so
+memory stays small; only absurd sizes (over :data:`MAX_PIXELS`) are refused, from the header.
 """
 
 from __future__ import annotations
 
 import io
+import math
 import os
+from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
-from PIL import Image, ImageOps
+from PIL import Image
 
 from .errors import InputError
 
 MAX_FILES = 64
 """At most this many files in one batch; the rest are rejected with a reason."""
 
-MAX_FILE_BYTES = 20_000_000
-"""A file larger than this (20 MB) is refused before it is read in full."""
+MAX_FILE_BYTES = 50_000_000
+"""A file larger than this (50 MB) is refused before it is read in full."""
 
-MAX_PIXELS = 40_000_000
-"""A picture with more pixels than this (width × height, 40 million) is refused before decoding."""
+MAX_PIXELS = 150_000_000
+"""A picture with more pixels than this (width × height, 150 million) is refused before decoding:
+the decompression-bomb guard. Below Pillow's own hard limit (about 179 million), above every
+common camera (12 to 108 megapixels)."""
+
+MAX_DECODED_PIXELS = 16_000_000
+""":func:`load_image` reduces a larger picture by a whole factor while decoding, to at most this
+many pixels (16 million: a 48-megapixel photo comes out at 4000 × 3000)."""
 
 MAX_BATCH_SIDE = 512
 """The largest height or width :func:`load_batch` scales pictures to."""
 
 DEFAULT_SIZE = (64, 64)
 """(H, W) that :func:`load_batch` brings pictures to unless told otherwise."""
+
+REDUCE_ABOVE_PIXELS = 4_000_000
+""":func:`load_batch` reduces pictures with more pixels than this while decoding, to what the fit
+needs (:func:`reduction_for_fit`); smaller ones are decoded whole."""
 
 FORMATS = ("PNG", "JPEG", "GIF", "BMP", "WEBP", "TIFF")
 """Pillow's names of the formats we decode; anything else is refused, even if Pillow could read it."""
@@ -220,8 +236,74 @@ def _looks_like_text(data: bytes) -> bool:
 # --- decoding ----------------------------------------------------------------------------------
 
 
-def _open(data: bytes, name: str) -> Image.Image:
-    """Decode the first frame of ``data``, checking the pixel count before any pixel is decoded."""
+#: EXIF orientation -> the transposition that shows the picture upright (as ImageOps does).
+_ORIENTATIONS = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+_EXIF_ORIENTATION = 0x0112
+
+
+def _orientation(image: Image.Image) -> int:
+    """The EXIF orientation (1 to 8; 1 when absent or unreadable: a broken EXIF block should not
+    cost the picture)."""
+    try:
+        value = int(image.getexif().get(_EXIF_ORIENTATION, 1))
+    except Exception:
+        return 1
+    return value if value in _ORIENTATIONS else 1
+
+
+def reduction_for_pixels(width: int, height: int, max_pixels: int) -> int:
+    """The smallest whole factor f that brings a width × height picture to at most
+    ``max_pixels`` pixels, ⌈width / f⌉ × ⌈height / f⌉ (1 when it is within already)."""
+    factor = max(1, math.ceil(math.sqrt(width * height / max_pixels)))
+    while math.ceil(width / factor) * math.ceil(height / factor) > max_pixels:
+        factor += 1
+    return factor
+
+
+def reduction_for_fit(width: int, height: int, size: tuple[int, int], fit: str) -> int:
+    """The largest whole factor a width × height picture can be reduced by before
+    :func:`fit_image` brings it to ``size`` (H, W), keeping at least twice the pixels the fit uses
+    along each side (so the final, antialiased resize still has detail to average)."""
+    target_h, target_w = size
+    ratios = (height / target_h, width / target_w)
+    # crop scales the picture to cover the target (the smaller ratio), pad to fit in it.
+    ratio = min(ratios) if fit == "crop" else max(ratios)
+    return max(1, math.floor(ratio / 2))
+
+
+#: Modes Image.reduce cannot average (or should not): what to convert them to first.
+_REDUCIBLE = {"1": "L", "P": "RGBA", "PA": "RGBA", "HSV": "RGB", "LAB": "RGB"}
+
+
+def _reduce(image: Image.Image, factor: int) -> Image.Image:
+    """``image`` box-averaged ``factor`` times smaller, in a mode where averaging is meaningful."""
+    mode = image.mode
+    if "transparency" in image.info and mode in ("1", "L", "RGB", "P"):
+        # A colour key cannot be averaged: make it a real alpha channel first.
+        image = image.convert("LA" if mode in ("1", "L") else "RGBA")
+    elif mode.startswith("I;16"):
+        image = image.convert("I")
+    elif mode in _REDUCIBLE:
+        image = image.convert(_REDUCIBLE[mode])
+    return image.reduce(factor)
+
+
+def _open(
+    data: bytes, name: str, reduction: Callable[[int, int], int] | None = None
+) -> Image.Image:
+    """Decode the first frame of ``data``, checking the pixel count before any pixel is decoded.
+
+    ``reduction(width, height)`` (of the upright picture) gives a whole factor to reduce the
+    picture by while decoding; the result is upright (EXIF orientation applied).
+    """
     problem = _sniff_not_a_picture(data)
     if problem:
         raise InputError(f"{name}: {problem}.")
@@ -229,7 +311,7 @@ def _open(data: bytes, name: str) -> Image.Image:
         # Image.open reads only the header: the size is known before the pixels are decoded.
         image = Image.open(io.BytesIO(data), formats=list(FORMATS))
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        # Pillow's own guard (≈ 89 million pixels, or warnings turned into errors) fired first.
+        # Pillow's own guard (≈ 179 million pixels, or warnings turned into errors) fired first.
         raise InputError(
             f"{name}: the picture claims far more than {MAX_PIXELS / 1e6:g} million pixels, "
             "the limit; it is refused before decoding."
@@ -256,7 +338,25 @@ def _open(data: bytes, name: str) -> Image.Image:
         raise InputError(f"{name}: the picture has no pixels ({width} × {height}).")
     try:
         image.seek(0)  # an animation (GIF, WebP, APNG) or a multi-page TIFF: the first frame
+        factor = 1
+        if reduction is not None:
+            # JPEG knows its orientation from the header; the fit needs the upright sides.
+            upright = (height, width) if _orientation(image) in (5, 6, 7, 8) else (width, height)
+            factor = reduction(*upright)
+        decoded_scale = 1
+        if factor > 1 and image.format == "JPEG":
+            # Decode at 1/2, 1/4 or 1/8 scale straight from the DCT: no full-size pixels at all.
+            wanted = (math.ceil(width / factor), math.ceil(height / factor))
+            drafted = image.draft(None, wanted)
+            if drafted is not None:
+                decoded_scale = round(width / drafted[1][2])
         image.load()
+        orientation = _orientation(image)
+        rest = factor // decoded_scale
+        if rest > 1:
+            reduced = _reduce(image, rest)
+            image.close()
+            image = reduced
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise InputError(
             f"{name}: the picture is over the limit of {MAX_PIXELS / 1e6:g} million pixels."
@@ -269,9 +369,10 @@ def _open(data: bytes, name: str) -> Image.Image:
         raise InputError(
             f"{name}: the {image.format or 'image'} file is truncated or damaged ({detail})."
         ) from None
-    # A broken EXIF block should not cost the picture: keep it unrotated then.
-    with suppress(Exception):
-        image = ImageOps.exif_transpose(image)
+    if orientation != 1:
+        upright = image.transpose(_ORIENTATIONS[orientation])
+        image.close()
+        image = upright
     return image
 
 
@@ -332,7 +433,9 @@ def _to_float(image: Image.Image, name: str) -> np.ndarray:
     return np.ascontiguousarray(np.moveaxis(pixels, -1, 0), dtype=np.float32)
 
 
-def load_image(source, *, name: str | None = None) -> np.ndarray:
+def load_image(
+    source, *, name: str | None = None, max_pixels: int | None = MAX_DECODED_PIXELS
+) -> np.ndarray:
     """Load one picture as a float32 array of shape (C, H, W) with values in [0, 1].
 
     Parameters
@@ -342,6 +445,10 @@ def load_image(source, *, name: str | None = None) -> np.ndarray:
         ``UploadedFile`` is one; it is read from the start).
     name : str, optional
         The name used in error messages (default: the file's own name, else ``"image"``).
+    max_pixels : int or None, default MAX_DECODED_PIXELS
+        A picture with more pixels is reduced while decoding, by the smallest whole factor f that
+        brings it to at most this many (H = ⌈h / f⌉, W = ⌈w / f⌉, each pixel the mean of an f × f
+        block): a 48-megapixel photo comes out 4000 × 3000. None keeps every pixel.
 
     Returns
     -------
@@ -368,10 +475,26 @@ def load_image(source, *, name: str | None = None) -> np.ndarray:
     * Floating-point pictures (TIFF mode ``F``) are kept as they are when all values lie in
       [0, 1]; otherwise they are stretched by their own range (min -> 0, max -> 1). NaN or infinite
       values are refused.
+    * A reduced JPEG is decoded at 1/2, 1/4 or 1/8 scale by the JPEG decoder itself, then
+      box-averaged the rest of the way: its pixels differ from a box average of the full decode
+      by the decoder's rounding.
     """
     name = name or _default_name(source)
+    if max_pixels is None:
+        return _load(source, name, None)
+    if (
+        isinstance(max_pixels, bool)
+        or not isinstance(max_pixels, (int, np.integer))
+        or max_pixels < 1
+    ):
+        raise InputError(f"max_pixels must be a whole number of at least 1; got {max_pixels!r}.")
+    return _load(source, name, lambda w, h: reduction_for_pixels(w, h, int(max_pixels)))
+
+
+def _load(source, name: str, reduction) -> np.ndarray:
+    """:func:`load_image` with a reduction rule (see :func:`_open`)."""
     data = _read_bytes(source, name)
-    image = _open(data, name)
+    image = _open(data, name, reduction)
     try:
         return _to_float(image, name)
     except InputError:
@@ -504,7 +627,8 @@ def load_batch(
         ``(name, source)`` pair, or a :class:`Sample` from :func:`sample_images`.
     size : (H, W), default (64, 64)
         Every picture is brought to this size, keeping its aspect ratio (see ``fit``); each side
-        at most ``MAX_BATCH_SIDE``.
+        at most ``MAX_BATCH_SIDE``. A picture over ``REDUCE_ABOVE_PIXELS`` is reduced while
+        decoding to about twice the pixels the fit uses (:func:`reduction_for_fit`), then resized.
     fit : {"crop", "pad"}
         ``"crop"`` fills H × W and cuts the overhang (centre crop); ``"pad"`` shows the whole
         picture on a ``pad_value`` background (letterbox). See :func:`fit_image`.
@@ -545,6 +669,16 @@ def load_batch(
     if isinstance(sources, (str, bytes, os.PathLike)) or hasattr(sources, "read"):
         sources = [sources]  # one file given on its own
 
+    size = (height, width)
+
+    def reduce_for(picture_width: int, picture_height: int) -> int:
+        if picture_width * picture_height <= REDUCE_ABOVE_PIXELS:
+            return 1  # cheap to decode whole: ordinary pictures are resized from every pixel
+        return max(
+            reduction_for_pixels(picture_width, picture_height, MAX_DECODED_PIXELS),
+            reduction_for_fit(picture_width, picture_height, size, fit),
+        )
+
     pictures: list[np.ndarray] = []
     names: list[str] = []
     rejected: list[tuple[str, str]] = []
@@ -557,7 +691,9 @@ def load_batch(
             rejected.append((name, f"not loaded: at most {limit} files per batch."))
             continue
         try:
-            pixels = load_image(source, name=name)
+            # Decode no more pixels than the fit uses (twice over), and never more than
+            # load_image would: a phone photo becomes a few hundred pixels a side while decoding.
+            pixels = _load(source, name, reduce_for)
             if grayscale:
                 pixels = to_grayscale(pixels)
             pictures.append(fit_image(pixels, (height, width), fit, pad_value))

@@ -231,19 +231,106 @@ def test_missing_file_and_folder(tmp_path):
         load_image(12345)
 
 
+# Pillow warns above 89 million pixels (its own guard); ours refuses above 150 million.
+@pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")
 def test_bomb_rejected_before_decoding_and_quickly():
-    # 8000 × 6000 = 48 million pixels: under Pillow's own guard, over ours (40 million).
-    data = png_claiming(8000, 6000)
+    # 13000 × 12000 = 156 million pixels: under Pillow's own guard, over ours (150 million).
+    data = png_claiming(13000, 12000)
     assert len(data) < 200
     start = time.perf_counter()
     with pytest.raises(
-        InputError, match=r"bomb.png: 8000 × 6000 = 48.0 million pixels.*40 million"
+        InputError, match=r"bomb.png: 13000 × 12000 = 156.0 million pixels.*150 million"
     ):
         load_image(data, name="bomb.png")
     # A header far over Pillow's guard: Pillow's DecompressionBombError comes back as InputError.
-    with pytest.raises(InputError, match="huge.png.*40 million pixels"):
+    with pytest.raises(InputError, match="huge.png.*150 million pixels"):
         load_image(png_claiming(100_000, 100_000), name="huge.png")
     assert time.perf_counter() - start < 1.0
+
+
+# --- large photos: reduced while decoding --------------------------------------------------------
+
+
+def halves(width: int, height: int, mode: str = "RGB") -> Image.Image:
+    """A picture whose left half is black and right half white (a structure that survives any
+    box reduction by a factor dividing width / 2)."""
+    image = Image.new(mode, (width, height), "white")
+    image.paste("black", (0, 0, width // 2, height))
+    return image
+
+
+def test_48_megapixel_phone_photo_loads_reduced_while_decoding():
+    # 8000 × 6000: a 48-megapixel phone photo (it was refused, over 40 million pixels).
+    data = encode(halves(8000, 6000), "JPEG", quality=80)
+    start = time.perf_counter()
+    got = load_image(data, name="phone.jpg")
+    # Reduced by 2 (JPEG's own 1/2-scale decoding) to 16 million pixels at most.
+    assert got.shape == (3, 3000, 4000)
+    assert got[:, :, :1900].max() < 0.05 and got[:, :, 2100:].min() > 0.95
+    batch = load_batch([("phone.jpg", data)], size=(32, 32))
+    assert batch.rejected == [] and batch.images.shape == (1, 3, 32, 32)
+    # Centre crop of a 4:3 picture: columns 0-15 black, 16-31 white (edges blur a little).
+    assert batch.images[0, :, :, :14].max() < 0.05 and batch.images[0, :, :, 18:].min() > 0.95
+    assert time.perf_counter() - start < 10.0
+
+
+def test_large_png_is_box_reduced():
+    data = encode(halves(6000, 4000, "L"), "PNG")
+    got = load_image(data, name="scan.png")
+    assert got.shape == (1, 2000, 3000)  # 24 million pixels: reduced by 2
+    assert got[0, :, :1500].max() == 0 and got[0, :, 1500:].min() == 1
+    batch = load_batch([("scan.png", data)], size=(16, 16), fit="pad")
+    assert batch.images.shape == (1, 1, 16, 16)
+
+
+def test_reduction_factors():
+    assert images.reduction_for_pixels(4000, 3000, 16_000_000) == 1
+    assert images.reduction_for_pixels(8000, 6000, 16_000_000) == 2
+    assert images.reduction_for_pixels(12000, 9000, 16_000_000) == 3  # a 108-megapixel photo
+    # The smallest factor whose rounded-up result fits: ⌈5/2⌉ · ⌈5/2⌉ = 9 > 8, ⌈5/3⌉² = 4.
+    assert images.reduction_for_pixels(5, 5, 8) == 3
+    for width, height, limit in [(8001, 6001, 16_000_000), (7, 3, 2), (1, 1000, 10), (9, 9, 1)]:
+        f = images.reduction_for_pixels(width, height, limit)
+        assert -(-width // f) * -(-height // f) <= limit
+        assert f == 1 or -(-width // (f - 1)) * -(-height // (f - 1)) > limit
+    # The fit keeps twice the pixels it uses: crop covers (the smaller ratio), pad fits in.
+    assert images.reduction_for_fit(8000, 6000, (32, 32), "crop") == 93  # 6000 / 32 / 2
+    assert images.reduction_for_fit(8000, 6000, (32, 32), "pad") == 125  # 8000 / 32 / 2
+    assert images.reduction_for_fit(100, 100, (64, 64), "crop") == 1
+
+
+def test_max_pixels_reduces_every_mode_correctly():
+    # Palette with a transparent entry: averaged as RGBA, then composited on white.
+    image = Image.new("P", (4, 2))
+    image.putpalette([255, 0, 0, 0, 255, 0] + [0] * 762)
+    image.paste(1, (2, 0, 4, 2))  # right half: the transparent entry
+    got = load_image(encode(image, "GIF", transparency=1), name="p.gif", max_pixels=2)
+    assert got.shape == (3, 1, 2)
+    np.testing.assert_allclose(got[:, 0, 0], [1, 0, 0])
+    np.testing.assert_allclose(got[:, 0, 1], [1, 1, 1])
+    # 16-bit gray: averaged in 32-bit integers, still divided by 65535.
+    values = np.array([[0, 2, 65535, 65533]], dtype=np.uint16)
+    got = load_image(encode(Image.fromarray(values), "PNG"), max_pixels=2)
+    np.testing.assert_allclose(got[0], [[1 / 65535, 65534 / 65535]], rtol=1e-6)
+    # 1-bit: averaged as gray.
+    bits = Image.fromarray(np.array([[0, 255, 255, 255]], np.uint8)).convert("1")
+    got = load_image(encode(bits, "PNG"), max_pixels=2)
+    np.testing.assert_allclose(got[0], [[0.5, 1.0]], atol=1 / 255)
+    with pytest.raises(InputError, match="max_pixels"):
+        load_image(encode(bits, "PNG"), max_pixels=0)
+
+
+def test_reduced_photo_keeps_its_exif_orientation():
+    # Landscape pixels whose EXIF says "rotate 90° clockwise": a portrait photo, reduced.
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    data = encode(halves(4000, 2000), "JPEG", exif=exif, quality=90)
+    got = load_image(data, max_pixels=500_000)
+    assert got.shape == (3, 1000, 500)  # reduced by 4 (1/4-scale JPEG decoding), upright
+    assert got[:, :450].max() < 0.05 and got[:, 550:].min() > 0.95  # black half on top
+    batch = load_batch([data], size=(40, 20))  # portrait target: crop covers, reduced by 25
+    assert batch.images.shape == (1, 3, 40, 20)
+    assert batch.images[0, :, :18].max() < 0.05 and batch.images[0, :, 22:].min() > 0.95
 
 
 def test_pixel_cap_is_read_at_call_time(monkeypatch):
@@ -255,7 +342,7 @@ def test_pixel_cap_is_read_at_call_time(monkeypatch):
 
 def test_oversized_file_rejected(tmp_path, monkeypatch):
     too_big = b"\x89PNG" + b"\x00" * images.MAX_FILE_BYTES
-    with pytest.raises(InputError, match="big.png: the file is larger than 20 MB"):
+    with pytest.raises(InputError, match="big.png: the file is larger than 50 MB"):
         load_image(too_big, name="big.png")
     monkeypatch.setattr(images, "MAX_FILE_BYTES", 1000)
     path = tmp_path / "big.png"
