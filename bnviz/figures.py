@@ -16,6 +16,8 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from .summaries import moments_text
+
 #: Okabe & Ito's colour-blind-safe palette (black swapped for grey so tiles stay readable).
 PALETTE = (
     "#E69F00",
@@ -358,13 +360,14 @@ def distribution_figure(
     Returns
     -------
     go.Figure
-        Two panels; the "after" panel marks 0 and ±1, where every group's mean and standard
-        deviation land.
+        Two panels; the "after" panel's title states the means and variances measured on
+        ``after`` (:func:`bnviz.summaries.moments_text`), and it marks 0 and ±1, where a
+        group's mean and standard deviation land when its variance is normalized.
     """
     fig = make_subplots(
         rows=1,
         cols=2,
-        subplot_titles=("before: x", "after: x̂ (mean 0, variance 1)"),
+        subplot_titles=("before: x", f"after: x̂ ({moments_text(after)})"),
         horizontal_spacing=0.08,
     )
     for col, summaries in ((1, before), (2, after)):

@@ -92,6 +92,19 @@ class Tensor:
     description: str = ""
     notes: tuple = field(default=())
 
+    @property
+    def colour_channels(self) -> bool:
+        """True when ``x``'s channels are the pictures' own colour channels (R, G, B or gray),
+        not random data or feature maps."""
+        return self.pictures is not None and self.weight is None
+
+    @property
+    def samples_word(self) -> str:
+        """What a sample of ``x`` is, in the plural: "pictures", "feature maps" or "samples"."""
+        if self.pictures is None:
+            return "samples of random data"
+        return "pictures" if self.weight is None else "pictures' feature maps"
+
 
 def filter_names(values: dict) -> tuple:
     """The conv layer's output channels: the named filters, then ``random`` random ones."""

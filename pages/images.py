@@ -91,7 +91,8 @@ def images_page() -> None:
         )
 
     for result in results:
-        st.markdown(f"- {pictures.colour_sentence(result, tensor.names)}")
+        sentence = pictures.colour_sentence(result, tensor.names, colour=tensor.colour_channels)
+        st.markdown(f"- {sentence}")
     header = st.columns(1 + len(results))
     header[0].markdown("**Before**")
     for column, result in zip(header[1:], results):
@@ -149,8 +150,11 @@ def images_page() -> None:
         ui.read_widgets(FIELDS),
         PAGE,
         lambda url: share.page_answer(
-            f"What normalization does to {n} pictures of shape {tuple(x.shape)}",
-            [pictures.colour_sentence(r, tensor.names) for r in results]
+            f"What normalization does to {n} {tensor.samples_word} of shape {tuple(x.shape)}",
+            [
+                pictures.colour_sentence(r, tensor.names, colour=tensor.colour_channels)
+                for r in results
+            ]
             + [r.summary for r in results],
             url=url,
         ),
