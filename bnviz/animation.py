@@ -88,12 +88,17 @@ def _and(items: list) -> str:
 def group_over(lay: Layout) -> str:
     """What a group's statistics are taken over: "over N, H and W", "over C, H and W", ...
 
-    A channel group's C/G is left out: :func:`group_where` already names its channel range.
-    Empty when a group is a single cell (the m′ line says so).
+    A channel group's C/G channels (named by :func:`group_where`) are "those channels": the
+    statistics are over them too (left out when a group has one channel).  Empty when a group is
+    a single cell (the m′ line says so).
     """
     if lay.group_size == 1:
         return ""
-    reduced = [name for name, _ in lay.group_factors if name != "C/G"]
+    reduced = [
+        "those channels" if name == "C/G" else name
+        for name, size in lay.group_factors
+        if not (name == "C/G" and size == 1)
+    ]
     return f"over {_and(reduced)}" if reduced else ""
 
 
@@ -104,7 +109,7 @@ def frame_lines(
 
     E.g. for group norm (G = 2) on a (2, 4, 6, 6) tensor, group 3::
 
-        Group 3 of 4: sample 1, channels 2–3, over H and W
+        Group 3 of 4: sample 1, channels 2–3, over those channels, H and W
         m′ = C/G × H × W = 2 × 6 × 6 = 72 values
         μ = 0.1234, σ² = 1.234
 

@@ -341,7 +341,7 @@ def _torch_sentences(d: Description) -> list:
             f"PyTorch's {recipe.module_name} refuses this input in training because {why} "
             f'("{recipe.refusal}"); bnviz shows what the formula gives.'
         )
-    if recipe.running_shape is not None:
+    if recipe.running_shape is not None and not recipe.refusal:
         sentences.append(
             f"In training {recipe.module_name} also updates running estimates of shape "
             f"{shape_text(recipe.running_shape)}: running = (1 − momentum) · running + momentum · "

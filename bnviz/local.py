@@ -208,7 +208,10 @@ LOCAL_SCHEMES: dict[str, LocalScheme] = {
                 "MatConvNet calls the window size N; bnviz names it depth, N being the batch.",
                 "For an even N the extra channel is after c (N = 4: c − 1 … c + 2), the opposite "
                 "of PyTorch.",
-                "With an odd N and α = α_PyTorch / N it equals PyTorch's LocalResponseNorm.",
+                "With an odd N and α = α_PyTorch / N its formula equals PyTorch's "
+                "LocalResponseNorm; MatConvNet's own CPU kernel approximates the power (fast_pow "
+                "in matlab/src/bits/impl/normalize_cpu.cpp), so its outputs match only up to "
+                "that approximation.",
             ),
         ),
         LocalScheme(
@@ -288,7 +291,8 @@ LOCAL_PRESETS: dict[str, Preset] = {
         "cross-channel",
         {"depth": 5, "kappa": 1.0, "alpha": 0.0001 / 5, "beta": 0.75},
         "MatConvNet's dagnn.LRN default PARAM = [5 1 0.0001/5 0.75]: α is not divided by N, so "
-        "α = 0.0001/5 gives the same output as PyTorch's defaults with size 5.",
+        "α = 0.0001/5 is the formula of PyTorch's defaults with size 5 (MatConvNet's CPU "
+        "kernel computes its power approximately, so its own outputs differ slightly).",
     ),
 }
 

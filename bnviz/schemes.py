@@ -277,9 +277,9 @@ SCHEMES: dict[str, Scheme] = {
             detail_by_params=_custom_detail,
             notes=(
                 "Custom axes follow batch norm's convention for γ and β: one pair per kept "
-                "position of C, H and W, none for N (a learned parameter cannot depend on the "
-                "sample). PyTorch's LayerNorm, whose groups are those of keeping N, learns "
-                "one pair per (c, h, w) instead.",
+                "position of every axis but N, none for N (a learned parameter cannot depend on "
+                "the sample). PyTorch's LayerNorm, whose groups are those of keeping N, learns "
+                "one pair per position of all the other axes instead.",
             ),
         ),
     )

@@ -21,7 +21,7 @@ def test_issue_example_caption():
     # Group norm, N=4, C=12, G=3: 12 groups; group 3 is sample 1's first channel group.
     lines = caption_example((4, 12, 6, 6), "group", 3, num_groups=3)
     assert lines == [
-        "Group 3 of 12: sample 1, channels 0–3, over H and W",
+        "Group 3 of 12: sample 1, channels 0–3, over those channels, H and W",
         "m′ = C/G × H × W = 4 × 6 × 6 = 144 values",
     ]
 
@@ -90,7 +90,7 @@ def test_issue_example_caption():
             {"num_groups": 1},
             1,
             [
-                "Group 1 of 2: sample 1, channels 0–3, over H and W",
+                "Group 1 of 2: sample 1, channels 0–3, over those channels, H and W",
                 "m′ = C/G × H × W = 4 × 3 × 3 = 36 values",
             ],
         ),
@@ -167,9 +167,13 @@ def test_every_caption_names_exactly_its_cells(shape, scheme, params):
         if span:
             mask &= (index[1] >= int(span.group(1))) & (index[1] <= int(span.group(2)))
         np.testing.assert_array_equal(mask, labels == label, err_msg=first)
-        # "over ..." names exactly the reduced axes (a channel group's range stands for C/G).
+        # "over ..." names exactly the reduced axes ("those channels": the group's channel range).
         over = re.search(r"over (.*)$", first)
-        reduced = {name for name, _ in lay.group_factors if name != "C/G"}
+        reduced = {
+            "those channels" if name == "C/G" else name
+            for name, size in lay.group_factors
+            if not (name == "C/G" and size == 1)
+        }
         if lay.group_size > 1 and reduced:
             assert set(re.split(r", | and ", over.group(1))) == reduced
         else:

@@ -173,7 +173,7 @@ def test_teaching_mode_draws_frames_play_and_slider():
     frames = spec["frames"]
     assert len(frames) == 8
     assert frames[5]["layout"]["title"]["text"].startswith(
-        "<b>Group 5 of 8: sample 1, channels 2–3, over H and W"
+        "<b>Group 5 of 8: sample 1, channels 2–3, over those channels, H and W"
     )
     assert frames[5]["traces"] == [1]
     assert (frames[5]["data"][0]["zmin"], frames[5]["data"][0]["zmax"]) == (4, 6)
