@@ -158,7 +158,7 @@ def teaching_figure(
     labels : ndarray of int, shape (N, C, H, W)
         Group labels of the drawn cells (the Explorer's ``labels[result.drawn_slice]``).
     lay : Layout
-        The scheme on the whole tensor: names the groups and the effective mini-batch m′.
+        The scheme on the whole tensor: names the groups and their size m′.
     values : mapping of str to ndarray of shape (N, C, H, W), optional
         As for :func:`bnviz.figures.group_map_figure` (hover, colouring); "μ" and "σ²" also go
         into each frame's caption (σ² only where the scheme uses the variance).

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import plotly.graph_objects as go
 
-from .describe import Description, shape_text, x_hat_text
+from .describe import Description, grouping_text, shape_text, x_hat_text
 from .errors import InputError
 from .explorer import ExplorerResult
 from .layout import Layout
@@ -99,7 +99,7 @@ def markdown_answer(
     statistics = "mean/variance pairs" if uses_variance else "means (no variances)"
     lines.append(
         f"- **{statistics.capitalize()}:** {d.groups:,}, one for "
-        f"{e(scheme.detail_for(lay.params))}."
+        f"{e(grouping_text(lay))}."
     )
     shared = "mean and variance" if uses_variance else "mean"
     term = d.size_term.capitalize()
