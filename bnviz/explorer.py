@@ -76,20 +76,18 @@ FIELDS = tensors.FIELDS + SCHEME_FIELDS + VIEW_FIELDS
 def constrain(values: dict) -> tuple[dict, list[str]]:
     """Make field values consistent before the tensor is built; notices say what changed.
 
-    A random tensor is shrunk (largest axis halved) until it holds at most :data:`MAX_VALUES`
-    values.
+    A random tensor of more than :data:`MAX_VALUES` values is shrunk to the largest shape that
+    fits (:func:`bnviz.tensors.fit_shape`: its longest axes cut first).
     """
     values = dict(values)
     notices = []
-    shape = [values[k] for k in ("n", "c", "h", "w")]
-    if values["source"] == "synthetic" and math.prod(shape) > MAX_VALUES:
-        requested = tuple(shape)
-        while math.prod(shape) > MAX_VALUES:
-            largest = shape.index(max(shape))
-            shape[largest] = max(1, shape[largest] // 2)
+    requested = tuple(values[k] for k in ("n", "c", "h", "w"))
+    if values["source"] == "synthetic" and math.prod(requested) > MAX_VALUES:
+        shape = tensors.fit_shape(requested, MAX_VALUES)
         notices.append(
             f"A tensor of shape {requested} has {math.prod(requested):,} values; the limit is "
-            f"{MAX_VALUES:,}, so it was shrunk to {tuple(shape)}."
+            f"{MAX_VALUES:,}, so it was shrunk to {shape} ({math.prod(shape):,} values), the "
+            "largest shape that fits."
         )
         values.update(zip(("n", "c", "h", "w"), shape))
     return values, notices

@@ -6,6 +6,7 @@ and calls :func:`build` with their values (and the uploaded files, which no URL 
 
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import dataclass, field
 
@@ -73,13 +74,15 @@ class Tensor:
     channel_names : tuple of str
         One per channel of ``x``: "R", "G", "B", "gray", filter names, or "c0", ...
     rejected : tuple of (str, str)
-        Files that did not load, with the reason.
+        Files that did not load, with the reason (see :func:`refusal_text`).
     weight : ndarray of shape (Cout, Cin, k, k), or None
         The conv layer's filters, when there is one.
     arithmetic : tuple of str
         The conv layer's shape arithmetic, one line per spatial axis.
     description : str
         One sentence on where ``x`` came from.
+    notes : tuple of str
+        What else the user should know about the files: uploads repeated, loaded once.
     """
 
     x: np.ndarray
@@ -150,12 +153,13 @@ def build(values: dict, uploads: tuple = ()) -> Tensor:
         would exceed :data:`MAX_VALUES` values.
     """
     rejected: tuple = ()
+    notes: tuple = ()
     if uses_pictures(values):
         if values["source"] == "samples":
             chosen = [s for s in images.sample_images() if s.name in values["samples"]]
             sources = chosen
         else:
-            sources = list(uploads)
+            sources, notes = unique_uploads(uploads)
             if not sources:
                 raise InputError(
                     "No pictures yet: upload one or more (PNG, JPEG, GIF, BMP, WebP or TIFF). "
@@ -167,8 +171,12 @@ def build(values: dict, uploads: tuple = ()) -> Tensor:
         )
         rejected = tuple(batch.rejected)
         if len(batch) == 0:
-            reasons = "; ".join(f"{name}: {reason}" for name, reason in rejected) or "none chosen"
-            raise InputError(f"No picture could be loaded ({reasons}).")
+            if not rejected:
+                raise InputError("No sample picture chosen: pick one or more.")
+            raise InputError(
+                "No picture could be loaded:\n\n"
+                + "\n".join(f"- {refusal_text(name, reason)}" for name, reason in rejected)
+            )
         pictures = batch.images
         names = tuple(batch.names)
         channel_names = ("R", "G", "B") if pictures.shape[1] == 3 else ("gray",)
@@ -194,7 +202,9 @@ def build(values: dict, uploads: tuple = ()) -> Tensor:
     if not values["conv"]:
         x = source
         _check_size(x.shape)
-        return Tensor(x, pictures, names, channel_names, rejected, description=description + ".")
+        return Tensor(
+            x, pictures, names, channel_names, rejected, description=description + ".", notes=notes
+        )
 
     weight = conv_weight(values, source.shape[1])
     padding = _padding(values)
@@ -213,7 +223,7 @@ def build(values: dict, uploads: tuple = ()) -> Tensor:
         f"{x.shape[2]} × {x.shape[3]}."
     )
     return Tensor(
-        x, pictures, names, filter_names(values), rejected, weight, arithmetic, description
+        x, pictures, names, filter_names(values), rejected, weight, arithmetic, description, notes
     )
 
 
@@ -233,9 +243,109 @@ def synthetic_text(channels: int, offset: float, spread: float) -> str:
     return f"channel c is offset + scale · z, {offset_text}, {spread_text}"
 
 
+def fit_shape(shape, limit: int = MAX_VALUES) -> tuple:
+    """The largest shape within ``shape`` (axis by axis) that holds at most ``limit`` values.
+
+    Parameters
+    ----------
+    shape : tuple of int
+        The requested shape, e.g. (N, C, H, W).
+    limit : int
+        At most this many values (default :data:`MAX_VALUES`, 2**22).
+
+    Returns
+    -------
+    tuple of int
+        ``shape`` itself when it fits. Otherwise the longest axes are cut to one common length,
+        the largest that fits, then lengthened one at a time (the shortest first) while the
+        product stays within ``limit``: no axis of the result can grow by one without passing it.
+        (65, 64, 32, 32) becomes (64, 64, 32, 32), exactly 2**22.
+    """
+    shape = tuple(int(k) for k in shape)
+    if math.prod(shape) <= limit:
+        return shape
+    low, high = 1, max(shape)  # the largest common cap that fits, by bisection
+    while low < high:
+        mid = (low + high + 1) // 2
+        if math.prod(min(k, mid) for k in shape) <= limit:
+            low = mid
+        else:
+            high = mid - 1
+    fitted = [min(k, low) for k in shape]
+    grown = True
+    while grown:
+        grown = False
+        total = math.prod(fitted)
+        for axis in sorted(range(len(fitted)), key=fitted.__getitem__):
+            if fitted[axis] < shape[axis] and total // fitted[axis] * (fitted[axis] + 1) <= limit:
+                fitted[axis] += 1
+                grown = True
+                break
+    return tuple(fitted)
+
+
 def _check_size(shape) -> None:
     if math.prod(shape) > MAX_VALUES:
         raise InputError(
             f"The tensor would have shape {tuple(shape)}, {math.prod(shape):,} values; the limit "
             f"is {MAX_VALUES:,}. Use fewer or smaller pictures, or fewer filters."
         )
+
+
+def refusal_text(name: str, reason: str) -> str:
+    """One refused file as "name: reason", naming the file once (most reasons name it already)."""
+    return reason if reason.startswith(f"{name}: ") else f"{name}: {reason}"
+
+
+def unique_uploads(uploads) -> tuple[list, tuple]:
+    """Each distinct uploaded file once, in upload order, and a note for each one repeated.
+
+    Parameters
+    ----------
+    uploads : iterable of (str, bytes)
+        (name, content) of each uploaded file. The same content twice is one picture, whatever
+        the names: a file picked twice by mistake should not weigh twice in the statistics.
+
+    Returns
+    -------
+    list of (str, bytes)
+        The first upload of each distinct content.
+    tuple of str
+        One sentence per repeated file, e.g. "cat.png was uploaded twice: it is loaded once."
+    """
+    first: dict[bytes, str] = {}
+    repeats: dict[bytes, list[str]] = {}
+    kept = []
+    for name, data in uploads:
+        if not isinstance(data, (bytes, bytearray)):
+            kept.append((name, data))  # not ours to read twice: keep as given
+            continue
+        digest = hashlib.sha256(data).digest()
+        if digest in first:
+            repeats[digest].append(name)
+        else:
+            first[digest] = name
+            repeats[digest] = []
+            kept.append((name, data))
+    notes = []
+    for digest, others in repeats.items():
+        if not others:
+            continue
+        name = first[digest]
+        again = sum(other == name for other in others)
+        renamed = list(dict.fromkeys(other for other in others if other != name))
+        times = "twice" if again == 1 else f"{again + 1} times"
+        listed = (
+            ", ".join(renamed[:-1]) + " and " + renamed[-1]
+            if len(renamed) > 1
+            else "".join(renamed)
+        )
+        verb = "are" if len(renamed) > 1 else "is"
+        if again and renamed:
+            text = f"{name} was uploaded {times}, and {listed} {verb} the same file"
+        elif again:
+            text = f"{name} was uploaded {times}"
+        else:
+            text = f"{listed} {verb} the same file as {name}"
+        notes.append(f"{text}: it is loaded once.")
+    return kept, tuple(notes)

@@ -21,19 +21,38 @@ PERSISTED = "bnviz.persisted"
 
 #: The app's pages in navigation order: (script path from the repository root, title, icon).
 #: Streamlit finds the scripts itself (app.py and the files in pages/); this only names them.
+#: Icons are Material Symbols, drawn from the font Streamlit serves itself: emoji would need an
+#: emoji font on the viewer's machine (without one they show as empty boxes).
 PAGES = (
-    ("app.py", "Explorer", "🔍"),
-    ("pages/images.py", "Images", "🖼️"),
-    ("pages/compare.py", "Compare", "⚖️"),
-    ("pages/local.py", "Local norms", "🪟"),
+    ("app.py", "Explorer", ":material/grid_view:"),
+    ("pages/images.py", "Images", ":material/image:"),
+    ("pages/compare.py", "Compare", ":material/compare:"),
+    ("pages/local.py", "Local norms", ":material/blur_on:"),
 )
+APP_ICON = ":material/grid_view:"
+#: Icons of the page's messages (see PAGES on why not emoji).
+ICONS = {
+    "notice": ":material/warning:",
+    "error": ":material/block:",
+    "refused": ":material/hide_image:",
+    "repeated": ":material/content_copy:",
+}
 _ROOT = Path(__file__).resolve().parent.parent
+
+# KaTeX lays tall formulas (fractions, sums with limits) a few pixels beyond their box, and
+# Streamlit clips a formula's box vertically (it scrolls sideways): room above and below.
+PAGE_CSS = """
+<style>
+.katex-display { padding: 0.4em 0; margin: 0.6em 0; }
+</style>
+"""
 
 
 def page_setup(title: str) -> None:
     """First call of every page: its tab title, the wide layout, and the navigation links."""
-    st.set_page_config(page_title=f"{title} · bnviz", page_icon="🧮", layout="wide")
+    st.set_page_config(page_title=f"{title} · bnviz", page_icon=APP_ICON, layout="wide")
     with st.sidebar:
+        st.html(PAGE_CSS)
         for path, label, icon in PAGES:
             if (_ROOT / path).is_file():
                 st.page_link(path, label=label, icon=icon)
@@ -62,6 +81,7 @@ def load_state(
     drawn, so widgets always show valid values.
     """
     fields = tuple(fields)
+    _link_rules()[_fields_key(fields)] = (fields, constrain, [])
     persisted = st.session_state.setdefault(PERSISTED, {})
     notices = []
     first_visit = f"bnviz.visited.{page}" not in st.session_state
@@ -88,7 +108,14 @@ def load_state(
 
 
 def update_state(values: dict, adjust: Callable[[dict], tuple[dict, list[str]]]) -> dict:
-    """Apply ``adjust`` to the values and write them back before widgets are drawn (with notices)."""
+    """Apply ``adjust`` to the values and write them back before widgets are drawn (with notices).
+
+    ``values`` are the ones :func:`load_state` returned (all of a page's fields): ``adjust`` is
+    then also applied when :func:`link_query` checks what a link can leave out.
+    """
+    rules = _link_rules().get(tuple(values))
+    if rules is not None:
+        rules[2].append(adjust)
     values, notices = adjust(values)
     for key, value in values.items():
         st.session_state[widget_key(key)] = value
@@ -101,7 +128,49 @@ def save_state(fields: Iterable[Field], values: dict) -> None:
     """Write ``values`` to the URL (defaults left out) and persist them for other pages."""
     fields = tuple(fields)
     st.session_state.setdefault(PERSISTED, {}).update(values)
-    st.query_params.from_dict(urlstate.to_query(fields, values))
+    st.query_params.from_dict(link_query(fields, values))
+
+
+#: Session-state key: per page (its tuple of field keys), its fields and the ``constrain`` and
+#: ``adjust`` functions of this run, for :func:`link_query`.
+LINK_RULES = "bnviz.link_rules"
+
+
+def _link_rules() -> dict:
+    return st.session_state.setdefault(LINK_RULES, {})
+
+
+def _fields_key(fields: Iterable[Field]) -> tuple:
+    return tuple(f.key for f in fields)
+
+
+def link_query(fields: Iterable[Field], values: dict) -> dict[str, str]:
+    """The query parameters of a link to ``values``: only what differs from what the page opens on.
+
+    :func:`bnviz.urlstate.to_query` leaves out values equal to a field's declared default; this
+    also leaves out values a page derives when the link does not give them (Compare's and the
+    Explorer's ``num_groups``, a divisor of C chosen by the page). A parameter is dropped when
+    opening the link without it (parsing, then the page's ``constrain`` and ``adjust`` of this
+    run, see :func:`load_state` and :func:`update_state`) gives the same values as with it.
+    """
+    fields = tuple(fields)
+    query = urlstate.to_query(fields, values)
+    rules = _link_rules().get(_fields_key(fields))
+    if rules is None or not query:
+        return query
+    _, constrain, adjusts = rules
+    return urlstate.minimal_query(fields, query, _opener(constrain, adjusts))
+
+
+def _opener(constrain, adjusts) -> Callable[[dict], dict]:
+    def opened(values: dict) -> dict:
+        if constrain is not None:
+            values, _ = constrain(values)
+        for adjust in adjusts:
+            values, _ = adjust(values)
+        return values
+
+    return opened
 
 
 def read_widgets(fields: Iterable[Field]) -> dict:
@@ -110,14 +179,21 @@ def read_widgets(fields: Iterable[Field]) -> dict:
 
 
 def show_notices() -> None:
-    """Show, once, what was replaced in the URL or adjusted to keep values consistent."""
-    for notice in st.session_state.pop(NOTICES, []):
-        st.warning(notice, icon="⚠️")
+    """Show, once, what was replaced in the URL or adjusted to keep values consistent: one
+    message, however many values were corrected (a tampered link must not push the page down)."""
+    notices = list(dict.fromkeys(st.session_state.pop(NOTICES, [])))
+    if len(notices) == 1:
+        st.warning(notices[0], icon=ICONS["notice"])
+    elif notices:
+        st.warning(
+            f"{len(notices)} values were corrected:\n\n" + "\n".join(f"- {n}" for n in notices),
+            icon=ICONS["notice"],
+        )
 
 
 def show_input_error(error: Exception) -> None:
     """A user-caused error as a message on the page, never a traceback."""
-    st.error(f"{error}", icon="🚫")
+    st.error(f"{error}", icon=ICONS["error"])
 
 
 #: The selected cell (n, c, h, w) or None, shared by the pages that select one.
@@ -290,13 +366,18 @@ def tensor_sidebar(values: dict, container=st.sidebar) -> None:
                 help="\n\n".join(f"**{k}**: {v}" for k, v in captions.items()),
             )
         else:
+            # No type= filter: the browser would refuse other files with only a red icon. Every
+            # file reaches bnviz, and each one refused is listed on the page with its reason.
             sb.file_uploader(
                 "Pictures (PNG, JPEG, GIF, BMP, WebP, TIFF)",
-                type=["png", "jpg", "jpeg", "gif", "bmp", "webp", "tif", "tiff"],
                 accept_multiple_files=True,
                 key=UPLOADER,
                 on_change=_stash_uploads,
-                help=f"At most {images.MAX_FILES} files; each becomes one sample of the batch.",
+                help=(
+                    f"At most {images.MAX_FILES} files of {images.MAX_FILE_BYTES / 1e6:g} MB each; "
+                    "each picture becomes one sample of the batch. Large photos are scaled down "
+                    "as they load; a file that is not a picture is listed with the reason."
+                ),
             )
             kept = _uploads()[1]
             if kept and not st.session_state.get(UPLOADER):
@@ -341,9 +422,17 @@ def tensor_sidebar(values: dict, container=st.sidebar) -> None:
 
 
 def show_tensor_origin(tensor: tensors.Tensor) -> None:
-    """Where the tensor came from, the conv arithmetic, and files that were rejected."""
-    for name, reason in tensor.rejected:
-        st.warning(f"{name} was not loaded: {reason}", icon="🖼️")
+    """Where the tensor came from, the conv arithmetic, and files that were refused or repeated."""
+    if tensor.rejected:
+        count = len(tensor.rejected)
+        head = "1 file was not loaded" if count == 1 else f"{count} files were not loaded"
+        st.warning(
+            f"{head}; the batch is the other pictures:\n\n"
+            + "\n".join(f"- {tensors.refusal_text(n, r)}" for n, r in tensor.rejected),
+            icon=ICONS["refused"],
+        )
+    for note in tensor.notes:
+        st.info(note, icon=ICONS["repeated"])
     with st.expander("Where this tensor comes from", expanded=tensor.weight is not None):
         st.markdown(tensor.description)
         for line in tensor.arithmetic:

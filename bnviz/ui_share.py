@@ -166,7 +166,7 @@ def teaching_panel(result: explorer.ExplorerResult, colour_by: str = "group") ->
 
 
 def page_url(fields, values: dict, path: str = "") -> str:
-    """The link that reopens this page as it is: its address and every non-default field.
+    """The link that reopens this page as it is: its address and what differs from the defaults.
 
     Parameters
     ----------
@@ -185,7 +185,7 @@ def page_url(fields, values: dict, path: str = "") -> str:
         The full link (``st.context.url`` and the query), or, when the address is not known, the
         path from the server's root ("/?scheme=layer&c=5", with ``server.baseUrlPath``).
     """
-    query = urlstate.to_query(fields, values)
+    query = ui.link_query(fields, values)
     query.update(urlstate.to_query(VIEW_FIELDS, _view_values()))
     base = _base_url(path)
     return f"{base}?{urlencode(query, safe=',')}" if query else base

@@ -8,7 +8,7 @@ URL holds (tampered, absurd, missing) into valid values plus notices saying what
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 #: The axes an "axes" field picks from, in the order their letters are written.
@@ -156,3 +156,39 @@ def to_query(fields: Iterable[Field], values: Mapping) -> dict[str, str]:
 def _comparable(value):
     # Widgets hand back lists where a field's default is a tuple (multiselect, cell inputs).
     return tuple(value) if isinstance(value, list) else value
+
+
+def minimal_query(
+    fields: Iterable[Field], query: Mapping[str, str], opened: Callable[[dict], dict]
+) -> dict[str, str]:
+    """``query`` without the parameters a link can leave out.
+
+    Parameters
+    ----------
+    fields : sequence of Field
+        The page's fields.
+    query : mapping of str to str
+        Query parameters, e.g. from :func:`to_query`.
+    opened : callable
+        ``opened(values) -> values``: what the page makes of parsed values (its constraints and
+        the values it derives, such as a ``num_groups`` chosen to divide C).
+
+    Returns
+    -------
+    dict of str to str
+        ``query`` without each parameter whose absence opens the same values: a value the page
+        derives by itself is not written into links, whatever the field's declared default.
+    """
+    fields = tuple(fields)
+
+    def reopen(q: Mapping) -> dict:
+        values, _ = parse(fields, q)
+        return {key: _comparable(value) for key, value in opened(values).items()}
+
+    kept = dict(query)
+    target = reopen(kept)
+    for key in list(kept):
+        trial = {k: v for k, v in kept.items() if k != key}
+        if reopen(trial) == target:
+            kept = trial
+    return kept

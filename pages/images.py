@@ -41,6 +41,16 @@ def constrain(values: dict) -> tuple[dict, list[str]]:
     return values, notices
 
 
+def fit_to_batch(values: dict, count: int) -> tuple[dict, list[str]]:
+    """The shown ``image`` brought within the batch of ``count`` pictures, with a notice if moved."""
+    values = dict(values)
+    if values["image"] > count - 1:
+        notice = f"image: {values['image']} is outside 0–{count - 1}; using {count - 1}."
+        values["image"] = count - 1
+        return values, [notice]
+    return values, []
+
+
 def show_pictures(column, planes, caption: str) -> None:
     """An (H, W) or (H, W, 3) picture in [0, 1], filling its column."""
     column.image(planes, caption=caption, width="stretch", clamp=True)
@@ -49,6 +59,11 @@ def show_pictures(column, planes, caption: str) -> None:
 def images_page() -> None:
     ui.page_setup("Images")
     values = ui.load_state(PAGE, FIELDS, constrain)
+    try:
+        tensor, problem = ui.current_tensor(values), None
+        values = ui.update_state(values, lambda v: fit_to_batch(v, tensor.x.shape[0]))
+    except InputError as error:
+        tensor, problem = None, error
     ui.tensor_sidebar(values)
     ui_share.presentation_mode()
     st.title("Seeing images normalized")
@@ -68,7 +83,8 @@ def images_page() -> None:
     )
     chosen = tuple(st.session_state[ui.widget_key("schemes")])
     try:
-        tensor = ui.current_tensor(values)
+        if problem is not None:
+            raise problem
         if not chosen:
             raise InputError("Pick at least one scheme to see the pictures normalized.")
         results = ui.picture_results(values, chosen)
@@ -129,7 +145,7 @@ def images_page() -> None:
         format_func=lambda s: SCHEMES[s].name,
         key=ui.widget_key("focus"),
     )
-    image = min(int(st.session_state[ui.widget_key("image")]), n - 1)
+    image = int(st.session_state[ui.widget_key("image")])
     means, stds = pictures.channel_stats(x[image : image + 1])
     focus = st.session_state[ui.widget_key("focus")]
     (detail,) = ui.picture_results(values, (focus,))

@@ -1,9 +1,11 @@
 """URL state: forgiving parsing of tampered values, compact round trips."""
 
+import math
+
 import pytest
 
-from bnviz import explorer
-from bnviz.urlstate import Field, parse, parse_field, to_query
+from bnviz import explorer, tensors
+from bnviz.urlstate import Field, minimal_query, parse, parse_field, to_query
 
 N = Field("n", "int", 4, 1, 256, label="N")
 EPS = Field("eps", "float", 1e-5, 0.0, 1.0)
@@ -90,3 +92,54 @@ def test_default_groups_is_a_divisor_and_more_than_one():
 def test_a_list_from_a_widget_equal_to_the_default_tuple_is_left_out():
     assert to_query([SCHEMES], {"schemes": ["batch", "layer"]}) == {}
     assert to_query([SCHEMES], {"schemes": ["layer"]}) == {"schemes": "layer"}
+
+
+def test_a_request_over_the_limit_shrinks_to_the_largest_shape_that_fits():
+    values = {f.key: f.default for f in explorer.FIELDS}
+    values.update(n=65, c=64, h=32, w=32)
+    fixed, notices = explorer.constrain(values)
+    # N = 64 fits the 2**22 limit exactly (halving the longest axis gave N = 32).
+    assert tuple(fixed[k] for k in "nchw") == (64, 64, 32, 32)
+    assert notices == [
+        "A tensor of shape (65, 64, 32, 32) has 4,259,840 values; the limit is 4,194,304, so it "
+        "was shrunk to (64, 64, 32, 32) (4,194,304 values), the largest shape that fits."
+    ]
+
+
+@pytest.mark.parametrize(
+    "shape",
+    [(65, 64, 32, 32), (256, 512, 512, 512), (256, 512, 6, 6), (1, 512, 512, 512), (3, 2, 1, 7)],
+)
+def test_fit_shape_is_within_the_request_the_limit_and_cannot_grow(shape):
+    limit = 2**22 if max(shape) > 7 else 20
+    fitted = tensors.fit_shape(shape, limit)
+    assert all(1 <= f <= s for f, s in zip(fitted, shape))
+    assert math.prod(fitted) <= limit
+    for axis, (f, s) in enumerate(zip(fitted, shape)):
+        if f < s:  # one more along any cut axis would pass the limit
+            assert math.prod(fitted) // f * (f + 1) > limit, axis
+    if math.prod(shape) <= limit:
+        assert fitted == shape
+
+
+def test_minimal_query_leaves_out_what_the_page_derives():
+    groups = Field("num_groups", "int", None, 1, 64)
+    c = Field("c", "int", 3, 1, 64)
+    fields = (c, groups)
+
+    def opened(values):  # like the Explorer: num_groups defaults to a divisor of C
+        values = dict(values)
+        if values["num_groups"] is None:
+            values["num_groups"] = 2 if values["c"] % 2 == 0 else values["c"]
+        return values
+
+    assert minimal_query(fields, {"c": "6", "num_groups": "2"}, opened) == {"c": "6"}
+    assert minimal_query(fields, {"c": "6", "num_groups": "3"}, opened) == {
+        "c": "6",
+        "num_groups": "3",
+    }
+    # Removing C would change what num_groups means: both stay.
+    assert minimal_query(fields, {"c": "4", "num_groups": "4"}, opened) == {
+        "c": "4",
+        "num_groups": "4",
+    }
