@@ -168,7 +168,7 @@ def explorer_page() -> None:
 
     with st.expander("What this scheme does", expanded=True):
         for sentence in d.sentences:
-            st.markdown(f"- {share.escape_markdown(sentence)}")
+            st.markdown(f"- {share.sentence_markdown(sentence, d)}")
     st.subheader("Each group before and after")
     selected_group = int(result.labels[cell]) if cell is not None else None
     shown = summaries.groups_to_show(result.layout, selected_group)

@@ -315,8 +315,10 @@ def _torch_sentences(d: Description) -> list:
             "No PyTorch layer adds ε to σ (its layers take √(σ² + ε)); bnviz follows Caffe's "
             "convention here."
         ]
+    # Where PyTorch refuses the input, the recipe is the scheme's code, not a computed output.
+    does = "would compute this" if recipe.refusal else "computes the same"
     sentences = [
-        f"In PyTorch, {recipe.module_name} computes the same in training mode (with fresh γ = 1, "
+        f"In PyTorch, {recipe.module_name} {does} in training mode (with fresh γ = 1, "
         f"β = 0): {recipe.code}"
     ]
     if not recipe.params_match and d.param_shape is not None:

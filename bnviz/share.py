@@ -41,6 +41,15 @@ def escape_markdown(text: str) -> str:
     return text.translate(_MARKDOWN_SPECIAL)
 
 
+def sentence_markdown(sentence: str, description: Description) -> str:
+    """One of ``description``'s sentences as Markdown: escaped, its PyTorch code as inline code."""
+    code = description.torch_code
+    if code and code in sentence:
+        before, after = sentence.split(code, 1)
+        return f"{escape_markdown(before)}`{code}`{escape_markdown(after)}"
+    return escape_markdown(sentence)
+
+
 def params_text(params: dict) -> str:
     """A scheme's hyper-parameters as "num_groups = 4, affine = True" ("" for none)."""
     return ", ".join(
@@ -125,7 +134,7 @@ def markdown_answer(
     # The first two sentences are the summary and the pairs line above.
     others = d.sentences[2:]
     if others:
-        lines += ["", "Details:", ""] + [f"- {e(s)}" for s in others]
+        lines += ["", "Details:", ""] + [f"- {sentence_markdown(s, d)}" for s in others]
     return "\n".join(lines + _link_line(url)) + "\n"
 
 

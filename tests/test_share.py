@@ -163,7 +163,7 @@ def test_answer_counts_equal_describe(shape, scheme, params):
     # The summary is quoted verbatim (escaped), every further sentence is listed.
     assert f"> {share.escape_markdown(d.summary)}" in answer
     for sentence in d.sentences[2:]:
-        assert f"- {share.escape_markdown(sentence)}" in answer
+        assert f"- {share.sentence_markdown(sentence, d)}" in answer
     settings = share.params_text(bnviz.layout(shape, scheme, **params).params)
     assert (f" (`{settings}`) " if settings else "** on a") in answer.splitlines()[0]
 
@@ -409,3 +409,11 @@ def test_page_answer_escapes_unless_told_the_sentences_are_markdown():
     assert text.rstrip().endswith("open `/images?n=2` on the bnviz server.")
     raw = page_answer("t", ["**A and B agree**"], escape=False)
     assert "- **A and B agree**" in raw and "See it" not in raw
+
+
+def test_recipe_sentence_renders_its_code_as_inline_code():
+    d = bnviz.describe((20, 10, 5, 5), "batch-pixel")
+    (sentence,) = [s for s in d.sentences if d.torch_code in s]
+    text = share.sentence_markdown(sentence, d)
+    assert text.endswith(f"`{d.torch_code}`")
+    assert f"`{d.torch_code}`" in share.markdown_answer(d)

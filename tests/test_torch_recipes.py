@@ -90,7 +90,9 @@ def test_recipe_computes_what_normalize_does(shape, scheme, params, eps):
         with pytest.raises(ValueError, match=recipe.refusal):
             _run(d.torch_code, x)
         assert any(recipe.refusal in s and "refuses" in s for s in d.sentences)
+        assert not any("computes the same" in s for s in d.sentences)
         return
+    assert any("computes the same in training mode" in s for s in d.sentences)
     with torch.no_grad():
         expected = eval(  # noqa: S307
             f"module({recipe.before}){recipe.after}",
