@@ -57,6 +57,14 @@ MAX_CHANNEL_WINDOW = 64
 MAX_SPATIAL_WINDOW = 31
 #: How the map is coloured: the input, either convention's output, or their difference.
 COLOURS = {"x": "x (input)", "y_a": "y, convention A", "y_b": "y, convention B"}
+#: The presets each convention opens on: two conventions that differ visibly, for a reason the
+#: page explains (Caffe's α = 1 divided by n, against MatConvNet's α = 0.0001/5 not divided).
+DEFAULT_PRESETS = {
+    "a": "Caffe defaults (α = 1)",
+    "b": "MatConvNet DagNN default [5 1 0.0001/5 0.75]",
+}
+#: Sidebar boxes show about this many characters; longer preset labels are shown shortened.
+LABEL_WIDTH = 30
 #: Text per divisor rule of a local scheme: what α is divided by.
 _OFFSET_SYMBOLS = {"k": "k", "kappa": r"\kappa"}
 
@@ -102,18 +110,22 @@ def _param_field(slot: str, scheme_id: str, name: str, kind: str, default) -> Fi
 
 
 def _convention_fields(slot: str) -> tuple:
-    default = "lrn" if slot == "a" else "cross-channel"
+    """A convention's scheme and every scheme's parameters; defaults: the scheme's own, except
+    those of the preset the convention opens on (:data:`DEFAULT_PRESETS`)."""
+    opening = LOCAL_PRESETS[DEFAULT_PRESETS[slot]]
     fields = [
         Field(
             SCHEME_KEYS[slot],
             "choice",
-            default,
+            opening.scheme,
             choices=SCHEME_IDS,
             label=f"convention {SLOT_NAMES[slot]}",
         )
     ]
     for scheme_id in SCHEME_IDS:
         for name, kind, value, _ in _param_specs(scheme_id):
+            if scheme_id == opening.scheme and name in opening.params:
+                value = (int if kind == "int" else float)(opening.params[name])
             fields.append(_param_field(slot, scheme_id, name, kind, value))
     return tuple(fields)
 
@@ -137,10 +149,12 @@ def param_fields(slot: str, scheme_id: str) -> tuple:
 
 
 def param_step(field: Field) -> float | int:
-    """The step of a parameter's number input: a tenth of its default's power of ten."""
+    """The step of a parameter's number input: a tenth of its scheme's declared default's power
+    of ten (the scheme's, not the opening preset's: α steps by 1e-5 for LRN whatever A opens on)."""
     if field.kind == "int":
         return 1
-    default = float(field.default)
+    scheme_id, name = field.key.removeprefix("vs.").rsplit(".", 1)
+    default = float(next(value for n, _, value, _ in _param_specs(scheme_id) if n == name))
     return 10.0 ** (math.floor(math.log10(default)) - 1) if default > 0 else 0.1
 
 
@@ -216,8 +230,8 @@ class Convention:
 
     @property
     def label(self) -> str:
-        """The slot and the scheme's name: "A (Local response norm across channels)"."""
-        return f"{SLOT_NAMES[self.slot]} ({self.name})"
+        """The slot and the scheme's name: "A: Local response norm across channels"."""
+        return f"{SLOT_NAMES[self.slot]}: {self.name}"
 
     @property
     def origin(self) -> str:
@@ -261,6 +275,16 @@ def preset_values(slot: str, label: str) -> dict:
             int(value) if p.kind == "int" else float(value)
         )
     return values
+
+
+def short_label(label: str, width: int = LABEL_WIDTH) -> str:
+    """A preset's label as a sidebar box can show it: cut before its details in brackets when
+    longer than ``width`` ("AlexNet paper (k = 2, n = 5, ...)" -> "AlexNet paper")."""
+    if len(label) <= width:
+        return label
+    for mark in (" (", " ["):
+        label = label.split(mark)[0]
+    return label
 
 
 def matching_preset(values: Mapping, slot: str) -> str | None:
@@ -553,7 +577,7 @@ def compare(a: Convention, b: Convention) -> Comparison:
     if reads_windows and not _close(ma, mb):
         reasons.append(
             f"A multiplies the sum of squares by {_multiplier_text(sa, pa, ea)}; "
-            f"B by {_multiplier_text(sb, pb, eb)}."
+            f"B by {_multiplier_text(sb, pb, eb)}{_times_text(ma, mb)}."
         )
     if not _close(ka, kb):
         reasons.append(f"A adds the constant {_text(ka)}, B {_text(kb)}.")
@@ -594,6 +618,15 @@ def compare(a: Convention, b: Convention) -> Comparison:
         changes.append(("b", "beta", beta_a))
     axes = (1,) if sa.axes == CHANNEL_AXES else (2, 3)
     return Comparison(True, tuple(reasons), tuple(changes), tuple(notes), border_note, axes)
+
+
+def _times_text(a: float, b: float) -> str:
+    """ " (A's is 10,000 times B's)": how far apart two positive multipliers are ("" if one is 0)."""
+    if a <= 0 or b <= 0:
+        return ""
+    ratio, big, small = (a / b, "A", "B") if a >= b else (b / a, "B", "A")
+    number = f"{ratio:,.0f}" if ratio >= 100 else f"{ratio:.3g}"
+    return f" ({big}'s is {number} times {small}'s)"
 
 
 def _alpha_note(sa: LocalScheme, sb: LocalScheme, ea: tuple, eb: tuple) -> str:

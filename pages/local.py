@@ -32,12 +32,15 @@ def convention_controls(slot: str, values: dict) -> None:
     sb.selectbox(
         "Preset",
         [CUSTOM, *LOCAL_PRESETS],
+        format_func=local_view.short_label,
         key=preset_key,
         on_change=apply_preset,
         args=(slot,),
-        help="Settings as a framework or paper uses them; they set the scheme and its numbers.",
+        help="Settings as a framework or paper uses them; they set the scheme and its numbers. "
+        "The caption below the parameters says which.",
     )
-    sb.selectbox(
+    # Radio buttons, not a box: the schemes' names are long and a box would cut them.
+    sb.radio(
         "Scheme",
         local_view.SCHEME_IDS,
         format_func=local_view.scheme_name,
@@ -59,7 +62,9 @@ def convention_controls(slot: str, values: dict) -> None:
                 format="%g" if field.kind == "float" else None,
             )
     if matching:
-        sb.caption(LOCAL_PRESETS[matching].sentence)
+        sentence = LOCAL_PRESETS[matching].sentence
+        shortened = local_view.short_label(matching) != matching
+        sb.caption(f"{matching}: {sentence}" if shortened else sentence)
 
 
 def convention_column(conv: local_view.Convention, details) -> None:
@@ -136,6 +141,11 @@ def local_page() -> None:
         return
     ui.show_tensor_origin(tensor)
     a, b = result.a, result.b
+    # The point of the page first: whether A and B differ here, why, and what makes them agree
+    # (their difference map follows the two conventions below).
+    with st.container(border=True):
+        for sentence in sentences:
+            st.markdown(sentence)
 
     left, right = st.columns([3, 2], gap="medium")
     with left:
@@ -186,13 +196,11 @@ def local_page() -> None:
             if not inside:
                 st.caption("This cell lies beyond the drawn part of the map.")
         for conv in (a, b):
-            st.markdown(f"**{conv.label}**: {conv.origin}")
+            st.markdown(f"**{conv.label}** — {conv.origin}")
             preset = local_view.matching_preset(values, conv.slot)
             st.caption(LOCAL_PRESETS[preset].sentence if preset else conv.settings_text())
 
     st.header("Two conventions side by side")
-    for sentence in sentences:
-        st.markdown(sentence)
     col_a, col_b = st.columns(2, gap="medium")
     with col_a:
         convention_column(a, details["a"])
@@ -225,7 +233,7 @@ def local_page() -> None:
         ui.read_widgets(local_view.FIELDS),
         "local",
         lambda url: share.page_answer(
-            f"{a.label} vs {b.label} on a tensor of shape {tuple(tensor.x.shape)}",
+            f"A, {a.name}, against B, {b.name}, on a tensor of shape {tuple(tensor.x.shape)}",
             sentences,
             url=url,
             escape=False,

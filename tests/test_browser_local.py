@@ -33,7 +33,8 @@ def test_click_a_cell_highlights_its_window_with_ghost_cells(page, app_url):
     # One sample, 6 channels of 3 x 3: the mosaic is 3 rows by 6 * 4 - 1 = 23 columns.
     page.goto(f"{app_url}/local?n=1&c=6&h=3&w=3")
     page.wait_for_selector(".js-plotly-plot .nsewdrag", timeout=30_000)
-    page.get_by_text(re.compile(r"A and B agree on this tensor")).first.wait_for(timeout=30_000)
+    # The page opens on two conventions that differ (Caffe's α = 1 against MatConvNet's default).
+    page.get_by_text(re.compile(r"A and B differ")).first.wait_for(timeout=30_000)
 
     # Click cell (0, 5, 1, 2): tile column 5, its row 1 and column 2.
     drag_layer = page.locator(".js-plotly-plot .nsewdrag").first
@@ -61,3 +62,26 @@ def test_click_a_cell_highlights_its_window_with_ghost_cells(page, app_url):
     page.get_by_text(
         "2 of the 5 window cells lie outside the tensor: they count 0."
     ).first.wait_for(timeout=15_000)
+
+
+# The formulas whose content reaches beyond their box (which clips it vertically).
+CLIPPED_FORMULAS = """() => [...document.querySelectorAll('.katex-display')]
+  .filter(e => e.scrollHeight > e.clientHeight + 1)
+  .map(e => [e.textContent.slice(0, 40), e.clientHeight, e.scrollHeight])"""
+ALL_SHOWN_WHOLE = f"""() => {{
+  const formulas = [...document.querySelectorAll('.katex-display')];
+  return formulas.filter(e => e.textContent.includes('denominator')).length >= 4
+    && ({CLIPPED_FORMULAS})().length === 0;
+}}"""
+
+
+@pytest.mark.parametrize("width", [1440, 1024])
+def test_no_formula_is_cut_off(page, app_url, width):
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(f"{app_url}/local")
+    # Each convention's formulas, down to the last, y = x / denominator (a tall fraction), are
+    # drawn whole once the page has settled.
+    try:
+        page.wait_for_function(ALL_SHOWN_WHOLE, timeout=30_000)
+    except Exception:
+        raise AssertionError(f"clipped: {page.evaluate(CLIPPED_FORMULAS)}") from None

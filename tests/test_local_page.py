@@ -13,6 +13,7 @@ import bnviz
 
 PAGE = "pages/local.py"
 PYTORCH = "PyTorch defaults"
+CAFFE = "Caffe defaults (α = 1)"
 MATCONVNET = "MatConvNet DagNN default [5 1 0.0001/5 0.75]"
 
 
@@ -48,15 +49,18 @@ def table(at):
     return at.table[0].value
 
 
-def test_page_loads_with_pytorch_against_matconvnet():
+def test_page_opens_on_caffe_against_matconvnet_and_shows_their_difference():
     at = run()
     assert not at.error and not at.warning
-    assert at.selectbox(key="local.preset.a").value == PYTORCH
+    assert at.selectbox(key="local.preset.a").value == CAFFE
     assert at.selectbox(key="local.preset.b").value == MATCONVNET
-    assert at.selectbox(key="w.local").value == "lrn"
-    assert at.selectbox(key="w.vs").value == "cross-channel"
+    assert at.radio(key="w.local").value == "lrn"
+    assert at.radio(key="w.vs").value == "cross-channel"
     text = markdown(at)
-    assert "**A and B agree on this tensor**" in text
+    # The point of the page at once: they differ, why, and what makes them agree.
+    assert "**A and B differ**" in text
+    assert "A multiplies the sum of squares by α/5 = 1/5 = 0.2; B by α = 2e-05" in text
+    assert "set B's alpha = 0.2 (α_B = α_A / 5" in text
     # Each convention is stated from its declaration.
     for scheme_id in ("lrn", "cross-channel"):
         scheme = bnviz.LOCAL_SCHEMES[scheme_id]
@@ -70,17 +74,45 @@ def test_page_loads_with_pytorch_against_matconvnet():
         "Window of cell (0, 0, 0, 0): 5 cells, 2 hatched ones"
         in specs[1]["layout"]["title"]["text"]
     )
+    # The difference map is not blank: y_A − y_B reaches several units.
+    diff = array(specs[3]["data"][0]["z"])
+    assert np.nanmax(np.abs(diff)) > 1
     assert len(at.table) == 1
     rows = table(at)
     assert list(rows.columns) == list(bnviz.local_view.Equivalence("", "", "", 0, True).row())
     assert list(rows["holds here"]) == ["yes"] * 5
 
 
+def test_headings_do_not_nest_brackets_and_labels_fit_the_sidebar():
+    at = run()
+    headings = [h.value for h in at.subheader]
+    assert "A: Local response norm across channels" in headings
+    assert "B: Cross-channel norm (MatConvNet)" in headings
+    assert not any("((" in h or "))" in h for h in headings)
+    # The schemes are radio buttons (a box would cut their names); presets show short labels.
+    assert at.radio(key="w.local").options == [
+        bnviz.local_view.scheme_name(s) for s in bnviz.local_view.SCHEME_IDS
+    ]
+    options = at.selectbox(key="local.preset.a").options
+    assert all(len(option) <= bnviz.local_view.LABEL_WIDTH for option in options)
+    assert "AlexNet paper" in options
+
+
+def test_pytorch_against_matconvnet_agree():
+    at = run()
+    at.selectbox(key="local.preset.a").set_value(PYTORCH).run()
+    assert at.query_params["lrn.alpha"] == "0.0001"
+    assert "**A and B agree on this tensor**" in markdown(at)
+
+
 def test_presets_change_the_parameters_and_the_url():
     at = run()
-    at.selectbox(key="local.preset.a").set_value("Caffe defaults (α = 1)").run()
+    at.selectbox(key="local.preset.a").set_value(PYTORCH).run()
+    assert at.number_input(key="w.lrn.alpha").value == 1e-4
+    assert at.query_params["lrn.alpha"] == "0.0001"
+    at.selectbox(key="local.preset.a").set_value(CAFFE).run()
     assert at.number_input(key="w.lrn.alpha").value == 1.0
-    assert at.query_params["lrn.alpha"] == "1"
+    assert "lrn.alpha" not in at.query_params  # the page opens on it
     assert "**A and B differ**" in markdown(at)
     at.selectbox(key="local.preset.a").set_value(
         next(label for label in bnviz.LOCAL_PRESETS if label.startswith("AlexNet"))
@@ -88,7 +120,7 @@ def test_presets_change_the_parameters_and_the_url():
     assert at.number_input(key="w.lrn.k").value == 2.0
     assert at.number_input(key="w.lrn.alpha").value == pytest.approx(5e-4)
     at.selectbox(key="local.preset.b").set_value("Caffe within-channel defaults").run()
-    assert at.selectbox(key="w.vs").value == "lrn-within"
+    assert at.radio(key="w.vs").value == "lrn-within"
     assert at.query_params["vs"] == "lrn-within"
     assert "No window setting makes them agree" in markdown(at)
     # Editing a number leaves the preset: the box then says so.

@@ -47,9 +47,16 @@ def test_fields_are_unique_and_default_to_each_schemes_declared_defaults():
     shared = set(keys) & {f.key for f in explorer.FIELDS}
     assert shared == {f.key for f in tensors.FIELDS} | {"cell"}
     for slot in lv.SLOTS:
+        opening = bnviz.LOCAL_PRESETS[lv.DEFAULT_PRESETS[slot]]
         for scheme_id, scheme in bnviz.LOCAL_SCHEMES.items():
             for p in scheme.params:
-                assert lv.FIELDS_BY_KEY[lv.param_key(slot, scheme_id, p.name)].default == p.default
+                # The scheme's own default, but for the preset the convention opens on.
+                want = (
+                    opening.params.get(p.name, p.default)
+                    if scheme_id == opening.scheme
+                    else p.default
+                )
+                assert lv.FIELDS_BY_KEY[lv.param_key(slot, scheme_id, p.name)].default == want
         mvn = bnviz.SCHEMES["mvn"]
         assert lv.FIELDS_BY_KEY[lv.param_key(slot, "mvn", "eps")].default == mvn.eps_default
     assert lv.param_key("a", "lrn", "size") == "lrn.size"
@@ -73,12 +80,32 @@ def test_presets_apply_and_are_recognised_after_a_url_round_trip(label, slot):
         assert conv.params[name] == pytest.approx(value, rel=1e-5)
 
 
-def test_default_conventions_are_the_pytorch_and_matconvnet_presets():
+def test_default_conventions_are_caffe_against_matconvnet():
     values = defaults()
-    assert lv.matching_preset(values, "a") == "PyTorch defaults"
+    assert lv.matching_preset(values, "a") == "Caffe defaults (α = 1)"
     assert lv.matching_preset(values, "b") == "MatConvNet DagNN default [5 1 0.0001/5 0.75]"
     values["lrn.alpha"] = 0.5
     assert lv.matching_preset(values, "a") is None
+
+
+def test_the_first_view_differs_visibly_and_says_why():
+    text = sentences(defaults())
+    assert text.startswith("**A and B differ**: max |y_A − y_B| = ")
+    max_diff = float(text.split("= ", 1)[1].split(".\n")[0])
+    assert max_diff > 1  # visible: x is of order 1 to 10 here
+    assert (
+        "A multiplies the sum of squares by α/5 = 1/5 = 0.2; B by α = 2e-05 "
+        "(A's is 10,000 times B's)." in text
+    )
+    assert "set B's alpha = 0.2 (α_B = α_A / 5: A divides α by 5, B does not divide α.)" in text
+
+
+def test_short_labels_fit_the_sidebar_and_stay_distinct():
+    labels = [lv.short_label(label) for label in bnviz.LOCAL_PRESETS]
+    assert all(len(label) <= lv.LABEL_WIDTH for label in labels)
+    assert len(set(labels)) == len(labels)
+    assert lv.short_label("Caffe defaults (α = 1)") == "Caffe defaults (α = 1)"
+    assert any(label == "AlexNet paper" for label in labels)
 
 
 def test_constrain_makes_within_channel_sizes_odd_with_a_notice():
@@ -185,7 +212,7 @@ def sentences(values, x=X) -> str:
 
 
 def test_pytorch_and_matconvnet_defaults_agree_and_say_why():
-    text = sentences(defaults())
+    text = sentences(defaults(**lv.preset_values("a", "PyTorch defaults")))
     assert text.startswith("**A and B agree on this tensor**: max |y_A − y_B| = 0")
     assert "channels c − 2 … c + 2" in text
     assert "A: α/5 = 0.0001/5 = 2e-05; B: α = 2e-05" in text
@@ -195,7 +222,10 @@ def test_same_alpha_in_both_differs_by_the_factor_n():
     values = with_conventions("lrn", {"alpha": 1e-3}, "cross-channel", {"alpha": 1e-3})
     text = sentences(values)
     assert text.startswith("**A and B differ**")
-    assert "A multiplies the sum of squares by α/5 = 0.001/5 = 0.0002; B by α = 0.001." in text
+    assert (
+        "A multiplies the sum of squares by α/5 = 0.001/5 = 0.0002; B by α = 0.001 "
+        "(B's is 5 times A's)." in text
+    )
     assert "set B's alpha = 0.0002" in text and "α_B = α_A / 5" in text
     cmp = lv.compare(lv.convention(values, "a"), lv.convention(values, "b"))
     assert cmp.changes == (("b", "alpha", pytest.approx(2e-4)),)
