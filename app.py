@@ -6,7 +6,7 @@ Run with `make run` (or `streamlit run app.py`).
 
 import streamlit as st
 
-from bnviz import InputError, compare, explorer, figures, share, summaries, ui, ui_share
+from bnviz import InputError, compare, explorer, figures, share, summaries, ui, ui_map, ui_share
 from bnviz.schemes import AXES_SUBSETS, SCHEMES, divisors
 
 COLOUR_LABELS = {"group": "group", "x": "value before (x)", "y": "value after (y)"}
@@ -85,7 +85,7 @@ def selected_cell_panel(result: explorer.ExplorerResult, cell) -> None:
         st.caption(
             f"γ and β: {d.param_text}" + (" (not applied)." if result.weight is None else ".")
         )
-    if any(i >= k for i, k in zip(cell, result.drawn)):
+    if result.plan.position(cell) is None:
         st.caption(
             "This cell lies beyond the drawn part of the map; its group is shown where drawn."
         )
@@ -136,33 +136,17 @@ def explorer_page() -> None:
         if view["teach"]:
             ui_share.teaching_panel(result, values["colour"])
         else:
-            part = result.drawn_slice
-            labels = result.labels[part]
-            inside = cell is not None and all(i < k for i, k in zip(cell, result.drawn))
-            fig = figures.group_map_figure(
-                labels,
-                values=result.drawn_values(),
-                colour_by=values["colour"],
-                highlight=labels == result.labels[cell] if cell is not None else None,
-                selected=cell if inside else None,
-            )
-            ui_share.chart(
-                fig,
-                share.download_name("group-map", d),
+            ui_map.group_map(
+                explorer.group_map_payload(
+                    result,
+                    colour_by=values["colour"],
+                    cell=cell,
+                    tensor=tensor,
+                    file_name=share.download_name("group-map", d),
+                ),
                 key=CHART_KEY,
-                on_select=lambda: ui.select_clicked_cell(CHART_KEY),
-                selection_mode="points",
             )
-        n, c, h, w = result.x.shape
-        drawn = result.drawn
-        caption = "Colours repeat for far-apart groups: hover or click to see a cell's group."
-        if result.capped:
-            caption += (
-                f" Drawn: samples 0–{drawn[0] - 1} of {n}, channels 0–{drawn[1] - 1} of {c}, "
-                f"rows 0–{drawn[2] - 1} of {h}, columns 0–{drawn[3] - 1} of {w}; statistics use "
-                "the whole tensor."
-            )
-        st.caption(caption)
+        st.caption(explorer.map_caption(result, values["colour"]))
     with right:
         selected_cell_panel(result, cell)
 

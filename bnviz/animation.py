@@ -150,13 +150,14 @@ def teaching_figure(
     max_frames: int = MAX_FRAMES,
     frame_ms: int = FRAME_MS,
     font_size: int | None = None,
+    coordinates: tuple | None = None,
 ) -> go.Figure:
     """The group map with Play/Pause and a slider that highlight one group after another.
 
     Parameters
     ----------
     labels : ndarray of int, shape (N, C, H, W)
-        Group labels of the drawn cells (the Explorer's ``labels[result.drawn_slice]``).
+        Group labels of the drawn cells (the Explorer's ``result.drawn_labels()``).
     lay : Layout
         The scheme on the whole tensor: names the groups and their size m′.
     values : mapping of str to ndarray of shape (N, C, H, W), optional
@@ -170,6 +171,8 @@ def teaching_figure(
     font_size : int, optional
         The text size (the title gets 2 px more), e.g. :data:`bnviz.share.PROJECTOR_FONT` for a
         projector; None keeps the theme's (12 px, title 16 px).  The margins are sized for it.
+    coordinates : tuple of 4 ndarray of int, optional
+        The drawn cells' real indices (see :func:`bnviz.figures.group_map_figure`).
 
     Returns
     -------
@@ -184,7 +187,11 @@ def teaching_figure(
     groups = stepped_groups(labels, max_frames)
     mosaic = Mosaic(labels.shape)
     fig = group_map_figure(
-        labels, values=values, colour_by=colour_by, highlight=labels == groups[0]
+        labels,
+        values=values,
+        colour_by=colour_by,
+        highlight=labels == groups[0],
+        coordinates=coordinates,
     )
     # Step number of every cell; groups beyond the cap get one past the last step (always dim).
     position = np.searchsorted(groups, labels)

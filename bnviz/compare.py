@@ -29,6 +29,7 @@ import numpy as np
 from . import explorer, tensors
 from .describe import describe, grouping_text, shape_text
 from .errors import InputError
+from .groupmap import DrawPlan, plan_drawing
 from .layout import Layout, layout
 from .normalize import normalize
 from .schemes import SCHEMES, Param, Scheme, axes_value, divisors, get_scheme
@@ -531,25 +532,21 @@ def axis_example_rows(shape) -> list[dict]:
     return rows
 
 
-def drawn_extent(shape: tuple, columns: int) -> tuple:
-    """How many samples, channels, rows and columns each of ``columns`` group maps draws.
-
-    The Explorer's rule (:func:`bnviz.explorer.drawn_extent`) with its cell budget shared among
-    the views, so a page of four maps weighs what one Explorer map does.
-    """
-    return explorer.drawn_extent(shape, explorer.MAX_DRAWN_CELLS // max(1, columns))
+#: The width of the page's main column, in pixels, that the maps side by side share.
+PAGE_WIDTH_PX = 1100
 
 
-def map_height(drawn: tuple, columns: int, width: int = 1000) -> int:
-    """Pixels for a group map of ``drawn`` (N, C, H, W) cells in one of ``columns`` columns.
+def maps_per_row(count: int) -> int:
+    """How many group maps stand side by side: all of them, but four as two rows of two (four
+    in a row leave each map too narrow to tell its cells apart)."""
+    return 2 if count == 4 else count
 
-    The mosaic keeps square cells, so its height follows its width share of a ``width``-pixel
-    page, plus room for the tick labels; between 160 and 700 pixels.
-    """
-    n, c, h, w = drawn
-    rows, cols = n * (h + 1) - 1, c * (w + 1) - 1
-    plot_width = width / columns - 70
-    return int(min(700, max(160, plot_width * rows / cols + 60)))
+
+def map_plan(shape: tuple, count: int) -> DrawPlan:
+    """Which cells each of ``count`` group maps draws (one plan for all, so the maps line up):
+    :func:`bnviz.groupmap.plan_drawing` for a map's share of the page's width."""
+    width = max(240, PAGE_WIDTH_PX // maps_per_row(count) - 30)
+    return plan_drawing(shape, width_px=width, height_px=480, min_samples=2, min_channels=4)
 
 
 def keep_axis_normalize(x: np.ndarray, axis, eps: float = 1e-5) -> np.ndarray:

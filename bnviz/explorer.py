@@ -12,15 +12,17 @@ from functools import cached_property
 
 import numpy as np
 
-from . import tensors
+from . import groupmap, tensors
 from .describe import Description, describe
+from .groupmap import DrawPlan, plan_drawing
 from .layout import Layout
 from .normalize import normalize
 from .schemes import SCHEMES, default_groups, divisors
 from .urlstate import Field
 
 MAX_VALUES = tensors.MAX_VALUES
-#: At most this many cells drawn (each is a clickable point with its hover data: ~1 MB figure).
+#: The Local norms page's maps (Plotly figures, one clickable point a cell) draw at most this many
+#: cells (~1 MB figure); the group map's plan is :func:`bnviz.groupmap.plan_drawing`.
 MAX_DRAWN_CELLS = 12_288
 #: Drawn tiles are at most this many rows and columns; samples and channels as many as fit.
 MAX_TILE_SIDE = 48
@@ -146,8 +148,8 @@ class ExplorerResult:
     description : Description
     weight, bias : ndarray or None
         gamma and beta as applied (the scheme's parameter shape), None without them.
-    drawn : tuple of int
-        How many samples, channels, rows and columns are drawn (from index 0 of each).
+    plan : DrawPlan
+        Which cells the group map draws (a subset across every axis of a large tensor).
     """
 
     x: np.ndarray
@@ -159,7 +161,7 @@ class ExplorerResult:
     weight: np.ndarray | None
     bias: np.ndarray | None
     eps: float
-    drawn: tuple
+    plan: DrawPlan
 
     @property
     def layout(self) -> Layout:
@@ -174,22 +176,27 @@ class ExplorerResult:
         return self.layout.labels()
 
     @property
-    def drawn_slice(self) -> tuple:
-        return tuple(slice(0, k) for k in self.drawn)
+    def drawn(self) -> tuple:
+        """How many samples, channels, rows and columns the map draws."""
+        return self.plan.drawn_shape
 
     @property
     def capped(self) -> bool:
-        return self.drawn != self.x.shape
+        return not self.plan.complete
+
+    def drawn_labels(self) -> np.ndarray:
+        """Group labels of the drawn cells, shape ``drawn``."""
+        return self.plan.take(self.labels)
 
     def drawn_values(self) -> dict:
         """The hover fields of the drawn cells, each of shape ``drawn``."""
-        part = self.drawn_slice
+        take = self.plan.take
         return {
-            "x": self.x[part],
-            "μ": np.broadcast_to(self.mean, self.x.shape)[part],
-            "σ²": np.broadcast_to(self.var, self.x.shape)[part],
-            "x̂": self.x_hat[part],
-            "y": self.y[part],
+            "x": take(self.x),
+            "μ": take(self.mean),
+            "σ²": take(self.var),
+            "x̂": take(self.x_hat),
+            "y": take(self.y),
         }
 
 
@@ -230,7 +237,7 @@ def compute(x: np.ndarray, values: dict) -> ExplorerResult:
         weight=weight,
         bias=bias,
         eps=plain.eps,
-        drawn=drawn_extent(x.shape),
+        plan=plan_drawing(x.shape),
     )
 
 
@@ -311,3 +318,87 @@ def _param_position(lay: Layout, index: tuple) -> tuple:
     """Where the cell at ``index`` (n, c, h, w) reads gamma and beta."""
     axes = lay.param_axes or ()
     return tuple(i for axis, i in zip(("N", "C", "H", "W"), index) if axis in axes)
+
+
+def map_names(tensor) -> tuple:
+    """Sample and channel names for the map's axes: pictures' names, R/G/B and filter names; None
+    for random data (the map then writes n=0, c=0, ...)."""
+    if tensor is None or tensor.pictures is None:
+        return None, None
+    return tuple(tensor.names), tuple(tensor.channel_names)
+
+
+def group_map_payload(
+    result: ExplorerResult,
+    *,
+    colour_by: str = "group",
+    cell=None,
+    tensor=None,
+    font_px: int = 13,
+    max_height_px: int | None = None,
+    link: str = "",
+    title: str = "",
+    file_name: str = "group-map",
+    plan: DrawPlan | None = None,
+) -> bytes:
+    """The Explorer's group map as a payload for the browser (:func:`bnviz.groupmap.map_payload`).
+
+    ``plan`` replaces the result's own (e.g. narrower maps side by side on the Compare page).
+    """
+    sample_names, channel_names = map_names(tensor)
+    return groupmap.map_payload(
+        plan or result.plan,
+        result.labels,
+        x=result.x,
+        y=result.y,
+        mean=result.mean,
+        var=result.var,
+        uses_variance=result.description.uses_variance,
+        colour_by=colour_by,
+        selected=cell,
+        sample_names=sample_names,
+        channel_names=channel_names,
+        font_px=font_px,
+        max_height_px=max_height_px,
+        link=link,
+        title=title,
+        file_name=file_name,
+    )
+
+
+def map_caption(
+    result: ExplorerResult,
+    colour_by: str = "group",
+    plan: DrawPlan | None = None,
+    *,
+    linked: bool = False,
+) -> str:
+    """What the map's colours mean and what is drawn, from the drawn cells themselves.
+
+    ``linked``: maps side by side, where hovering one lights the cell's group in each.
+    """
+    plan = plan or result.plan
+    if colour_by == "group":
+        drawn_groups = len(np.unique(plan.take(result.labels)))
+        if drawn_groups > groupmap.MAX_COLOURED_GROUPS:
+            text = (
+                f"{drawn_groups:,} groups are drawn: too many to tell apart by colour, so the map "
+                "is pale and lights one group at a time. Hover a cell to light its group"
+            )
+        else:
+            text = (
+                "Each colour is one group (a colour repeats only for groups that do not touch). "
+                "Hover a cell to light its group"
+            )
+    else:
+        values = plan.take(result.x if colour_by == "x" else result.y)
+        name = "value before (x)" if colour_by == "x" else "value after (y)"
+        scale = "purple → yellow" if colour_by == "x" else "blue → white (0) → red"
+        text = (
+            f"Colour: {name}, {scale}, from {float(values.min()):.3g} to "
+            f"{float(values.max()):.3g}. Hover a cell to light its group"
+        )
+    if linked:
+        text = text.replace("light its group", "light its group in every map")
+    text += "; click or use the arrow keys to select a cell."
+    return text + (f" {plan.text}" if plan.text else "")

@@ -246,6 +246,7 @@ def group_map_figure(
     selected: tuple | None = None,
     title: str | None = None,
     height: int | None = None,
+    coordinates: tuple | None = None,
 ) -> go.Figure:
     """The mosaic of a tensor's cells, coloured by group or by value, one cell clickable each.
 
@@ -264,6 +265,10 @@ def group_map_figure(
     title : str, optional
     height : int, optional
         Pixels; default grows with the mosaic.
+    coordinates : tuple of 4 ndarray of int, optional
+        The real (n, c, h, w) indices of the drawn samples, channels, rows and columns (a
+        :class:`bnviz.groupmap.DrawPlan`'s), when the drawn cells are not the tensor's first ones;
+        hover, clicks and tick labels use them.  ``selected`` is then a real index too.
 
     Returns
     -------
@@ -300,6 +305,11 @@ def group_map_figure(
         traces.append(dim_overlay(mosaic, highlight))
 
     index = np.indices(labels.shape).reshape(4, -1).T
+    if coordinates is not None:
+        index = np.stack([np.asarray(c)[i] for c, i in zip(coordinates, index.T)], axis=1)
+        if selected is not None:
+            found = [np.flatnonzero(np.asarray(c) == v) for c, v in zip(coordinates, selected)]
+            selected = tuple(int(f[0]) for f in found) if all(len(f) for f in found) else None
     columns = [index, labels.reshape(-1, 1)]
     names = ["n", "c", "h", "w", "group"]
     for field in ("x", "μ", "σ²", "x̂", "y"):
@@ -312,7 +322,11 @@ def group_map_figure(
         lines.append(f"{field} = %{{customdata[{k}]:.4g}}")
     traces.append(cell_points(mosaic, customdata, lines))
     shapes = [selected_outline(mosaic, selected)] if selected is not None else []
-    return mosaic_layout(go.Figure(traces), mosaic, shapes=shapes, title=title, height=height)
+    fig = mosaic_layout(go.Figure(traces), mosaic, shapes=shapes, title=title, height=height)
+    if coordinates is not None:
+        fig.update_xaxes(ticktext=[f"c={k}" for k in coordinates[1]])
+        fig.update_yaxes(ticktext=[f"n={k}" for k in coordinates[0]])
+    return fig
 
 
 def decode_selection(selection) -> tuple | None:

@@ -106,10 +106,7 @@ def markdown_answer(
     lines += ["", f"> {e(d.summary)}", ""]
     uses_variance = lay.params[scheme.variance_param] if scheme.variance_param else True
     statistics = "mean/variance pairs" if uses_variance else "means (no variances)"
-    lines.append(
-        f"- **{statistics.capitalize()}:** {d.groups:,}, one for "
-        f"{e(grouping_text(lay))}."
-    )
+    lines.append(f"- **{statistics.capitalize()}:** {d.groups:,}, one for {e(grouping_text(lay))}.")
     shared = "mean and variance" if uses_variance else "mean"
     term = d.size_term.capitalize()
     if d.group_size == 1:

@@ -141,14 +141,14 @@ def chart(fig, filename: str, **kwargs) -> None:
 
 def teaching_panel(result: explorer.ExplorerResult, colour_by: str = "group") -> None:
     """The Explorer's group map, stepping through the groups client-side (Play, Pause, slider)."""
-    part = result.drawn_slice
-    labels = result.labels[part]
+    plan = result.plan
     fig = animation.teaching_figure(
-        labels,
+        result.drawn_labels(),
         result.layout,
         values=result.drawn_values(),
         colour_by=colour_by,
         font_size=share.PROJECTOR_FONT if _presenting() else None,
+        coordinates=(plan.samples, plan.channels, plan.rows, plan.cols),
     )
     chart(fig, share.download_name("teaching", result.description), key="teaching.chart")
     stepped = len(fig.frames)

@@ -6,7 +6,7 @@ through bnviz.ui), bnviz.figures and bnviz.cube, and lays the results out.
 
 import streamlit as st
 
-from bnviz import InputError, compare, cube, explorer, figures, share, ui, ui_share
+from bnviz import InputError, compare, cube, explorer, share, ui, ui_map, ui_share
 from bnviz.schemes import AXES, SCHEMES, axes_value, divisors
 
 PAGE = "compare"
@@ -116,8 +116,25 @@ def slot_controls(slot: int, values: dict, channels: int) -> None:
 # --- Views ------------------------------------------------------------------------------------
 
 
-def slot_view(slot: int, values: dict, results: dict) -> None:
-    """One scheme: its summary, its group map with the shared cell, and that cell's group."""
+def slot_map(slot: int, values: dict, result, tensor, plan) -> None:
+    """One scheme's group map; hovering any map lights the hovered cell's group in every map."""
+    label = compare.scheme_label(result.layout.scheme, result.layout.params)
+    ui_map.group_map(
+        explorer.group_map_payload(
+            result,
+            plan=plan,
+            cell=values["cell"],
+            tensor=tensor,
+            link="compare",
+            title=f"{slot}. {label}",
+            file_name=f"bnviz-compare-{slot}",
+        ),
+        key=map_key(slot),
+    )
+
+
+def slot_text(slot: int, values: dict, results: dict, plan) -> None:
+    """One scheme's summary, its twin if any, and the shared cell's group in it."""
     result = results[slot]
     d = result.description
     cell = values["cell"]
@@ -128,38 +145,14 @@ def slot_view(slot: int, values: dict, results: dict) -> None:
             f"On this tensor these are the same groups as scheme {twin} "
             f"({compare.scheme_label(results[twin].layout.scheme, results[twin].layout.params)})."
         )
-    columns = len(values["schemes"])
-    drawn = compare.drawn_extent(result.x.shape, columns)
-    part = tuple(slice(0, k) for k in drawn)
-    labels = result.labels[part]
-    inside = cell is not None and all(i < k for i, k in zip(cell, drawn))
-    fig = figures.group_map_figure(
-        labels,
-        values={name: v[part] for name, v in result.drawn_values().items()},
-        highlight=labels == result.labels[cell] if cell is not None else None,
-        selected=cell if inside else None,
-        height=compare.map_height(drawn, columns),
-    )
-    ui_share.chart(
-        fig,
-        f"bnviz-compare-{slot}",
-        key=map_key(slot),
-        on_select=lambda: ui.select_clicked_cell(map_key(slot)),
-        selection_mode="points",
-    )
     if cell is None:
         st.caption("Click a cell of any map, or set n, c, h, w above.")
     else:
         cell_text(cell, result)
-        if not inside:
+        if plan.position(cell) is None:
             st.caption(
                 "The cell lies beyond the drawn part of the map; its group shows where drawn."
             )
-    if drawn != result.x.shape:
-        st.caption(
-            f"Drawn: the first {' × '.join(map(str, drawn))} cells (n × c × h × w); the "
-            "statistics use the whole tensor."
-        )
     if any(p.kind == "axes" for p in d.scheme.params):
         st.markdown(compare.custom_note(d.layout.params["keep"], result.x.shape))
 
@@ -282,17 +275,30 @@ def compare_page() -> None:
     top_controls(values, shape)
 
     slots = range(1, len(values["schemes"]) + 1)
-    columns = st.columns(len(slots), gap="medium")
     results = {}
-    for slot, column in zip(slots, columns):
+    # Three rows of columns, so that the maps line up whatever each scheme's controls and text.
+    for slot, column in zip(slots, st.columns(len(slots), gap="medium")):
         with column:
             slot_controls(slot, values, shape[1])
             try:
                 results[slot] = ui.explorer_result(compare.slot_values(values, slot))
             except InputError as error:
                 ui.show_input_error(error)
-                continue
-            slot_view(slot, values, results)
+    plan = compare.map_plan(shape, len(slots))
+    per_row = compare.maps_per_row(len(slots))
+    for start in range(0, len(slots), per_row):
+        row = slots[start : start + per_row]
+        for slot, column in zip(row, st.columns(per_row, gap="medium")):
+            if slot in results:
+                with column:
+                    slot_map(slot, values, results[slot], tensor, plan)
+        for slot, column in zip(row, st.columns(per_row, gap="medium")):
+            if slot in results:
+                with column:
+                    slot_text(slot, values, results, plan)
+    first = next(iter(results.values()), None)
+    if first is not None:
+        st.caption(explorer.map_caption(first, "group", plan, linked=True))
 
     st.subheader("The same groups in 3-D: N × C × (H·W)")
     extent = cube.cube_extent(shape)

@@ -1,26 +1,32 @@
 """The Explorer page, headless (Streamlit's AppTest)."""
 
-import json
-
+import numpy as np
 import pytest
 from conftest import open_app
 
 import bnviz
+from bnviz.groupmap import read_payload
 
 
 def run(query=None):
     return open_app(None, query)
 
 
-def figure(at, index=0):
-    return json.loads(at.get("plotly_chart")[index].proto.spec)
+def group_map(at, index=0):
+    """The header and arrays of a group map's payload, as the browser gets them."""
+    return read_payload(at.get("bidi_component")[index].proto.bytes)
 
 
 def test_default_view_shows_summary_and_map():
     at = run()
     assert at.info[0].value == bnviz.describe((4, 3, 6, 6), "batch").summary
-    spec = figure(at)
-    assert [t["type"] for t in spec["data"]] == ["heatmap", "scatter"]
+    header, arrays = group_map(at)
+    assert header["shape"] == [4, 3, 6, 6] and header["selected"] is None
+    # Batch norm: one group per channel, so the drawn group ids are the channel of each cell.
+    ids = arrays["group_id"][arrays["group"]].reshape(4, 3, 6, 6)
+    np.testing.assert_array_equal(
+        ids, np.broadcast_to(np.arange(3)[None, :, None, None], ids.shape)
+    )
     assert not at.warning
 
 
@@ -58,9 +64,10 @@ def test_url_round_trip_restores_view_and_selected_cell():
     assert at.radio(key="w.colour").value == "y"
     assert [at.number_input(key=f"w.cell.{a}").value for a in "nchw"] == [1, 4, 2, 3]
     assert any("Group 5" in m.value for m in at.markdown)  # sample 1, channels 4-5: group 1*3 + 2
-    spec = figure(at)
-    assert len(spec["data"]) == 3  # heatmap, dimming overlay, clickable points
-    assert spec["layout"]["shapes"][0]["type"] == "rect"
+    header, arrays = group_map(at)
+    assert header["selected"] == [1, 4, 2, 3] and header["colour_by"] == "y"
+    k = np.ravel_multi_index((1, 4, 2, 3), header["shape"])
+    assert arrays["group_id"][arrays["group"][k]] == 5
     for key, value in query.items():
         assert at.query_params[key] == value
 
@@ -93,8 +100,13 @@ def test_bad_url_values_are_replaced_with_a_notice(query, warning):
 
 def test_large_tensor_draws_a_capped_map():
     at = run({"n": "64", "c": "64", "h": "32", "w": "32"})
-    assert any("statistics use the whole tensor" in c.value for c in at.caption)
-    assert len(at.get("plotly_chart")[0].proto.spec) < 1_500_000
+    assert any("the statistics use the whole tensor" in c.value for c in at.caption)
+    payload = at.get("bidi_component")[0].proto.bytes
+    assert len(payload) < 1_500_000
+    header, _ = read_payload(payload)
+    # Every axis is drawn in part: several samples, several channels, a downsampled map.
+    s, c, h, w = header["shape"]
+    assert s >= 4 and c >= 8 and 1 < h < 32 and 1 < w < 32
 
 
 def test_scheme_without_learned_parameters_disables_gamma_beta():

@@ -102,7 +102,7 @@ def test_slider_jumps_to_a_group(page, app_url):
     rail = page.locator(".js-plotly-plot .slider-rail-touch-rect").first.bounding_box()
     page.mouse.click(mark["x"] + mark["width"] / 2, rail["y"] + rail["height"] / 2)
     page.wait_for_function(
-        f"() => ({TITLE})().includes('Group 6 of 8: sample 1, channels 4–5, over H and W')",
+        f"() => ({TITLE})().includes('Group 6 of 8: sample 1, channels 4–5, over those channels, H and W')",
         timeout=10_000,
     )
     assert "m′ = C/G × H × W = 2 × 6 × 6 = 72 values" in page.evaluate(TITLE)
@@ -180,18 +180,17 @@ def test_share_panel_link_downloads_and_png(page, app_url):
         lines = table.read().splitlines()
     assert lines[0] == "group,mean,var,size" and len(lines) == 1 + 4 * 5 * 6
 
-    # The answer's preview shows the torch name as written (escaped Markdown).
+    # The answer's preview shows the PyTorch recipe as code (as written, not as Markdown).
     page.get_by_role("tab", name="Preview").click()
     page.get_by_text(
-        re.compile(r"as PyTorch's BatchNorm1d\(C\*H\*W\) on x\.reshape")
+        "torch.nn.BatchNorm1d(120, eps=1e-05)(x.reshape(3, -1)).reshape(3, 4, 5, 6)"
     ).first.wait_for()
 
-    # Figures as PNG from Plotly's own camera button, made in the browser.
-    chart = page.locator(".js-plotly-plot").first
-    chart.hover()
+    # The group map saves as a PNG named after the view, made in the browser from its canvas.
+    page.locator(".bnviz-map").first.scroll_into_view_if_needed()
     with page.expect_download(timeout=20_000) as info:
-        chart.locator(".modebar-btn[data-title*='png' i]").click()
+        page.locator(".bnviz-map .bnviz-save").first.click()
     png = info.value
-    assert png.suggested_filename.endswith(".png")
+    assert png.suggested_filename == "bnviz-batch-pixel-3x4x5x6-group-map.png"
     with open(png.path(), "rb") as picture:
         assert picture.read(8) == b"\x89PNG\r\n\x1a\n"

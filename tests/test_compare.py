@@ -387,13 +387,6 @@ def test_question_5_link_parses_to_the_three_methods():
     assert values["cell"] == (0, 0, 0, 0)
 
 
-def test_map_height_follows_the_mosaic_and_stays_bounded():
-    small = compare.map_height((2, 3, 4, 4), 3)
-    tall = compare.map_height((16, 2, 8, 8), 3)
-    assert 160 <= small < tall <= 700
-    assert compare.map_height((32, 1, 48, 1), 2) == 700
-
-
 # --- Axes in frameworks -----------------------------------------------------------------------
 
 
@@ -566,14 +559,16 @@ def test_cube_without_a_cell_is_the_faint_box():
     assert fig.layout.meta["members"] == 0
 
 
-@pytest.mark.parametrize("shape", [(4, 3, 6, 6), (64, 64, 32, 32), (2, 512, 4, 4), (256, 1, 1, 1)])
-def test_drawn_extent_shares_the_explorers_budget_among_the_views(shape):
-    assert compare.drawn_extent(shape, 1) == explorer.drawn_extent(shape)
-    for columns in (2, 3, 4):
-        drawn = compare.drawn_extent(shape, columns)
-        assert all(0 < k <= e for k, e in zip(drawn, explorer.drawn_extent(shape)))
-        tile = drawn[2] * drawn[3]
-        assert math.prod(drawn) <= max(tile, explorer.MAX_DRAWN_CELLS // columns)
+@pytest.mark.parametrize("shape", [(2, 3, 4, 4), (8, 16, 5, 5), (10, 7, 46, 46), (64, 64, 32, 32)])
+def test_maps_side_by_side_share_one_readable_plan(shape):
+    for count in (2, 3, 4):
+        plan = compare.map_plan(shape, count)
+        s, c, h, w = plan.drawn_shape
+        assert s >= min(2, shape[0]) and c >= min(4, shape[1])
+        # Each map's share of the page leaves cells at least 6 px wide.
+        width = compare.PAGE_WIDTH_PX // compare.maps_per_row(count) - 30 - 40
+        assert c * w * 6 + (c - 1) * 6 <= width or w == 1
+    assert compare.maps_per_row(4) == 2 and compare.maps_per_row(3) == 3
 
 
 def test_cube_draws_any_labelled_set_even_when_it_is_not_a_box_product():

@@ -2,10 +2,12 @@
 
 import json
 
+import numpy as np
 import pytest
 from conftest import open_app
 
 import bnviz
+from bnviz.groupmap import read_payload
 
 PAGE = "pages/compare.py"
 QUESTION_5 = {"schemes": "batch-location,batch-pixel,batch", "n": "2", "c": "3", "h": "4", "w": "4"}
@@ -19,8 +21,9 @@ def figures(at) -> list[dict]:
     return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
 
 
-def maps(at) -> list[dict]:
-    return [f for f in figures(at) if any(t["type"] == "heatmap" for t in f["data"])]
+def maps(at) -> list[tuple]:
+    """Each group map's (header, arrays), as the browser gets them."""
+    return [read_payload(m.proto.bytes) for m in at.get("bidi_component")]
 
 
 def cubes(at) -> list[dict]:
@@ -189,7 +192,7 @@ def test_bad_url_values_are_replaced_with_a_notice(query, warning):
 def test_a_tensor_the_user_must_fix_is_an_error_message():
     at = run({"source": "upload"})
     assert "No pictures yet" in at.error[0].value
-    assert not at.get("plotly_chart")
+    assert not at.get("plotly_chart") and not at.get("bidi_component")
 
 
 def test_one_selected_cell_is_shown_in_every_view():
@@ -205,11 +208,13 @@ def test_one_selected_cell_is_shown_in_every_view():
     assert "group 9 of 16" in lines[0]
     assert "group 41 of 48" in lines[1]
     assert "group 2 of 3" in lines[2]
-    # Every map outlines that cell (row n·5 + h = 7, column c·5 + w = 11) and dims other groups.
-    for spec in maps(at):
-        assert [t["type"] for t in spec["data"]] == ["heatmap", "heatmap", "scatter"]
-        rect = spec["layout"]["shapes"][0]
-        assert (rect["x0"] + 0.5, rect["y0"] + 0.5) == (11, 7)
+    # Every map outlines that cell and lights its own group of it; hovering one lights all.
+    for (header, arrays), group in zip(maps(at), (9, 41, 2)):
+        assert header["selected"] == [1, 2, 2, 1] and header["link"] == "compare"
+        k = np.ravel_multi_index((1, 2, 2, 1), header["shape"])
+        assert arrays["group_id"][arrays["group"][k]] == group
+    # One plan for every map, so they line up.
+    assert len({tuple(h["shape"]) for h, _ in maps(at)}) == 1
     # Every cube shades that cell's group.
     assert [c["layout"]["meta"]["members"] for c in cubes(at)] == [6, 2, 32]
 

@@ -60,7 +60,7 @@ def _explorer_result(**overrides):
 
 def test_group_map_figure_carries_clickable_cells():
     result = _explorer_result(scheme="instance")
-    labels = result.labels[result.drawn_slice]
+    labels = result.drawn_labels()
     fig = group_map_figure(
         labels, values=result.drawn_values(), highlight=labels == 5, selected=(1, 2, 0, 0)
     )
@@ -79,8 +79,7 @@ def test_group_map_figure_carries_clickable_cells():
 def test_value_colouring_and_figure_size_at_the_cap():
     result = _explorer_result(n=256, c=64, h=16, w=16)
     assert result.capped
-    part = result.drawn_slice
-    fig = group_map_figure(result.labels[part], values=result.drawn_values(), colour_by="y")
+    fig = group_map_figure(result.drawn_labels(), values=result.drawn_values(), colour_by="y")
     assert fig.data[0].zmid == 0.0
     size = len(pio.to_json(fig))
     assert size < 1_500_000, size
