@@ -12,7 +12,9 @@ import hashlib
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+import numpy as np
 import streamlit as st
+from PIL import Image
 
 from . import conv, explorer, figures, images, local_view, pictures, tensors, urlstate
 from .urlstate import Field
@@ -29,7 +31,25 @@ PAGES = (
     ("pages/compare.py", "Compare", ":material/compare:"),
     ("pages/local.py", "Local norms", ":material/blur_on:"),
 )
-APP_ICON = ":material/grid_view:"
+
+
+def _app_icon() -> Image.Image:
+    """The browser tab's icon, 48 × 48 RGB: three columns of group colours, batch norm's picture.
+
+    Drawn here and served by the app: a material icon as page icon would be fetched from
+    Google's servers, an emoji needs an emoji font.
+    """
+    tile, gap = 14, 3
+    icon = np.full((48, 48, 3), 255, dtype=np.uint8)
+    for column, colour in enumerate(figures.PALETTE[:3]):
+        rgb = [int(colour[k : k + 2], 16) for k in (1, 3, 5)]
+        for row in range(3):
+            top, left = row * (tile + gap), column * (tile + gap)
+            icon[top : top + tile, left : left + tile] = rgb
+    return Image.fromarray(icon)
+
+
+APP_ICON = _app_icon()
 #: Icons of the page's messages (see PAGES on why not emoji).
 ICONS = {
     "notice": ":material/warning:",

@@ -130,8 +130,10 @@ def test_images_page_corrects_an_image_beyond_the_batch():
 
 
 def test_page_icons_do_not_depend_on_an_emoji_font():
-    icons = [icon for _, _, icon in ui.PAGES] + [ui.APP_ICON, *ui.ICONS.values()]
+    icons = [icon for _, _, icon in ui.PAGES] + list(ui.ICONS.values())
     for icon in icons:
         assert icon.startswith(":material/") and icon.endswith(":"), icon
+    # The tab's icon is a picture served by the app (a material one would come from Google).
+    assert ui.APP_ICON.size == (48, 48) and ui.APP_ICON.mode == "RGB"
     at = open_app(None, {"n": "-5"})
     assert at.warning[0].icon == ui.ICONS["notice"]
