@@ -6,7 +6,18 @@ Run with `make run` (or `streamlit run app.py`).
 
 import streamlit as st
 
-from bnviz import InputError, compare, explorer, figures, share, summaries, ui, ui_map, ui_share
+from bnviz import (
+    InputError,
+    compare,
+    explorer,
+    figures,
+    groupmap,
+    share,
+    summaries,
+    ui,
+    ui_map,
+    ui_share,
+)
 from bnviz.schemes import AXES_SUBSETS, SCHEMES, divisors
 
 COLOUR_LABELS = {"group": "group", "x": "value before (x)", "y": "value after (y)"}
@@ -161,6 +172,7 @@ def explorer_page() -> None:
             summaries.group_summaries(result.x, result.layout, shown),
             summaries.group_summaries(result.x_hat, result.layout, shown),
             selected_group=selected_group,
+            colours=groupmap.group_colour_map(result.drawn_labels()),
         ),
         share.download_name("distributions", d),
     )

@@ -2,9 +2,9 @@
 
 Pure: arrays in, a Plotly 3-D figure out (no Streamlit).  Axis x is the sample n, axis y the
 channel c, axis z the location p = h·W + w (the spatial axes flattened, as in the paper's
-figure).  The selected cell's group is drawn as the surface of its voxels (only faces between a
-member and a non-member, so a block of voxels costs its outline, not its volume); the rest of the
-cube is a faint box with its edges.  Sizes are capped (:data:`MAX_EXTENT`) so a figure stays light.
+figure).  The box's surface shows every group in its group-map colour; the selected cell's group
+is drawn as the surface of its voxels (only faces between a member and a non-member, so a block of
+voxels costs its outline, not its volume) with the rest of the box made pale and see-through.  Sizes are capped (:data:`MAX_EXTENT`) so a figure stays light.
 """
 
 from __future__ import annotations
@@ -14,13 +14,13 @@ import itertools
 import numpy as np
 import plotly.graph_objects as go
 
-from .figures import PALETTE
+from .groupmap import PALETTE, colour_groups
 
 #: At most this many samples, channels and locations (h·W + w) are drawn.
 MAX_EXTENT = (16, 16, 64)
 GROUP_COLOUR = PALETTE[4]
 CELL_COLOUR = PALETTE[5]
-FAINT = "rgba(160,160,160,0.10)"
+_PALETTE_RGB = np.array([[int(c[k : k + 2], 16) for k in (1, 3, 5)] for c in PALETTE], float)
 
 
 def cube_extent(shape: tuple) -> tuple:
@@ -167,9 +167,42 @@ def _box_edges(extent: tuple) -> tuple:
     return xs, ys, zs
 
 
+def surface_faces(extent: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The outer surface of a box of ``extent`` voxels, one square per voxel side, with its voxel.
+
+    Returns
+    -------
+    vertices : ndarray of float32, shape (4 F, 3)
+    triangles : ndarray of int32, shape (2 F, 3)
+    voxel : ndarray of int, shape (F, 3)
+        The voxel (i, j, k) each face belongs to (its two triangles are ``f`` and ``F + f``).
+    """
+    squares, owners = [], []
+    for axis in range(3):
+        other = [a for a in range(3) if a != axis]
+        u, v = np.meshgrid(np.arange(extent[other[0]]), np.arange(extent[other[1]]), indexing="ij")
+        u, v = u.ravel(), v.ravel()
+        for side, t in ((0, 0), (extent[axis] - 1, extent[axis])):
+            face = np.zeros((len(u), 4, 3), dtype=np.float32)
+            face[:, :, axis] = t
+            owner = np.zeros((len(u), 3), dtype=np.int64)
+            owner[:, axis] = side
+            owner[:, other[0]], owner[:, other[1]] = u, v
+            for k, (du, dv) in enumerate(((0, 0), (1, 0), (1, 1), (0, 1))):
+                face[:, k, other[0]] = u + du
+                face[:, k, other[1]] = v + dv
+            squares.append(face)
+            owners.append(owner)
+    squares = np.concatenate(squares)
+    base = 4 * np.arange(len(squares), dtype=np.int32)[:, None]
+    triangles = np.concatenate([base + [0, 1, 2], base + [0, 2, 3]]).astype(np.int32)
+    return squares.reshape(-1, 3), triangles, np.concatenate(owners)
+
+
 def _ticks(size: int) -> dict:
-    """Ticks at voxel centres, labelled 0..size-1 (every k-th when there are many)."""
-    step = max(1, int(np.ceil(size / 8)))
+    """Ticks at voxel centres, labelled 0..size-1: at most 5, so the labels never run together
+    (the N and C axes are short on screen)."""
+    step = max(1, int(np.ceil(size / 5)))
     values = list(range(0, size, step))
     return {"tickvals": [v + 0.5 for v in values], "ticktext": [str(v) for v in values]}
 
@@ -197,8 +230,9 @@ def group_cube_figure(
     Returns
     -------
     go.Figure
-        A 3-D scene (rotatable): a faint box, its edges, the group's surface with its voxel
-        outlines, and the cell's voxel.  ``layout.meta`` holds ``drawn`` (the drawn extent),
+        A 3-D scene (rotatable): the box's surface coloured by group (pale and see-through when a
+        cell is selected), its edges, the group's surface with its voxel outlines, and the cell's
+        voxel.  ``layout.meta`` holds ``drawn`` (the drawn extent),
         ``members`` (drawn voxels in the group) and ``cell_drawn`` (whether the cell's voxel is
         among them).
     """
@@ -206,9 +240,46 @@ def group_cube_figure(
     n, c, h, w = labels.shape
     extent = cube_extent(labels.shape)
     voxels = labels.reshape(n, c, h * w)[: extent[0], : extent[1], : extent[2]]
-    # The whole box as one voxel scaled to the extent: six faces, not one per voxel side.
-    box_vertices, box_triangles = boundary_faces(np.ones((1, 1, 1), dtype=bool))
-    traces = [_mesh(box_vertices * np.float32(extent), box_triangles, FAINT, 0.12, "tensor")]
+    # Every group in its map colour on the box's surface (pale while a group is selected): one
+    # palette index per face, sent as a typed array and coloured by a discrete scale.
+    cells = np.asarray(colour_groups(labels[: extent[0], : extent[1]]))
+    index = cells.reshape(extent[0], extent[1], h * w)[:, :, : extent[2]]
+    surface_vertices, surface_triangles, owner = surface_faces(extent)
+    # Corners shared by neighbouring faces once, in small integer types: a light figure.
+    surface_vertices, inverse = np.unique(surface_vertices, axis=0, return_inverse=True)
+    surface_vertices = surface_vertices.astype(np.uint8 if max(extent) < 255 else np.int32)
+    surface_triangles = inverse.reshape(-1)[surface_triangles].astype(np.int32)
+    if len(surface_vertices) < 2**15:
+        surface_triangles = surface_triangles.astype(np.int16)
+    face_index = index[owner[:, 0], owner[:, 1], owner[:, 2]].astype(np.uint8)
+    colours = _PALETTE_RGB if cell is None else 0.35 * _PALETTE_RGB + 0.65 * 255
+    scale = []
+    for k, (r, g, b) in enumerate(colours.round().astype(int)):
+        scale += [
+            [k / len(colours), f"rgb({r},{g},{b})"],
+            [(k + 1) / len(colours), f"rgb({r},{g},{b})"],
+        ]
+    traces = [
+        go.Mesh3d(
+            x=np.ascontiguousarray(surface_vertices[:, 0]),
+            y=np.ascontiguousarray(surface_vertices[:, 1]),
+            z=np.ascontiguousarray(surface_vertices[:, 2]),
+            i=np.ascontiguousarray(surface_triangles[:, 0]),
+            j=np.ascontiguousarray(surface_triangles[:, 1]),
+            k=np.ascontiguousarray(surface_triangles[:, 2]),
+            intensity=np.concatenate([face_index, face_index]),
+            intensitymode="cell",
+            colorscale=scale,
+            cmin=-0.5,
+            cmax=len(colours) - 0.5,
+            showscale=False,
+            flatshading=True,
+            opacity=1.0 if cell is None else 0.25,
+            hoverinfo="skip",
+            name="groups",
+            showlegend=False,
+        )
+    ]
     bx, by, bz = _box_edges(extent)
     traces.append(
         go.Scatter3d(

@@ -16,19 +16,9 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from .groupmap import PALETTE, colour_groups
 from .summaries import moments_text
 
-#: Okabe & Ito's colour-blind-safe palette (black swapped for grey so tiles stay readable).
-PALETTE = (
-    "#E69F00",
-    "#56B4E9",
-    "#009E73",
-    "#F0E442",
-    "#0072B2",
-    "#D55E00",
-    "#CC79A7",
-    "#999999",
-)
 DIM = "rgba(255,255,255,0.8)"
 #: Colour scales for values: sequential before normalization, diverging (centred on 0) after.
 VALUE_SCALES = {"x": "Viridis", "y": "RdBu_r"}
@@ -74,47 +64,6 @@ class Mosaic:
         if not (0 <= sample < n and 0 <= channel < c and r < h and q < w) or row < 0 or col < 0:
             return None
         return (sample, channel, r, q)
-
-
-def colour_groups(labels: np.ndarray, mosaic: Mosaic, colours: int = len(PALETTE)) -> np.ndarray:
-    """A palette index per group such that groups touching in the mosaic get different colours.
-
-    Parameters
-    ----------
-    labels : ndarray of int, shape (N, C, H, W)
-        Group labels of the drawn cells.
-    mosaic : Mosaic
-    colours : int
-        Palette size.
-
-    Returns
-    -------
-    colour_of : ndarray of uint8, shape (labels.max() + 1,)
-        Greedy graph colouring over edge-adjacent groups (tiles next to each other across a gutter
-        count as touching); where more colours than the palette are needed, colours repeat.
-    """
-    grid = mosaic.grid(labels.astype(np.float64))
-    count = int(labels.max()) + 1
-    pairs = []
-    # Neighbours across one cell and across a gutter: both look adjacent on the screen.
-    for step in (1, 1 + mosaic.gutter):
-        for a, b in ((grid[:, :-step], grid[:, step:]), (grid[:-step, :], grid[step:, :])):
-            touching = np.isfinite(a) & np.isfinite(b) & (a != b)
-            pairs.append(np.stack([a[touching], b[touching]], axis=1).astype(np.int64))
-    edges = np.unique(np.sort(np.concatenate(pairs), axis=1), axis=0)
-    neighbours: list[list[int]] = [[] for _ in range(count)]
-    for a, b in edges:
-        neighbours[a].append(b)
-        neighbours[b].append(a)
-    colour_of = np.zeros(count, dtype=np.int64)
-    for group in range(count):
-        taken = {colour_of[other] for other in neighbours[group] if other < group}
-        free = [k for k in range(colours) if k not in taken]
-        # Prefer cycling through the palette so far-apart groups also vary.
-        colour_of[group] = (
-            min(free, key=lambda k: (k - group) % colours) if free else group % colours
-        )
-    return colour_of.astype(np.uint8)
 
 
 def _discrete_scale(colours) -> list:
@@ -280,8 +229,7 @@ def group_map_figure(
     labels = np.asarray(labels)
     mosaic = Mosaic(labels.shape)
     if colour_by == "group":
-        colour_of = colour_groups(labels, mosaic)
-        z = mosaic.grid(colour_of[labels].astype(np.float32))
+        z = mosaic.grid(colour_groups(labels).astype(np.float32))
         heatmap = go.Heatmap(
             z=z,
             colorscale=_discrete_scale(PALETTE),
@@ -360,6 +308,7 @@ def distribution_figure(
     after: Mapping[int, Mapping[str, float]],
     *,
     selected_group: int | None = None,
+    colours: Mapping[int, str] | None = None,
 ) -> go.Figure:
     """Each group's distribution before and after normalization, as precomputed box plots.
 
@@ -369,7 +318,10 @@ def distribution_figure(
         Each summary has "min", "q1", "median", "q3", "max", "mean", "std" (see
         :func:`bnviz.summaries.box_summary`).
     selected_group : int, optional
-        Drawn in black; the others in the palette's blue.
+        Outlined in black.
+    colours : mapping of group id to colour, optional
+        Each group's colour on the map (:func:`bnviz.groupmap.group_colour_map`); groups not in
+        it (not drawn on the map) are grey.
 
     Returns
     -------
@@ -386,7 +338,7 @@ def distribution_figure(
     )
     for col, summaries in ((1, before), (2, after)):
         for group, s in summaries.items():
-            colour = "black" if group == selected_group else PALETTE[4]
+            colour = (colours or {}).get(group, "#BBBBBB")
             fig.add_trace(
                 go.Box(
                     name=f"g{group}",
@@ -399,6 +351,11 @@ def distribution_figure(
                     sd=[s["std"]],
                     x=[f"g{group}"],
                     marker_color=colour,
+                    fillcolor=colour,
+                    line={
+                        "color": "black" if group == selected_group else "#555555",
+                        "width": 2.5 if group == selected_group else 1,
+                    },
                     showlegend=False,
                     boxmean="sd",
                 ),

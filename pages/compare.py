@@ -313,12 +313,15 @@ def compare_page() -> None:
             else ""
         )
     )
-    for slot, column in zip(slots, st.columns(len(slots), gap="medium")):
-        if slot in results:
-            with column:
-                params = results[slot].layout.params
-                st.markdown(f"**{compare.scheme_label(values['schemes'][slot - 1], params)}**")
-                cube_view(slot, values, results[slot])
+    for start in range(0, len(slots), per_row):
+        row = slots[start : start + per_row]
+        for slot, column in zip(row, st.columns(per_row, gap="medium")):
+            if slot in results:
+                with column:
+                    params = results[slot].layout.params
+                    label = compare.scheme_label(values["schemes"][slot - 1], params)
+                    st.markdown(f"**{slot}. {label}**")
+                    cube_view(slot, values, results[slot])
 
     table_section(values, shape)
     frameworks_section(tensor.x, shape)

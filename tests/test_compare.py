@@ -532,7 +532,12 @@ def test_cube_shades_the_selected_cells_group(scheme, params, members):
     assert fig.layout.meta["members"] == members
     assert fig.layout.meta["drawn"] == [2, 3, 16]
     names = [t.name for t in fig.data if t.type == "mesh3d"]
-    assert names == ["tensor", "group", "cell"]
+    assert names == ["groups", "group", "cell"]
+    # Every group shows on the box's surface in its map colour: one colour per face (2 triangles).
+    surface = fig.data[0]
+    faces = 2 * (2 * 3 + 2 * 16 + 3 * 16)
+    assert len(surface.intensity) == 2 * faces and surface.intensitymode == "cell"
+    assert len(set(np.asarray(surface.intensity).tolist())) > 1
     group = next(t for t in fig.data if t.name == "group")
     # The group's surface lies inside the cube, and the cell's voxel sits at p = h·W + w = 9.
     assert np.max(group.z) <= 16 and np.max(group.x) <= 2
@@ -547,15 +552,17 @@ def test_cube_of_a_large_tensor_stays_light():
     assert fig.layout.meta["drawn"] == list(cube.MAX_EXTENT)
     # The group's channel is beyond the drawn channels: no group voxel, no cell voxel.
     assert fig.layout.meta["members"] == 0
-    assert [t.name for t in fig.data if t.type == "mesh3d"] == ["tensor"]
+    assert [t.name for t in fig.data if t.type == "mesh3d"] == ["groups"]
     fig = cube.group_cube_figure(labels, (0, 0, 0, 0))
     assert fig.layout.meta["members"] == 16 * 64
-    assert len(fig.to_json()) < 100_000
+    # The box's surface in group colours costs ~100 KB (typed arrays); the group's voxels little.
+    assert len(fig.to_json()) < 200_000
 
 
-def test_cube_without_a_cell_is_the_faint_box():
+def test_cube_without_a_cell_shows_every_group_on_its_surface():
     fig = cube.group_cube_figure(bnviz.group_labels((2, 3, 4, 4), "batch"), None)
-    assert [t.name for t in fig.data if t.type == "mesh3d"] == ["tensor"]
+    assert [t.name for t in fig.data if t.type == "mesh3d"] == ["groups"]
+    assert fig.data[0].opacity == 1.0
     assert fig.layout.meta["members"] == 0
 
 

@@ -8,7 +8,8 @@ import pytest
 
 import bnviz
 from bnviz import explorer, figures, tensors
-from bnviz.figures import Mosaic, colour_groups, decode_selection, group_map_figure
+from bnviz.figures import Mosaic, decode_selection, group_map_figure
+from bnviz.groupmap import colour_groups
 
 
 def test_mosaic_positions_and_cell_at_round_trip():
@@ -44,11 +45,19 @@ def test_mosaic_grid_puts_values_in_place_and_nan_in_gutters():
 def test_touching_groups_get_different_colours(scheme, shape, params):
     labels = bnviz.group_labels(shape, scheme, **params)
     mosaic = Mosaic(shape)
-    colour = colour_groups(labels, mosaic)
+    colour = mosaic.grid(colour_groups(labels).astype(float))
     grid = mosaic.grid(labels.astype(float))
-    for a, b in ((grid[:, :-1], grid[:, 1:]), (grid[:-1], grid[1:]), (grid[:, :-2], grid[:, 2:])):
+    # Next to each other within a tile (step 1) or across the gap between tiles (step 2).
+    pairs = [(np.s_[:, :-1], np.s_[:, 1:]), (np.s_[:-1], np.s_[1:])]
+    pairs += [(np.s_[:, :-2], np.s_[:, 2:]), (np.s_[:-2], np.s_[2:])]
+    for one, other in pairs:
+        a, b = grid[one], grid[other]
         touching = np.isfinite(a) & np.isfinite(b) & (a != b)
-        assert np.all(colour[a[touching].astype(int)] != colour[b[touching].astype(int)])
+        if one == pairs[2][0] or one == pairs[3][0]:
+            # Two apart: only across a gap (the cell between them is the gutter).
+            between = grid[:, 1:-1] if one == pairs[2][0] else grid[1:-1]
+            touching &= np.isnan(between)
+        assert np.all(colour[one][touching] != colour[other][touching])
 
 
 def _explorer_result(**overrides):
