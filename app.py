@@ -113,11 +113,14 @@ def explorer_page() -> None:
     scheme_controls(values, tensor.x.shape[1] if tensor is not None else values["c"])
 
     st.title("Which cells share a mean and a variance?")
-    st.caption(
-        "Rows are samples, columns are channels, each tile one feature map. Every colour is one "
-        "group: its cells are normalized with one mean and one variance. Click a cell."
-    )
+    caption = st.empty()
     view = ui_share.view_controls("explorer")
+    present = view["present"]
+    if not present:  # a projector keeps the room for the map
+        caption.caption(
+            "Rows are samples, columns are channels, each tile one feature map. Every colour is "
+            "one group: its cells are normalized with one mean and one variance. Click a cell."
+        )
     ui.show_notices()
     try:
         if problem is not None:
@@ -128,22 +131,21 @@ def explorer_page() -> None:
         ui.save_state(explorer.FIELDS, ui.read_widgets(explorer.FIELDS))
         ui_share.keep_in_url()
         return
-    ui.show_tensor_origin(tensor)
+    if not present:
+        ui.show_tensor_origin(tensor)
     d = result.description
     st.info(d.summary)
     if any(p.kind == "axes" for p in d.scheme.params):
         st.markdown(compare.custom_note(d.layout.params["keep"], result.x.shape))
 
-    left, right = st.columns([3, 2], gap="medium")
+    # Presenting: the map across the whole width, first; its controls and the cell panel below.
+    if present:
+        map_area, panel_area = st.container(), st.container()
+    else:
+        map_area, panel_area = st.columns([3, 2], gap="medium")
     cell = values["cell"]
-    with left:
-        st.radio(
-            "Colour by",
-            options=list(COLOUR_LABELS),
-            format_func=COLOUR_LABELS.get,
-            key=ui.widget_key("colour"),
-            horizontal=True,
-        )
+    with map_area:
+        radio = st.container() if not present else None
         if view["teach"]:
             ui_share.teaching_panel(result, values["colour"])
         else:
@@ -154,12 +156,22 @@ def explorer_page() -> None:
                     cell=cell,
                     tensor=tensor,
                     file_name=share.download_name("group-map", d),
+                    **(share.PROJECTOR_MAP if present else {}),
                 ),
                 key=CHART_KEY,
             )
+        (radio or st).radio(
+            "Colour by",
+            options=list(COLOUR_LABELS),
+            format_func=COLOUR_LABELS.get,
+            key=ui.widget_key("colour"),
+            horizontal=True,
+        )
         st.caption(explorer.map_caption(result, values["colour"]))
-    with right:
+    with panel_area:
         selected_cell_panel(result, cell)
+    if present:
+        ui.show_tensor_origin(tensor)
 
     with st.expander("What this scheme does", expanded=True):
         for sentence in d.sentences:

@@ -377,6 +377,9 @@ def _csv(table: np.ndarray, fmt: list, columns: tuple) -> bytes:
 
 #: Font sizes for a projector: the base font and the axis ticks.
 PROJECTOR_FONT = 20
+#: The group map on a projector: large labels, and short enough to stay above the fold of a
+#: 1024 × 768 screen under the title and the summary.
+PROJECTOR_MAP = {"font_px": 18, "max_height_px": 400}
 
 
 def for_projector(fig: go.Figure, font_size: int = PROJECTOR_FONT) -> go.Figure:

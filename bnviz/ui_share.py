@@ -34,6 +34,9 @@ html { font-size: 22px; }
 [data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { font-size: 1.15rem; }
 [data-testid="stCaptionContainer"] { font-size: 1rem; }
 [data-testid="stToolbar"], [data-testid="stDecoration"] { display: none; }
+/* Room for the figure: a smaller title, less space above it. */
+h1 { font-size: 1.7rem !important; padding-top: 0 !important; }
+[data-testid="stMainBlockContainer"] { padding-top: 3.6rem !important; }
 </style>
 """
 

@@ -194,3 +194,18 @@ def test_share_panel_link_downloads_and_png(page, app_url):
     assert png.suggested_filename == "bnviz-batch-pixel-3x4x5x6-group-map.png"
     with open(png.path(), "rb") as picture:
         assert picture.read(8) == b"\x89PNG\r\n\x1a\n"
+
+
+def test_presentation_puts_the_map_above_the_fold_of_a_projector(page, app_url):
+    """1024 × 768, question 2's link: the whole group map is on the first screen."""
+    page.set_viewport_size({"width": 1024, "height": 768})
+    page.goto(
+        f"{app_url}/?present=1&source=samples&samples=sunset,sea,leaves,checker,stained-glass,"
+        "night-cast,fruit,snow,dunes,flowers&size=50&conv=1&filters=edge-x,edge-y,laplacian,"
+        "box-blur,gaussian-blur,sharpen,emboss&kernel=5"
+    )
+    page.wait_for_selector(".bnviz-map canvas", timeout=30_000)
+    page.get_by_text("7 means and 7 variances").first.wait_for()
+    box = page.locator(".bnviz-map canvas").first.bounding_box()
+    assert box["y"] > 0 and box["y"] + box["height"] <= 768, box
+    assert box["width"] > 400  # it fills the room it has, not a corner of it
