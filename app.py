@@ -6,19 +6,14 @@ Run with `make run` (or `streamlit run app.py`).
 
 import streamlit as st
 
-from bnviz import (
-    InputError,
-    compare,
-    explorer,
-    figures,
-    groupmap,
-    share,
-    summaries,
-    ui,
-    ui_map,
-    ui_share,
-)
-from bnviz.schemes import AXES_SUBSETS, SCHEMES, divisors
+from bnviz import InputError
+from bnviz.engine.schemes import AXES_SUBSETS, SCHEMES, divisors
+from bnviz.figures import groupmap, groups, style
+from bnviz.text import answers
+from bnviz.ui import core as ui
+from bnviz.ui import groupmap as ui_map
+from bnviz.ui import share as ui_share
+from bnviz.views import compare, downloads, explorer, summaries
 
 COLOUR_LABELS = {"group": "group", "x": "value before (x)", "y": "value after (y)"}
 CHART_KEY = "explorer.chart"
@@ -155,8 +150,8 @@ def explorer_page() -> None:
                     colour_by=values["colour"],
                     cell=cell,
                     tensor=tensor,
-                    file_name=share.download_name("group-map", d),
-                    **(share.PROJECTOR_MAP if present else {}),
+                    file_name=downloads.download_name("group-map", d),
+                    **(style.PROJECTOR_MAP if present else {}),
                 ),
                 key=CHART_KEY,
             )
@@ -175,18 +170,18 @@ def explorer_page() -> None:
 
     with st.expander("What this scheme does", expanded=True):
         for sentence in d.sentences:
-            st.markdown(f"- {share.sentence_markdown(sentence, d)}")
+            st.markdown(f"- {answers.sentence_markdown(sentence, d)}")
     st.subheader("Each group before and after")
     selected_group = int(result.labels[cell]) if cell is not None else None
     shown = summaries.groups_to_show(result.layout, selected_group)
     ui_share.chart(
-        figures.distribution_figure(
+        groups.distribution_figure(
             summaries.group_summaries(result.x, result.layout, shown),
             summaries.group_summaries(result.x_hat, result.layout, shown),
             selected_group=selected_group,
             colours=groupmap.group_colour_map(result.drawn_labels()),
         ),
-        share.download_name("distributions", d),
+        downloads.download_name("distributions", d),
     )
     if len(shown) < d.groups:
         st.caption(f"The first {len(shown)} of {d.groups:,} groups (and the selected one).")

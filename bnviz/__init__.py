@@ -10,7 +10,7 @@ The engine is pure NumPy and knows nothing of Streamlit::
     bnviz.local_normalize(x, "lrn", size=5)      # the local norms before BN: see bnviz.LOCAL_SCHEMES
 """
 
-from .conv import (
+from .engine.conv import (
     FILTERS,
     Filter,
     conv2d,
@@ -21,11 +21,10 @@ from .conv import (
     random_filters,
     shape_arithmetic,
 )
-from .describe import Description, describe
-from .errors import InputError
-from .images import SAMPLE_DIR, ImageBatch, Sample, load_batch, load_image, sample_images
-from .layout import Layout, group_labels, layout
-from .local import (
+from .engine.errors import InputError
+from .engine.layout import Layout, group_labels, layout
+from .engine.loading import SAMPLE_DIR, ImageBatch, Sample, load_batch, load_image, sample_images
+from .engine.local import (
     LOCAL_PRESETS,
     LOCAL_SCHEMES,
     LocalScheme,
@@ -38,8 +37,9 @@ from .local import (
     neighbourhood,
     window,
 )
-from .normalize import Normalized, normalize
-from .schemes import SCHEMES, Scheme, divisors, get_scheme
+from .engine.normalize import Normalized, normalize
+from .engine.schemes import SCHEMES, Scheme, divisors, get_scheme
+from .text.describe import Description, describe
 
 __all__ = [
     "FILTERS",

@@ -1,13 +1,19 @@
 """Compare: 2 to 4 schemes side by side on one tensor, with one selected cell shared by every view.
 
-Thin on purpose: it reads the controls and the URL, calls bnviz.compare, bnviz.explorer (cached
-through bnviz.ui), bnviz.figures and bnviz.cube, and lays the results out.
+Thin on purpose: it reads the controls and the URL, calls bnviz.views.compare, bnviz.views.explorer (cached
+through bnviz.ui.core), bnviz.figures and bnviz.figures.cube, and lays the results out.
 """
 
 import streamlit as st
 
-from bnviz import InputError, compare, cube, explorer, share, ui, ui_map, ui_share
-from bnviz.schemes import AXES, SCHEMES, axes_value, divisors
+from bnviz import InputError
+from bnviz.engine.schemes import AXES, SCHEMES, axes_value, divisors, scheme_label
+from bnviz.figures import cube
+from bnviz.text import answers
+from bnviz.ui import core as ui
+from bnviz.ui import groupmap as ui_map
+from bnviz.ui import share as ui_share
+from bnviz.views import compare, explorer
 
 PAGE = "compare"
 SCHEMES_KEY = ui.widget_key("schemes")
@@ -118,7 +124,7 @@ def slot_controls(slot: int, values: dict, channels: int) -> None:
 
 def slot_map(slot: int, values: dict, result, tensor, plan) -> None:
     """One scheme's group map; hovering any map lights the hovered cell's group in every map."""
-    label = compare.scheme_label(result.layout.scheme, result.layout.params)
+    label = scheme_label(result.layout.scheme, result.layout.params)
     ui_map.group_map(
         explorer.group_map_payload(
             result,
@@ -143,7 +149,7 @@ def slot_text(slot: int, values: dict, results: dict, plan) -> None:
     if twin is not None:
         st.caption(
             f"On this tensor these are the same groups as scheme {twin} "
-            f"({compare.scheme_label(results[twin].layout.scheme, results[twin].layout.params)})."
+            f"({scheme_label(results[twin].layout.scheme, results[twin].layout.params)})."
         )
     if cell is None:
         st.caption("Click a cell of any map, or set n, c, h, w above.")
@@ -237,7 +243,7 @@ def share_section(tensor, results: dict) -> None:
         compare.FIELDS,
         current,
         PAGE,
-        lambda url: share.compare_answer(
+        lambda url: answers.compare_answer(
             descriptions, cell_groups=groups, tensor=tensor.description, url=url
         ),
     )
@@ -319,7 +325,7 @@ def compare_page() -> None:
             if slot in results:
                 with column:
                     params = results[slot].layout.params
-                    label = compare.scheme_label(values["schemes"][slot - 1], params)
+                    label = scheme_label(values["schemes"][slot - 1], params)
                     st.markdown(f"**{slot}. {label}**")
                     cube_view(slot, values, results[slot])
 

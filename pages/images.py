@@ -1,34 +1,35 @@
 """Seeing images normalized: each picture before and after, per channel and recombined as RGB.
 
-Thin: reads controls and the URL, calls bnviz.pictures (through ui's cache), lays out pictures.
+Thin: reads controls and the URL, calls bnviz.views.images (through ui's cache), lays out images.
 """
 
 import dataclasses
 
 import streamlit as st
 
-from bnviz import InputError, pictures, share, tensors, ui, ui_share
-from bnviz.schemes import SCHEMES
-from bnviz.urlstate import Field
+from bnviz import InputError
+from bnviz.engine.schemes import SCHEMES
+from bnviz.text import answers
+from bnviz.ui import core as ui
+from bnviz.ui import share as ui_share
+from bnviz.views import images, source
+from bnviz.views.urlstate import Field
 
 #: At most this many images are drawn (the statistics always use the whole batch).
 MAX_SHOWN = 8
 PAGE = "images"
 FIELDS = (
-    # This page is about pictures: a fresh link opens on the sample pictures.
-    *(
-        dataclasses.replace(f, default="samples") if f.key == "source" else f
-        for f in tensors.FIELDS
-    ),
+    # This page is about pictures: a fresh link opens on the sample images.
+    *(dataclasses.replace(f, default="samples") if f.key == "source" else f for f in source.FIELDS),
     Field(
         "schemes",
         "choices",
         ("batch", "instance", "layer"),
-        choices=pictures.PICTURE_SCHEMES,
+        choices=images.PICTURE_SCHEMES,
         label="schemes",
     ),
     Field("image", "int", 0, 0, 255, label="image"),
-    Field("focus", "choice", "batch", choices=pictures.PICTURE_SCHEMES, label="scheme per channel"),
+    Field("focus", "choice", "batch", choices=images.PICTURE_SCHEMES, label="scheme per channel"),
 )
 
 
@@ -70,13 +71,13 @@ def images_page() -> None:
     st.caption(
         "Each row is one image of the batch: as it came in, then after each scheme. Normalized "
         f"values have no colour of their own, so they are shown in a fixed window: "
-        f"x̂ = −{pictures.WINDOW:g}σ is black, 0 is mid-gray, +{pictures.WINDOW:g}σ is white "
+        f"x̂ = −{images.WINDOW:g}σ is black, 0 is mid-gray, +{images.WINDOW:g}σ is white "
         "(values beyond are clipped). γ = 1 and β = 0."
     )
     ui.show_notices()
     st.multiselect(
         "Schemes side by side",
-        pictures.PICTURE_SCHEMES,
+        images.PICTURE_SCHEMES,
         format_func=lambda s: SCHEMES[s].name,
         key=ui.widget_key("schemes"),
         max_selections=4,
@@ -95,10 +96,10 @@ def images_page() -> None:
         return
     ui.show_tensor_origin(tensor)
     x = tensor.x
-    before, mapping = pictures.input_to_display(
+    before, mapping = images.input_to_display(
         x, pictures=tensor.weight is None and tensor.pictures is not None
     )
-    rgb_before = pictures.as_rgb(before)
+    rgb_before = images.as_rgb(before)
     n, c = x.shape[:2]
     if c != 3:
         st.info(
@@ -107,7 +108,7 @@ def images_page() -> None:
         )
 
     for result in results:
-        sentence = pictures.colour_sentence(result, tensor.names, colour=tensor.colour_channels)
+        sentence = images.colour_sentence(result, tensor.names, colour=tensor.colour_channels)
         st.markdown(f"- {sentence}")
     header = st.columns(1 + len(results))
     header[0].markdown("**Before**")
@@ -119,7 +120,7 @@ def images_page() -> None:
         show_pictures(row[0], picture, tensor.names[index])
         for column, result in zip(row[1:], results):
             shown = result.rgb[index] if result.rgb is not None else result.shown[index, 0]
-            means = pictures.sigmas_text(result.channel_means[index])
+            means = images.sigmas_text(result.channel_means[index])
             show_pictures(column, shown, f"channel means {means} σ")
     notes = [mapping]
     if n > MAX_SHOWN:
@@ -141,12 +142,12 @@ def images_page() -> None:
     )
     cols[1].selectbox(
         "Scheme",
-        pictures.PICTURE_SCHEMES,
+        images.PICTURE_SCHEMES,
         format_func=lambda s: SCHEMES[s].name,
         key=ui.widget_key("focus"),
     )
     image = int(st.session_state[ui.widget_key("image")])
-    means, stds = pictures.channel_stats(x[image : image + 1])
+    means, stds = images.channel_stats(x[image : image + 1])
     focus = st.session_state[ui.widget_key("focus")]
     (detail,) = ui.picture_results(values, (focus,))
     st.caption(f"“{tensor.names[image]}”: {detail.summary}")
@@ -165,10 +166,10 @@ def images_page() -> None:
         FIELDS,
         ui.read_widgets(FIELDS),
         PAGE,
-        lambda url: share.page_answer(
+        lambda url: answers.page_answer(
             f"What normalization does to {n} {tensor.samples_word} of shape {tuple(x.shape)}",
             [
-                pictures.colour_sentence(r, tensor.names, colour=tensor.colour_channels)
+                images.colour_sentence(r, tensor.names, colour=tensor.colour_channels)
                 for r in results
             ]
             + [r.summary for r in results],

@@ -1,12 +1,17 @@
 """Local normalizations: LRN, MatConvNet's cross-channel and spatial norms, Caffe's MVN.
 
-Thin on purpose: reads controls and the URL, calls bnviz.local_view / bnviz.local_figures, lays out.
+Thin on purpose: reads controls and the URL, calls bnviz.views.local_norms / bnviz.figures.local_norms, lays out.
 """
 
 import streamlit as st
 
-from bnviz import InputError, local_figures, local_view, share, ui, ui_share
-from bnviz.local import LOCAL_PRESETS, local_terms
+from bnviz import InputError
+from bnviz.engine.local import LOCAL_PRESETS, local_terms
+from bnviz.figures import local_norms as local_figures
+from bnviz.text import answers
+from bnviz.ui import core as ui
+from bnviz.ui import share as ui_share
+from bnviz.views import local_norms
 
 MAP_KEY = "local.map"
 DIFF_KEY = "local.diff"
@@ -17,22 +22,22 @@ CUSTOM = "Custom settings"
 def apply_preset(slot: str) -> None:
     label = st.session_state[f"local.preset.{slot}"]
     if label in LOCAL_PRESETS:
-        for key, value in local_view.preset_values(slot, label).items():
+        for key, value in local_norms.preset_values(slot, label).items():
             st.session_state[ui.widget_key(key)] = value
 
 
 def convention_controls(slot: str, values: dict) -> None:
     """A convention's preset, scheme and parameters in the sidebar; read back with read_widgets."""
     sb = st.sidebar
-    name = local_view.SLOT_NAMES[slot]
+    name = local_norms.SLOT_NAMES[slot]
     sb.header(f"Convention {name}")
     preset_key = f"local.preset.{slot}"
-    matching = local_view.matching_preset(values, slot)
+    matching = local_norms.matching_preset(values, slot)
     st.session_state[preset_key] = matching or CUSTOM
     sb.selectbox(
         "Preset",
         [CUSTOM, *LOCAL_PRESETS],
-        format_func=local_view.short_label,
+        format_func=local_norms.short_label,
         key=preset_key,
         on_change=apply_preset,
         args=(slot,),
@@ -42,14 +47,14 @@ def convention_controls(slot: str, values: dict) -> None:
     # Radio buttons, not a box: the schemes' names are long and a box would cut them.
     sb.radio(
         "Scheme",
-        local_view.SCHEME_IDS,
-        format_func=local_view.scheme_name,
-        key=ui.widget_key(local_view.SCHEME_KEYS[slot]),
+        local_norms.SCHEME_IDS,
+        format_func=local_norms.scheme_name,
+        key=ui.widget_key(local_norms.SCHEME_KEYS[slot]),
     )
-    scheme_id = values[local_view.SCHEME_KEYS[slot]]
-    for field in local_view.param_fields(slot, scheme_id):
+    scheme_id = values[local_norms.SCHEME_KEYS[slot]]
+    for field in local_norms.param_fields(slot, scheme_id):
         param = field.key.rsplit(".", 1)[1]
-        text = local_view.param_help(scheme_id, param)
+        text = local_norms.param_help(scheme_id, param)
         if field.kind == "bool":
             sb.checkbox(param, key=ui.widget_key(field), help=text)
         else:
@@ -58,23 +63,23 @@ def convention_controls(slot: str, values: dict) -> None:
                 container=sb,
                 label=param,
                 help=text,
-                step=local_view.param_step(field),
+                step=local_norms.param_step(field),
                 format="%g" if field.kind == "float" else None,
             )
     if matching:
         sentence = LOCAL_PRESETS[matching].sentence
-        shortened = local_view.short_label(matching) != matching
+        shortened = local_norms.short_label(matching) != matching
         sb.caption(f"{matching}: {sentence}" if shortened else sentence)
 
 
-def convention_column(conv: local_view.Convention, details) -> None:
+def convention_column(conv: local_norms.Convention, details) -> None:
     """One convention: its settings, and the selected cell's window and numbers."""
     st.subheader(f"{conv.label}")
     if conv.is_local:
         st.latex(conv.scheme.formula)
     st.caption(conv.settings_text())
     with st.expander(f"How {conv.name} works", expanded=True):
-        for line in local_view.convention_sentences(conv):
+        for line in local_norms.convention_sentences(conv):
             st.markdown(f"- {line}")
     if details is None:
         return
@@ -97,14 +102,14 @@ def convention_column(conv: local_view.Convention, details) -> None:
 
 def local_page() -> None:
     ui.page_setup("Local norms")
-    values = ui.load_state("local", local_view.FIELDS, local_view.constrain)
+    values = ui.load_state("local", local_norms.FIELDS, local_norms.constrain)
     try:
         tensor, problem = ui.current_tensor(values), None
-        values = ui.update_state(values, lambda v: local_view.fit_to_shape(v, tensor.x.shape))
+        values = ui.update_state(values, lambda v: local_norms.fit_to_shape(v, tensor.x.shape))
     except InputError as error:
         tensor, problem = None, error
     ui.tensor_sidebar(values)
-    for slot in local_view.SLOTS:
+    for slot in local_norms.SLOTS:
         convention_controls(slot, values)
 
     st.title("Local normalizations")
@@ -116,13 +121,13 @@ def local_page() -> None:
     )
     ui_share.view_controls("local", teaching=False)
     ui.show_notices()
-    settings = {f.key: values[f.key] for f in local_view.FIELDS if f.key != "cell"}
+    settings = {f.key: values[f.key] for f in local_norms.FIELDS if f.key != "cell"}
     try:
         if problem is not None:
             raise problem
         result = ui.local_result(values, settings)
         cell = values["cell"]
-        sentences = local_view.comparison_sentences(result)
+        sentences = local_norms.comparison_sentences(result)
         details = {
             conv.slot: None
             if cell is None
@@ -130,13 +135,13 @@ def local_page() -> None:
                 local_terms(result.x, conv.scheme_id, cell, **conv.params)
                 if conv.is_local
                 else None,
-                local_view.cell_formula(result.x, conv, cell),
+                local_norms.cell_formula(result.x, conv, cell),
             )
             for conv in (result.a, result.b)
         }
     except InputError as error:
         ui.show_input_error(error)
-        ui.save_state(local_view.FIELDS, ui.read_widgets(local_view.FIELDS))
+        ui.save_state(local_norms.FIELDS, ui.read_widgets(local_norms.FIELDS))
         ui_share.keep_in_url()
         return
     ui.show_tensor_origin(tensor)
@@ -151,8 +156,8 @@ def local_page() -> None:
     with left:
         st.radio(
             "Colour by",
-            list(local_view.COLOURS),
-            format_func=local_view.COLOURS.get,
+            list(local_norms.COLOURS),
+            format_func=local_norms.COLOURS.get,
             key=ui.widget_key("local.colour"),
             horizontal=True,
         )
@@ -197,7 +202,7 @@ def local_page() -> None:
                 st.caption("This cell lies beyond the drawn part of the map.")
         for conv in (a, b):
             st.markdown(f"**{conv.label}** — {conv.origin}")
-            preset = local_view.matching_preset(values, conv.slot)
+            preset = local_norms.matching_preset(values, conv.slot)
             st.caption(LOCAL_PRESETS[preset].sentence if preset else conv.settings_text())
 
     st.header("Two conventions side by side")
@@ -229,17 +234,17 @@ def local_page() -> None:
     st.table(ui.local_equivalences(values, settings))
 
     ui_share.link_panel(
-        local_view.FIELDS,
-        ui.read_widgets(local_view.FIELDS),
+        local_norms.FIELDS,
+        ui.read_widgets(local_norms.FIELDS),
         "local",
-        lambda url: share.page_answer(
+        lambda url: answers.page_answer(
             f"A, {a.name}, against B, {b.name}, on a tensor of shape {tuple(tensor.x.shape)}",
             sentences,
             url=url,
             escape=False,
         ),
     )
-    ui.save_state(local_view.FIELDS, ui.read_widgets(local_view.FIELDS))
+    ui.save_state(local_norms.FIELDS, ui.read_widgets(local_norms.FIELDS))
     ui_share.keep_in_url()
 
 

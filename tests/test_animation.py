@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 import bnviz
-from bnviz import animation, share
-from bnviz.data import synthetic
-from bnviz.figures import Mosaic
+from bnviz.engine.synthetic import synthetic
+from bnviz.figures import animation, groups, style
+from bnviz.figures.groups import Mosaic
 
 WORDS = {"sample": 0, "channel": 1, "row": 2, "column": 3}
 
@@ -200,7 +200,7 @@ def clear_cells(fig, frame_index):
     scale = animation.WINDOW_SCALE
     low, high = scale[2][0], scale[3][0]
     assert scale[2][1] == scale[3][1] == animation.CLEAR
-    assert [colour for _, colour in scale[:2] + scale[4:]] == [bnviz.figures.DIM] * 4
+    assert [colour for _, colour in scale[:2] + scale[4:]] == [groups.DIM] * 4
     return np.isfinite(t) & (t > low) & (t < high)
 
 
@@ -285,11 +285,11 @@ def test_projector_font_and_room_for_the_title():
     values = {"μ": np.zeros((2, 4, 3, 3))}
     small = animation.teaching_figure(lay.labels(), lay, values=values)
     big = animation.teaching_figure(
-        lay.labels(), lay, values=values, font_size=share.PROJECTOR_FONT
+        lay.labels(), lay, values=values, font_size=style.PROJECTOR_FONT
     )
     assert small.layout.font.size is None
-    assert big.layout.font.size == share.PROJECTOR_FONT
-    assert big.layout.title.font.size == share.PROJECTOR_FONT + 2
+    assert big.layout.font.size == style.PROJECTOR_FONT
+    assert big.layout.title.font.size == style.PROJECTOR_FONT + 2
     assert (
         big.layout.margin.t > small.layout.margin.t and big.layout.margin.b > small.layout.margin.b
     )
@@ -301,7 +301,7 @@ def test_projector_font_and_room_for_the_title():
         assert anchor >= size
         assert anchor + 2 * 1.3 * size < fig.layout.margin.t
     # The plot area keeps group_map_figure's size: only the margins grew.
-    plain = bnviz.figures.group_map_figure(lay.labels())
+    plain = groups.group_map_figure(lay.labels())
     for fig in (small, big):
         inner = fig.layout.height - fig.layout.margin.t - fig.layout.margin.b
         assert inner == plain.layout.height - plain.layout.margin.t - plain.layout.margin.b

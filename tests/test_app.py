@@ -5,7 +5,7 @@ import pytest
 from conftest import open_app
 
 import bnviz
-from bnviz.groupmap import read_payload
+from bnviz.figures.groupmap import read_payload
 
 
 def run(query=None):

@@ -1,6 +1,6 @@
 """The Explorer in a real browser: Playwright driving Debian's chromium against a live server.
 
-The group map is a canvas drawn by bnviz/static/groupmap.js: hover lights a group in the browser
+The group map is a canvas drawn by bnviz/ui/static/groupmap.js: hover lights a group in the browser
 (no message to the server), a click or an arrow key selects a cell (one rerun).
 """
 

@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from bnviz import share, tensors
-from bnviz.data import synthetic
+from bnviz.engine.synthetic import synthetic
+from bnviz.figures import style
+from bnviz.views import source
 
 pytestmark = pytest.mark.browser
 
@@ -125,7 +126,7 @@ def test_presentation_enlarges_fonts_and_folds_the_sidebar(page, app_url):
         "getComputedStyle(document.documentElement).fontSize === '22px'", timeout=15_000
     )
     page.wait_for_function(f"() => ({SIDEBAR_WIDTH})() < 5", timeout=15_000)
-    page.wait_for_function(f"() => ({tick})() === '{share.PROJECTOR_FONT}px'", timeout=15_000)
+    page.wait_for_function(f"() => ({tick})() === '{style.PROJECTOR_FONT}px'", timeout=15_000)
     page.wait_for_url(re.compile(r"present=1"), timeout=15_000)
 
     # Opened from a link, with teaching mode: the same, and the animated figure in large type.
@@ -137,7 +138,7 @@ def test_presentation_enlarges_fonts_and_folds_the_sidebar(page, app_url):
         "() => { const p = document.querySelector('.js-plotly-plot');"
         " return [p._fullLayout.font.size, p._fullLayout.title.font.size]; }"
     )
-    assert sizes == [share.PROJECTOR_FONT, share.PROJECTOR_FONT + 2]
+    assert sizes == [style.PROJECTOR_FONT, style.PROJECTOR_FONT + 2]
     # The three-line caption ends above the x tick labels.
     title = page.locator(".js-plotly-plot .gtitle").bounding_box()
     ticks = page.locator(".js-plotly-plot .xaxislayer-above").first.bounding_box()
@@ -168,7 +169,7 @@ def test_share_panel_link_downloads_and_png(page, app_url):
         page.get_by_role("button", name="Tensor x (.npy)").click()
     download = info.value
     assert download.suggested_filename == "bnviz-batch-pixel-3x4x5x6-x.npy"
-    defaults = {f.key: f.default for f in tensors.FIELDS}
+    defaults = {f.key: f.default for f in source.FIELDS}
     x = synthetic(
         (3, 4, 5, 6), seed=defaults["seed"], offset=defaults["offset"], spread=defaults["spread"]
     )

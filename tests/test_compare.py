@@ -9,9 +9,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import bnviz
-from bnviz import compare, cube, explorer, tensors
-from bnviz.schemes import AXES_SUBSETS, SCHEMES
-from bnviz.urlstate import parse, to_query
+from bnviz.engine import partitions
+from bnviz.engine.schemes import AXES_SUBSETS, SCHEMES, scheme_label
+from bnviz.figures import cube
+from bnviz.views import compare, explorer, source
+from bnviz.views.urlstate import parse, to_query
 
 GENERIC = (2, 3, 4, 5)
 
@@ -53,7 +55,7 @@ def test_named_equivalent_of_the_six_named_sets_of_kept_axes():
     }
     assert len(AXES_SUBSETS) == 16
     for keep in AXES_SUBSETS:
-        assert compare.named_equivalent(keep, GENERIC) == expected.get(keep), keep
+        assert partitions.named_equivalent(keep, GENERIC) == expected.get(keep), keep
 
 
 @pytest.mark.parametrize("shape", [GENERIC, (3, 4, 2, 2), (1, 3, 1, 4), (2, 1, 3, 3), (2, 6, 7)])
@@ -61,7 +63,8 @@ def test_named_equivalent_of_the_six_named_sets_of_kept_axes():
 def test_every_kept_axes_set_names_exactly_the_schemes_with_its_partition(keep, shape):
     custom = bnviz.group_labels(shape, "custom", keep=keep)
     reported = {
-        (e.scheme, tuple(sorted(e.params.items()))) for e in compare.named_equivalents(keep, shape)
+        (e.scheme, tuple(sorted(e.params.items())))
+        for e in partitions.named_equivalents(keep, shape)
     }
     reported_schemes = {scheme for scheme, _ in reported}
     for scheme, params in named_candidates(shape):
@@ -79,28 +82,28 @@ def test_every_kept_axes_set_names_exactly_the_schemes_with_its_partition(keep, 
 
 
 def test_equivalents_list_plain_schemes_first_and_each_grouping_once():
-    found = compare.named_equivalents("NC", (2, 6, 3, 3))
+    found = partitions.named_equivalents("NC", (2, 6, 3, 3))
     assert [e.scheme for e in found] == ["instance", "group", "mvn"]
     assert found[1].params == {"num_groups": 6}
     assert found[1].label == "Group norm: num_groups = 6"
     # MVN without variance normalization groups alike: listed once, with the defaults.
     assert found[2].params == {"across_channels": False, "normalize_variance": True}
-    assert [e.scheme for e in compare.named_equivalents("N", (2, 6, 3, 3))] == [
+    assert [e.scheme for e in partitions.named_equivalents("N", (2, 6, 3, 3))] == [
         "layer",
         "group",
         "mvn",
     ]
-    assert compare.named_equivalents("NCHW", GENERIC) == ()
+    assert partitions.named_equivalents("NCHW", GENERIC) == ()
 
 
 def test_degenerate_axes_make_more_sets_equivalent():
     # With H = W = 1, keeping C, H, W groups like keeping C: batch and batch-pixel coincide.
-    assert [e.scheme for e in compare.named_equivalents("CHW", (4, 3, 1, 1))][:2] == [
+    assert [e.scheme for e in partitions.named_equivalents("CHW", (4, 3, 1, 1))][:2] == [
         "batch",
         "batch-pixel",
     ]
     # With one channel, per-location statistics are per-activation ones.
-    assert {e.scheme for e in compare.named_equivalents("HW", (4, 1, 3, 3))} >= {
+    assert {e.scheme for e in partitions.named_equivalents("HW", (4, 1, 3, 3))} >= {
         "batch-pixel",
         "batch-location",
     }
@@ -121,12 +124,12 @@ def test_partition_signature_agrees_with_brute_force(shape, keep_a, keep_b, use_
         b = bnviz.layout(shape, "group", num_groups=options[group_pick % len(options)])
     else:
         b = bnviz.layout(shape, "custom", keep=keep_b)
-    assert compare.same_groups(a, b) == same_partition(a.labels(), b.labels())
+    assert partitions.same_groups(a, b) == same_partition(a.labels(), b.labels())
 
 
 def test_same_groups_refuses_layouts_of_different_shapes():
     with pytest.raises(bnviz.InputError):
-        compare.same_groups(
+        partitions.same_groups(
             bnviz.layout((2, 3, 4, 4), "batch"), bnviz.layout((2, 3, 4, 5), "batch")
         )
 
@@ -145,16 +148,16 @@ def test_custom_note_names_the_scheme_and_the_gamma_beta_difference():
 
 
 def test_scheme_label_shows_what_tells_variants_apart():
-    assert compare.scheme_label("batch") == "Batch norm (per channel)"
-    assert compare.scheme_label("group", {"num_groups": 4}) == "Group norm: num_groups = 4"
-    assert compare.scheme_label("mvn", {"across_channels": False, "normalize_variance": True}) == (
+    assert scheme_label("batch") == "Batch norm (per channel)"
+    assert scheme_label("group", {"num_groups": 4}) == "Group norm: num_groups = 4"
+    assert scheme_label("mvn", {"across_channels": False, "normalize_variance": True}) == (
         "Mean-variance norm (Caffe MVN)"
     )
-    assert compare.scheme_label("mvn", {"across_channels": True, "normalize_variance": False}) == (
+    assert scheme_label("mvn", {"across_channels": True, "normalize_variance": False}) == (
         "Mean-variance norm (Caffe MVN): across_channels; no normalize_variance"
     )
-    assert compare.scheme_label("custom", {"keep": "hn"}) == "Custom axes: keep N, H"
-    assert compare.scheme_label("custom", {"keep": ""}) == "Custom axes: keep none"
+    assert scheme_label("custom", {"keep": "hn"}) == "Custom axes: keep N, H"
+    assert scheme_label("custom", {"keep": ""}) == "Custom axes: keep none"
 
 
 # --- The table --------------------------------------------------------------------------------
@@ -344,7 +347,7 @@ def test_slot_values_drive_the_explorer_computation():
     first = compare.slot_values(values, 1)
     assert first["scheme"] == "custom" and first["keep"] == "HW" and not first["affine"]
     assert compare.slot_params(values, 2) == {"num_groups": 3}
-    x = tensors.build(values).x
+    x = source.build(values).x
     result = explorer.compute(x, compare.slot_values(values, 2))
     assert result.description.summary == bnviz.describe(x.shape, "group", num_groups=3).summary
 
@@ -473,7 +476,7 @@ def test_channels_last_check_refuses_a_wrong_rank():
 
 
 def test_framework_check_rows_name_the_layers():
-    x = tensors.build(default_values()).x
+    x = source.build(default_values()).x
     rows = compare.check_rows(compare.framework_checks(x))
     assert [r["PyTorch layer"] for r in rows] == ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d"]
     assert rows[2]["Lua Torch (nn)"] == "nn.VolumetricBatchNormalization"

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 import bnviz
 from bnviz import InputError
-from bnviz.conv import (
+from bnviz.engine.conv import (
     FILTERS,
     NAMED_SIZES,
     conv2d,

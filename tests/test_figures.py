@@ -7,9 +7,10 @@ import plotly.io as pio
 import pytest
 
 import bnviz
-from bnviz import explorer, figures, tensors
-from bnviz.figures import Mosaic, decode_selection, group_map_figure
-from bnviz.groupmap import colour_groups
+from bnviz.figures import groups
+from bnviz.figures.groupmap import colour_groups
+from bnviz.figures.groups import Mosaic, decode_selection, group_map_figure
+from bnviz.views import explorer, source, summaries
 
 
 def test_mosaic_positions_and_cell_at_round_trip():
@@ -64,7 +65,7 @@ def _explorer_result(**overrides):
     values = {f.key: f.default for f in explorer.FIELDS}
     values.update(overrides)
     values, _ = explorer.constrain(values)
-    return explorer.compute(tensors.build(values).x, values)
+    return explorer.compute(source.build(values).x, values)
 
 
 def test_group_map_figure_carries_clickable_cells():
@@ -115,9 +116,8 @@ def test_decode_selection(selection, expected):
 def test_distribution_figure_marks_zero_and_one():
     result = _explorer_result()
     shown = [0, 1, 2]
-    from bnviz import summaries
 
-    fig = figures.distribution_figure(
+    fig = groups.distribution_figure(
         summaries.group_summaries(result.x, result.layout, shown),
         summaries.group_summaries(result.x_hat, result.layout, shown),
         selected_group=1,

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 import bnviz
-from bnviz import groupmap
-from bnviz.groupmap import map_payload, plan_drawing, read_payload
+from bnviz.figures import groupmap
+from bnviz.figures.groupmap import map_payload, plan_drawing, read_payload
 
 QUESTION_SHAPES = [(20, 10, 5, 5), (10, 7, 46, 46), (4, 3, 50, 50), (64, 64, 32, 32), (8, 16, 5, 5)]
 

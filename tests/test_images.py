@@ -14,8 +14,9 @@ import pytest
 from PIL import Image
 
 import bnviz
-from bnviz import InputError, images
-from bnviz.images import ImageBatch, fit_image, load_batch, load_image, sample_images
+from bnviz import InputError
+from bnviz.engine import loading
+from bnviz.engine.loading import ImageBatch, fit_image, load_batch, load_image, sample_images
 
 
 def encode(image: Image.Image, fmt: str, **options) -> bytes:
@@ -284,19 +285,19 @@ def test_large_png_is_box_reduced():
 
 
 def test_reduction_factors():
-    assert images.reduction_for_pixels(4000, 3000, 16_000_000) == 1
-    assert images.reduction_for_pixels(8000, 6000, 16_000_000) == 2
-    assert images.reduction_for_pixels(12000, 9000, 16_000_000) == 3  # a 108-megapixel photo
+    assert loading.reduction_for_pixels(4000, 3000, 16_000_000) == 1
+    assert loading.reduction_for_pixels(8000, 6000, 16_000_000) == 2
+    assert loading.reduction_for_pixels(12000, 9000, 16_000_000) == 3  # a 108-megapixel photo
     # The smallest factor whose rounded-up result fits: ⌈5/2⌉ · ⌈5/2⌉ = 9 > 8, ⌈5/3⌉² = 4.
-    assert images.reduction_for_pixels(5, 5, 8) == 3
+    assert loading.reduction_for_pixels(5, 5, 8) == 3
     for width, height, limit in [(8001, 6001, 16_000_000), (7, 3, 2), (1, 1000, 10), (9, 9, 1)]:
-        f = images.reduction_for_pixels(width, height, limit)
+        f = loading.reduction_for_pixels(width, height, limit)
         assert -(-width // f) * -(-height // f) <= limit
         assert f == 1 or -(-width // (f - 1)) * -(-height // (f - 1)) > limit
     # The fit keeps twice the pixels it uses: crop covers (the smaller ratio), pad fits in.
-    assert images.reduction_for_fit(8000, 6000, (32, 32), "crop") == 93  # 6000 / 32 / 2
-    assert images.reduction_for_fit(8000, 6000, (32, 32), "pad") == 125  # 8000 / 32 / 2
-    assert images.reduction_for_fit(100, 100, (64, 64), "crop") == 1
+    assert loading.reduction_for_fit(8000, 6000, (32, 32), "crop") == 93  # 6000 / 32 / 2
+    assert loading.reduction_for_fit(8000, 6000, (32, 32), "pad") == 125  # 8000 / 32 / 2
+    assert loading.reduction_for_fit(100, 100, (64, 64), "crop") == 1
 
 
 def test_max_pixels_reduces_every_mode_correctly():
@@ -334,17 +335,17 @@ def test_reduced_photo_keeps_its_exif_orientation():
 
 
 def test_pixel_cap_is_read_at_call_time(monkeypatch):
-    monkeypatch.setattr(images, "MAX_PIXELS", 100)
+    monkeypatch.setattr(loading, "MAX_PIXELS", 100)
     with pytest.raises(InputError, match="over the limit of 0.0001 million"):
         load_image(encode(Image.new("RGB", (11, 10)), "PNG"), name="small.png")
     assert load_image(encode(Image.new("RGB", (10, 10)), "PNG")).shape == (3, 10, 10)
 
 
 def test_oversized_file_rejected(tmp_path, monkeypatch):
-    too_big = b"\x89PNG" + b"\x00" * images.MAX_FILE_BYTES
+    too_big = b"\x89PNG" + b"\x00" * loading.MAX_FILE_BYTES
     with pytest.raises(InputError, match="big.png: the file is larger than 50 MB"):
         load_image(too_big, name="big.png")
-    monkeypatch.setattr(images, "MAX_FILE_BYTES", 1000)
+    monkeypatch.setattr(loading, "MAX_FILE_BYTES", 1000)
     path = tmp_path / "big.png"
     path.write_bytes(valid_png())
     with pytest.raises(InputError, match="big.png.*larger than"):
@@ -410,8 +411,8 @@ def test_batch_too_many_files():
     assert batch.names == [f"f{i}.png" for i in range(5)]
     assert [name for name, _ in batch.rejected] == ["f5.png", "f6.png"]
     assert "at most 5 files" in batch.rejected[0][1]
-    many = load_batch([gray] * (images.MAX_FILES + 2), size=(4, 4))
-    assert len(many) == images.MAX_FILES == 64
+    many = load_batch([gray] * (loading.MAX_FILES + 2), size=(4, 4))
+    assert len(many) == loading.MAX_FILES == 64
     assert len(many.rejected) == 2
 
 
@@ -485,7 +486,7 @@ def test_batch_crop_vs_pad_shapes_and_range():
 def test_samples_exist_load_and_are_small():
     samples = sample_images()
     assert len(samples) >= 10  # question 2 asks about a mini-batch of ten pictures
-    readme = (Path(images.SAMPLE_DIR) / "README.md").read_text()
+    readme = (Path(loading.SAMPLE_DIR) / "README.md").read_text()
     assert len({s.name for s in samples}) == len(samples)
     channels = set()
     for sample in samples:
@@ -502,12 +503,3 @@ def test_samples_exist_load_and_are_small():
     assert batch.names == [s.name for s in samples]
     assert batch.rejected == []
     assert bnviz.load_batch is load_batch
-
-
-def test_engine_does_not_import_the_app_stack():
-    import bnviz.conv
-    import bnviz.images
-
-    for module in (bnviz.images, bnviz.conv):
-        source = Path(module.__file__).read_text()
-        assert "streamlit" not in source and "plotly" not in source

@@ -7,6 +7,7 @@ from conftest import open_app
 from PIL import Image
 
 import bnviz
+from bnviz.engine import loading
 
 IMAGES_PAGE = "pages/images.py"
 
@@ -41,7 +42,7 @@ def test_images_page_state_in_the_url_and_bad_values_noticed():
     at = app(IMAGES_PAGE, {"schemes": "batch,<b>", "size": "99999"})
     warnings = " ".join(w.value for w in at.warning)
     assert "schemes" in warnings and "picture size" in warnings
-    assert at.number_input(key="w.size").value == bnviz.images.MAX_BATCH_SIDE
+    assert at.number_input(key="w.size").value == loading.MAX_BATCH_SIDE
 
 
 def test_upload_with_good_and_bad_files_keeps_the_good_and_lists_the_bad():

@@ -4,7 +4,8 @@ page opens on, for every field, and a tampered link gives one message, not a sta
 import pytest
 from conftest import open_app
 
-from bnviz import ui, urlstate
+from bnviz.ui import core as ui
+from bnviz.views import urlstate
 
 PAGES = {
     "Explorer": None,

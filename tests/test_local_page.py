@@ -10,6 +10,7 @@ from conftest import open_app
 from PIL import Image
 
 import bnviz
+from bnviz.views import explorer, local_norms, source, urlstate
 
 PAGE = "pages/local.py"
 PYTORCH = "PyTorch defaults"
@@ -79,7 +80,7 @@ def test_page_opens_on_caffe_against_matconvnet_and_shows_their_difference():
     assert np.nanmax(np.abs(diff)) > 1
     assert len(at.table) == 1
     rows = table(at)
-    assert list(rows.columns) == list(bnviz.local_view.Equivalence("", "", "", 0, True).row())
+    assert list(rows.columns) == list(local_norms.Equivalence("", "", "", 0, True).row())
     assert list(rows["holds here"]) == ["yes"] * 5
 
 
@@ -91,10 +92,10 @@ def test_headings_do_not_nest_brackets_and_labels_fit_the_sidebar():
     assert not any("((" in h or "))" in h for h in headings)
     # The schemes are radio buttons (a box would cut their names); presets show short labels.
     assert at.radio(key="w.local").options == [
-        bnviz.local_view.scheme_name(s) for s in bnviz.local_view.SCHEME_IDS
+        local_norms.scheme_name(s) for s in local_norms.SCHEME_IDS
     ]
     options = at.selectbox(key="local.preset.a").options
-    assert all(len(option) <= bnviz.local_view.LABEL_WIDTH for option in options)
+    assert all(len(option) <= local_norms.LABEL_WIDTH for option in options)
     assert "AlexNet paper" in options
 
 
@@ -173,18 +174,18 @@ def test_url_round_trip_restores_the_view_and_the_selected_cell():
 
 def test_selected_cell_shows_its_formula_with_numbers():
     at = run({"cell": "0,1,2,3", "lrn.alpha": "2", "lrn.size": "3"})
-    x = bnviz.tensors.build(_tensor_defaults()).x
+    x = source.build(_tensor_defaults()).x
     terms = bnviz.local_terms(x, "lrn", (0, 1, 2, 3), size=3, alpha=2.0)
     text = latex(at)
     assert "D = 3" in text
-    assert f"= {bnviz.explorer.latex_number(terms.sum_squares)}" in text
+    assert f"= {explorer.latex_number(terms.sum_squares)}" in text
     y = f"{terms.y:.4g}"
     assert y.rstrip("0") in text
     assert "All 3 window cells lie inside the tensor." in " ".join(c.value for c in at.caption)
 
 
 def _tensor_defaults() -> dict:
-    values, _ = bnviz.urlstate.parse(bnviz.tensors.FIELDS, {})
+    values, _ = urlstate.parse(source.FIELDS, {})
     return values
 
 

@@ -13,8 +13,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import bnviz
-from bnviz import explorer, figures, local_figures, tensors, urlstate
-from bnviz import local_view as lv
+from bnviz.figures import groups
+from bnviz.figures import local_norms as local_figures
+from bnviz.views import explorer, source, urlstate
+from bnviz.views import local_norms as lv
 
 CHANNELS_123 = np.array([1.0, 2.0, 3.0]).reshape(1, 3, 1, 1)
 X = (np.random.default_rng(11).normal(size=(2, 6, 5, 7)) * 2 + 0.3).astype(np.float32)
@@ -45,7 +47,7 @@ def test_fields_are_unique_and_default_to_each_schemes_declared_defaults():
     # Only the tensor and the selected cell are shared with the Explorer's fields (the Explorer's
     # "scheme", "eps", "beta", "colour" mean other things there).
     shared = set(keys) & {f.key for f in explorer.FIELDS}
-    assert shared == {f.key for f in tensors.FIELDS} | {"cell"}
+    assert shared == {f.key for f in source.FIELDS} | {"cell"}
     for slot in lv.SLOTS:
         opening = bnviz.LOCAL_PRESETS[lv.DEFAULT_PRESETS[slot]]
         for scheme_id, scheme in bnviz.LOCAL_SCHEMES.items():
@@ -477,9 +479,7 @@ def test_value_map_figure_cells_decode_and_the_window_is_outlined():
     assert [t["type"] for t in spec["data"]] == ["heatmap", "heatmap", "scatter"]
     points = fig.data[2]
     k = int(np.ravel_multi_index(cell, X.shape))
-    assert (
-        figures.decode_selection({"points": [{"customdata": list(points.customdata[k])}]}) == cell
-    )
+    assert groups.decode_selection({"points": [{"customdata": list(points.customdata[k])}]}) == cell
     assert points.customdata[k][4] == pytest.approx(X[cell])
     assert points.customdata[k][5] == pytest.approx(result.y_a[cell])
     # Window c − 1 … c + 1 at c = 0: channels 0 and 1 are inside, one outline per tile, plus the

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bnviz import moments as kernels
+from bnviz.engine import moments as kernels
 
 # Shapes that reach each plan: rows (reduce trailing axes), columns with few rows (FEW_ROWS or
 # fewer), columns with many rows, a mix needing a transpose, and a row longer than a block.

@@ -11,10 +11,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import bnviz
-from bnviz import InputError, explorer, share
-from bnviz.data import synthetic
-from bnviz.describe import shape_text
-from bnviz.urlstate import parse
+from bnviz import InputError
+from bnviz.engine.synthetic import synthetic
+from bnviz.figures import style
+from bnviz.text import answers
+from bnviz.text.describe import shape_text
+from bnviz.views import downloads, explorer
+from bnviz.views.urlstate import parse
 
 # Independent of bnviz.layout: the (N, C, H, W) axes each scheme keeps, straight from its
 # definition (a cell's group is every cell with the same index along these axes).
@@ -127,7 +130,7 @@ CASES = [
 def test_question_one_answer():
     """Question 1 of questions.md: N=20, C=10, 5×5 maps, batch norm."""
     d = bnviz.describe((20, 10, 5, 5), "batch")
-    answer = share.markdown_answer(d)
+    answer = answers.markdown_answer(d)
     assert answer.startswith(
         "**Batch norm (per channel)** on a tensor of shape (N, C, H, W) = (20, 10, 5, 5)."
     )
@@ -145,7 +148,7 @@ def test_question_one_answer():
 @pytest.mark.parametrize(("shape", "scheme", "params"), CASES)
 def test_answer_counts_equal_describe(shape, scheme, params):
     d = bnviz.describe(shape, scheme, **params)
-    answer = share.markdown_answer(d)
+    answer = answers.markdown_answer(d)
     counts = answer_counts(answer)
     assert counts["groups"] == d.groups
     if d.group_size == 1:
@@ -161,10 +164,10 @@ def test_answer_counts_equal_describe(shape, scheme, params):
         assert counts["param_shape"] == shape_text(d.param_shape)
         assert counts["param_count"] == d.param_count == int(np.prod(d.param_shape))
     # The summary is quoted verbatim (escaped), every further sentence is listed.
-    assert f"> {share.escape_markdown(d.summary)}" in answer
+    assert f"> {answers.escape_markdown(d.summary)}" in answer
     for sentence in d.sentences[2:]:
-        assert f"- {share.sentence_markdown(sentence, d)}" in answer
-    settings = share.params_text(bnviz.layout(shape, scheme, **params).params)
+        assert f"- {answers.sentence_markdown(sentence, d)}" in answer
+    settings = answers.params_text(bnviz.layout(shape, scheme, **params).params)
     assert (f" (`{settings}`) " if settings else "** on a") in answer.splitlines()[0]
 
 
@@ -176,7 +179,7 @@ def test_answer_cell_numbers_equal_numpy(shape, scheme, params, affine):
     result = explorer.compute(x, values)
     cell = tuple(k - 1 for k in shape)  # the last cell: every index non-zero where it can be
     details = explorer.cell_details(result, cell)
-    answer = share.markdown_answer(result.description, cell=details, eps=result.eps)
+    answer = answers.markdown_answer(result.description, cell=details, eps=result.eps)
     written = answer_cell_numbers(answer)
     gamma, beta = (1.5, -0.25) if affine and result.weight is not None else (1.0, 0.0)
     expected = numpy_cell(x, scheme, params, cell, result.eps, gamma, beta)
@@ -192,22 +195,22 @@ def test_answer_cell_numbers_equal_numpy(shape, scheme, params, affine):
 def test_answer_x_hat_line_follows_each_eps_convention():
     d_batch = bnviz.describe((2, 2, 2, 2), "batch")
     cell = explorer.CellDetails((0, 1, 0, 0), 1, 3.0, 1.0, 4.0, 0.99999, 0.99999, None, None, ())
-    batch = share.markdown_answer(d_batch, cell=cell, eps=1e-5)
+    batch = answers.markdown_answer(d_batch, cell=cell, eps=1e-5)
     assert "- x̂ = (x − μ) / √(σ² + ε) = (3 − 1) / √(4 + 1e-05) = 0.99999" in batch
     assert "- y = x̂ = 0.99999 (γ and β not applied: γ = 1, β = 0)" in batch
     d_mvn = bnviz.describe((2, 2, 2, 2), "mvn")
-    mvn = share.markdown_answer(d_mvn, cell=cell, eps=1e-9)
+    mvn = answers.markdown_answer(d_mvn, cell=cell, eps=1e-9)
     assert "- x̂ = (x − μ) / (σ + ε) = (3 − 1) / (√4 + 1e-09) = 0.99999" in mvn
     assert "- y = x̂ = 0.99999 (no learned γ and β)" in mvn
     negative = explorer.CellDetails((0, 0, 0, 0), 0, -3.0, -1.0, 4.0, -1.0, 2.0, -2.0, 4.0, ())
-    text = share.markdown_answer(d_batch, cell=negative, eps=0.0)
+    text = answers.markdown_answer(d_batch, cell=negative, eps=0.0)
     assert "(-3 − (-1)) / √(4 + 0) = -1" in text
     assert "- y = γ · x̂ + β = -2 · (-1) + 4 = 2" in text
 
 
 def test_answer_escapes_markdown_and_gives_the_link():
     d = bnviz.describe((2, 3, 2, 2), "batch-pixel")
-    answer = share.markdown_answer(
+    answer = answers.markdown_answer(
         d,
         tensor="pictures my_cat_1.png and *dog*",
         url="http://h:1/?scheme=batch-pixel&cell=1,2,0,0",
@@ -217,15 +220,15 @@ def test_answer_escapes_markdown_and_gives_the_link():
     assert "12 entries each, shape (3, 2, 2), held flat as (12,) by BatchNorm1d" in answer
     assert "my\\_cat\\_1.png and \\*dog\\*" in answer
     assert answer.rstrip().endswith("See it: <http://h:1/?scheme=batch-pixel&cell=1,2,0,0>")
-    relative = share.markdown_answer(d, url="/?scheme=batch-pixel")
+    relative = answers.markdown_answer(d, url="/?scheme=batch-pixel")
     assert "See it: open `/?scheme=batch-pixel` on the bnviz server." in relative
-    assert share.escape_markdown("a_b*c`d[e]f\\g<h>") == "a\\_b\\*c\\`d\\[e\\]f\\\\g\\<h\\>"
+    assert answers.escape_markdown("a_b*c`d[e]f\\g<h>") == "a\\_b\\*c\\`d\\[e\\]f\\\\g\\<h\\>"
 
 
 def test_answer_grammar_for_a_single_value_and_no_variances():
-    single = share.markdown_answer(bnviz.describe((1, 2, 2, 2), "custom", keep="NCHW"))
+    single = answers.markdown_answer(bnviz.describe((1, 2, 2, 2), "custom", keep="NCHW"))
     assert "m′ = 1: each mean and variance is taken over a single value." in single
-    means_only = share.markdown_answer(
+    means_only = answers.markdown_answer(
         bnviz.describe((2, 2, 2, 2), "mvn", normalize_variance=False)
     )
     assert "- **Means (no variances):** 4" in means_only
@@ -235,14 +238,14 @@ def test_answer_grammar_for_a_single_value_and_no_variances():
 
 def test_npy_bytes_round_trip():
     x = synthetic((2, 3, 4, 5), seed=1)
-    back = np.load(io.BytesIO(share.npy_bytes(x)))
+    back = np.load(io.BytesIO(downloads.npy_bytes(x)))
     assert back.dtype == np.float32 and back.shape == x.shape
     np.testing.assert_array_equal(back, x)
     lay = bnviz.layout(x.shape, "instance")
     out = bnviz.normalize(x, "instance")
-    stats = share.group_stats(lay, out.mean, out.var)
-    back = np.load(io.BytesIO(share.npy_bytes(stats)), allow_pickle=False)
-    assert back.dtype.names == share.STATS_COLUMNS
+    stats = downloads.group_stats(lay, out.mean, out.var)
+    back = np.load(io.BytesIO(downloads.npy_bytes(stats)), allow_pickle=False)
+    assert back.dtype.names == downloads.STATS_COLUMNS
     np.testing.assert_array_equal(back, stats)
 
 
@@ -255,9 +258,11 @@ def read_csv(data: bytes):
 def test_cells_csv_rows_columns_values(shape, scheme, params):
     x = synthetic(shape, seed=2, offset=3.0)
     result = explorer.compute(x, explorer_values(scheme, params, affine=True, gamma=2.0, beta=1.0))
-    data = share.cells_csv(result.x, result.labels, result.mean, result.var, result.x_hat, result.y)
+    data = downloads.cells_csv(
+        result.x, result.labels, result.mean, result.var, result.x_hat, result.y
+    )
     header, rows = read_csv(data)
-    assert tuple(header) == share.CELL_COLUMNS
+    assert tuple(header) == downloads.CELL_COLUMNS
     assert len(rows) == x.size and all(len(r) == 10 for r in rows)
     table = np.array(rows, dtype=np.float64)
     index = table[:, :4].astype(int)
@@ -285,9 +290,9 @@ def test_cells_csv_refuses_large_tensors_and_other_ranks():
     x = np.zeros((2, 2, 2, 2), dtype=np.float32)
     labels = np.zeros(x.shape, dtype=int)
     with pytest.raises(InputError, match="16 cells.*up to 15"):
-        share.cells_csv(x, labels, x, x, x, x, max_cells=15)
+        downloads.cells_csv(x, labels, x, x, x, x, max_cells=15)
     with pytest.raises(InputError, match=r"\(N, C, H, W\)"):
-        share.cells_csv(x[0], labels[0], x[0], x[0], x[0], x[0])
+        downloads.cells_csv(x[0], labels[0], x[0], x[0], x[0], x[0])
 
 
 @pytest.mark.parametrize(("shape", "scheme", "params"), CASES)
@@ -295,7 +300,7 @@ def test_group_stats_and_stats_csv(shape, scheme, params):
     x = synthetic(shape, seed=5, offset=1.0, spread=3.0)
     out = bnviz.normalize(x, scheme, **params)
     lay = out.layout
-    stats = share.group_stats(lay, out.mean, out.var)
+    stats = downloads.group_stats(lay, out.mean, out.var)
     assert stats.shape == (lay.groups,)
     np.testing.assert_array_equal(stats["group"], np.arange(lay.groups))
     assert (stats["size"] == lay.group_size).all()
@@ -306,8 +311,8 @@ def test_group_stats_and_stats_csv(shape, scheme, params):
         assert values.size == lay.group_size
         np.testing.assert_allclose(stats["mean"][g], values.mean(), rtol=1e-6, atol=1e-6)
         np.testing.assert_allclose(stats["var"][g], values.var(), rtol=1e-5, atol=1e-6)
-    header, rows = read_csv(share.stats_csv(stats))
-    assert tuple(header) == share.STATS_COLUMNS
+    header, rows = read_csv(downloads.stats_csv(stats))
+    assert tuple(header) == downloads.STATS_COLUMNS
     assert len(rows) == lay.groups
     table = np.array(rows, dtype=np.float64)
     np.testing.assert_array_equal(table[:, 0], stats["group"])
@@ -327,7 +332,7 @@ def test_group_stats_and_stats_csv(shape, scheme, params):
 def test_group_stats_sizes_sum_to_the_tensor(shape, scheme, seed):
     x = synthetic(shape, seed=seed)
     out = bnviz.normalize(x, scheme)
-    stats = share.group_stats(out.layout, out.mean, out.var)
+    stats = downloads.group_stats(out.layout, out.mean, out.var)
     assert stats["size"].sum() == x.size
     # Scattering by label keeps one statistic per group: every cell's own statistic is it.
     labels = out.layout.labels()
@@ -337,12 +342,12 @@ def test_group_stats_sizes_sum_to_the_tensor(shape, scheme, seed):
 def test_downloads_bytes_round_trip():
     x = synthetic((3, 4, 5, 6), seed=4, offset=2.0)
     result = explorer.compute(x, explorer_values("group", {"num_groups": 2}))
-    files = {f.file_name: f for f in share.downloads(result)}
+    files = {f.file_name: f for f in downloads.downloads(result)}
     stem = "bnviz-group-3x4x5x6-"
     assert set(files) == {
         stem + name for name in ("x.npy", "y.npy", "stats.npy", "stats.csv", "cells.csv")
     }
-    assert [f.label for f in share.downloads(result)] == [
+    assert [f.label for f in downloads.downloads(result)] == [
         "Tensor x (.npy)",
         "Output y (.npy)",
         "Statistics (.npy)",
@@ -367,7 +372,7 @@ def test_downloads_bytes_round_trip():
 def test_downloads_leave_out_the_cell_table_of_large_tensors():
     x = np.zeros((2, 2, 128, 129), dtype=np.float32)  # 66,048 cells > MAX_CSV_CELLS
     result = explorer.compute(x, explorer_values("batch", {}))
-    names = [f.file_name for f in share.downloads(result)]
+    names = [f.file_name for f in downloads.downloads(result)]
     assert len(names) == 4 and not any(n.endswith("cells.csv") for n in names)
 
 
@@ -375,33 +380,33 @@ def test_for_projector_changes_a_copy():
     fig = go.Figure(go.Heatmap(z=[[1, 2]]), layout={"title": {"text": "t"}})
     fig.add_annotation(text="a")
     fig.frames = [go.Frame(name="0", data=[go.Heatmap(zmin=0)])]
-    big = share.for_projector(fig)
-    assert big.layout.font.size == share.PROJECTOR_FONT
-    assert big.layout.xaxis.tickfont.size == share.PROJECTOR_FONT
-    assert big.layout.annotations[0].font.size == share.PROJECTOR_FONT
-    assert big.layout.title.font.size == share.PROJECTOR_FONT + 2
+    big = style.for_projector(fig)
+    assert big.layout.font.size == style.PROJECTOR_FONT
+    assert big.layout.xaxis.tickfont.size == style.PROJECTOR_FONT
+    assert big.layout.annotations[0].font.size == style.PROJECTOR_FONT
+    assert big.layout.title.font.size == style.PROJECTOR_FONT + 2
     assert len(big.frames) == 1
     assert fig.layout.font.size is None and fig.layout.title.font.size is None
 
 
 def test_chart_config_saves_png_offline():
-    config = share.chart_config("bnviz-x")
+    config = style.chart_config("bnviz-x")
     assert config["toImageButtonOptions"] == {"format": "png", "filename": "bnviz-x", "scale": 2}
     assert config["displaylogo"] is False
     d = bnviz.describe((20, 10, 5, 5), "batch")
-    assert share.download_name("group-map", d) == "bnviz-batch-20x10x5x5-group-map"
+    assert downloads.download_name("group-map", d) == "bnviz-batch-20x10x5x5-group-map"
 
 
 def test_params_text():
-    assert share.params_text({}) == ""
-    assert share.params_text({"num_groups": 4}) == "num_groups = 4"
-    assert share.params_text({"keep": ""}) == "keep = none"
+    assert answers.params_text({}) == ""
+    assert answers.params_text({"num_groups": 4}) == "num_groups = 4"
+    assert answers.params_text({"keep": ""}) == "keep = none"
     # A URL state read back gives the same values (urlstate is what the link is built from).
     assert parse(explorer.FIELDS, {"cell": "1,2,3,4"})[0]["cell"] == (1, 2, 3, 4)
 
 
 def test_page_answer_escapes_unless_told_the_sentences_are_markdown():
-    from bnviz.share import page_answer
+    from bnviz.text.answers import page_answer
 
     text = page_answer("C*H*W pairs", ["BatchNorm1d(C*H*W) learns C*H*W"], url="/images?n=2")
     assert text.startswith("**C\\*H\\*W pairs**")
@@ -414,6 +419,6 @@ def test_page_answer_escapes_unless_told_the_sentences_are_markdown():
 def test_recipe_sentence_renders_its_code_as_inline_code():
     d = bnviz.describe((20, 10, 5, 5), "batch-pixel")
     (sentence,) = [s for s in d.sentences if d.torch_code in s]
-    text = share.sentence_markdown(sentence, d)
+    text = answers.sentence_markdown(sentence, d)
     assert text.endswith(f"`{d.torch_code}`")
-    assert f"`{d.torch_code}`" in share.markdown_answer(d)
+    assert f"`{d.torch_code}`" in answers.markdown_answer(d)

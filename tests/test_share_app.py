@@ -9,8 +9,12 @@ from conftest import open_app
 from test_share import answer_cell_numbers, answer_counts, numpy_cell
 
 import bnviz
-from bnviz import explorer, share, tensors, ui_share, urlstate
-from bnviz.describe import shape_text
+from bnviz.engine import synthetic
+from bnviz.figures import style
+from bnviz.text import answers
+from bnviz.text.describe import shape_text
+from bnviz.ui import share as ui_share
+from bnviz.views import explorer, source, urlstate
 
 SHARE_PANEL = "Share this view: link, answer text, downloads"
 DOWNLOADS = [
@@ -48,7 +52,7 @@ def state_from_link(url: str) -> dict:
 
 
 def shape_of(query):
-    defaults = {f.key: f.default for f in tensors.FIELDS}
+    defaults = {f.key: f.default for f in source.FIELDS}
     return tuple(int(query.get(k, defaults[k])) for k in "nchw")
 
 
@@ -104,11 +108,11 @@ def test_answer_numbers_equal_describe_and_numpy(query):
     if d.param_shape is not None:
         assert counts["param_shape"] == shape_text(d.param_shape)
         assert counts["param_count"] == d.param_count
-    assert f"> {share.escape_markdown(d.summary)}" in text
+    assert f"> {answers.escape_markdown(d.summary)}" in text
     assert at.info[0].value == d.summary  # the same sentence as the page shows
     # The selected cell, against NumPy on the same synthetic tensor.
-    defaults = {f.key: f.default for f in tensors.FIELDS}
-    x = bnviz.data.synthetic(
+    defaults = {f.key: f.default for f in source.FIELDS}
+    x = synthetic.synthetic(
         shape, seed=defaults["seed"], offset=defaults["offset"], spread=defaults["spread"]
     )
     cell = tuple(int(v) for v in query["cell"].split(","))
@@ -208,8 +212,8 @@ def test_presentation_enlarges_fonts_and_folds_the_share_panel():
     assert presentation_css(at)
     for index in range(len(at.get("plotly_chart"))):
         layout = figure(at, index)["layout"]
-        assert layout["font"]["size"] == share.PROJECTOR_FONT
-        assert layout["xaxis"]["tickfont"]["size"] == share.PROJECTOR_FONT
+        assert layout["font"]["size"] == style.PROJECTOR_FONT
+        assert layout["xaxis"]["tickfont"]["size"] == style.PROJECTOR_FONT
     (panel,) = [e for e in at.expander if e.label == SHARE_PANEL]
     assert not panel.proto.expanded
     assert at.query_params["present"] == "1"
@@ -224,8 +228,8 @@ def test_presentation_toggle_and_teaching_together():
     at.toggle(key="w.present").set_value(True).run()
     assert presentation_css(at)
     spec = figure(at)
-    assert spec["layout"]["font"]["size"] == share.PROJECTOR_FONT
-    assert spec["layout"]["title"]["font"]["size"] == share.PROJECTOR_FONT + 2
+    assert spec["layout"]["font"]["size"] == style.PROJECTOR_FONT
+    assert spec["layout"]["title"]["font"]["size"] == style.PROJECTOR_FONT + 2
     assert spec["frames"]
     assert at.query_params["present"] == "1" and at.query_params["teach"] == "1"
     at.toggle(key="w.present").set_value(False).run()

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from bnviz.data import synthetic
-from bnviz.tensors import synthetic_text
+from bnviz.engine.synthetic import synthetic
+from bnviz.views.source import synthetic_text
 
 
 @pytest.mark.parametrize("channels", [1, 2, 5])

@@ -15,8 +15,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import bnviz
-from bnviz.schemes import AXES_SUBSETS
-from bnviz.summaries import group_summaries, moments_text
+from bnviz.engine.schemes import AXES_SUBSETS
+from bnviz.text.moments import moments_text
+from bnviz.views.summaries import group_summaries
 
 
 @st.composite

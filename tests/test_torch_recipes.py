@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import bnviz
-from bnviz.schemes import AXES_SUBSETS, divisors
+from bnviz.engine.schemes import AXES_SUBSETS, divisors
 
 torch = pytest.importorskip("torch", reason="PyTorch not installed: the recipes cannot be run")
 pytestmark = pytest.mark.torch

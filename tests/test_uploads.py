@@ -8,7 +8,8 @@ import pytest
 from conftest import ROOT, open_app
 from PIL import Image
 
-from bnviz import images, tensors
+from bnviz.engine import loading
+from bnviz.views import source
 
 PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
 
@@ -39,7 +40,7 @@ def test_a_pdf_uploaded_alone_is_refused_with_its_reason(page):
 
 def test_a_file_over_the_size_limit_is_refused_with_its_reason(monkeypatch):
     # The page hears of it: the uploader's own limit (server.maxUploadSize) is higher.
-    monkeypatch.setattr(images, "MAX_FILE_BYTES", 1000)
+    monkeypatch.setattr(loading, "MAX_FILE_BYTES", 1000)
     big = b"BM" + bytes(2000)
     at = upload("pages/images.py", [("big.bmp", big, "image/bmp")])
     assert "- big.bmp: the file is larger than 0.001 MB, the limit for one picture." in (
@@ -86,17 +87,17 @@ def test_the_same_file_twice_is_loaded_once_and_said():
 
 def test_unique_uploads_names_each_repeat():
     a, b = png_bytes((1, 2, 3)), png_bytes((4, 5, 6))
-    kept, notes = tensors.unique_uploads([("a.png", a), ("b.png", b), ("a.png", a)])
+    kept, notes = source.unique_uploads([("a.png", a), ("b.png", b), ("a.png", a)])
     assert [name for name, _ in kept] == ["a.png", "b.png"]
     assert notes == ("a.png was uploaded twice: it is loaded once.",)
-    kept, notes = tensors.unique_uploads([("a.png", a)] * 3 + [("c.png", a), ("d.png", a)])
+    kept, notes = source.unique_uploads([("a.png", a)] * 3 + [("c.png", a), ("d.png", a)])
     assert len(kept) == 1
     assert notes == (
         "a.png was uploaded 3 times, and c.png and d.png are the same file: it is loaded once.",
     )
-    kept, notes = tensors.unique_uploads([("a.png", a), ("c.png", a)])
+    kept, notes = source.unique_uploads([("a.png", a), ("c.png", a)])
     assert notes == ("c.png is the same file as a.png: it is loaded once.",)
-    assert tensors.unique_uploads([("a.png", a), ("b.png", b)]) == (
+    assert source.unique_uploads([("a.png", a), ("b.png", b)]) == (
         [("a.png", a), ("b.png", b)],
         (),
     )
@@ -115,4 +116,4 @@ def test_the_uploader_takes_every_file_and_its_limit_is_above_ours():
     uploader = at.get("file_uploader")[0].proto
     assert list(uploader.type) == []  # no filter: the browser would refuse without a reason
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
-    assert config["server"]["maxUploadSize"] * 1_000_000 > images.MAX_FILE_BYTES
+    assert config["server"]["maxUploadSize"] * 1_000_000 > loading.MAX_FILE_BYTES

@@ -4,8 +4,8 @@ import math
 
 import pytest
 
-from bnviz import explorer, tensors
-from bnviz.urlstate import Field, minimal_query, parse, parse_field, to_query
+from bnviz.views import explorer, source
+from bnviz.views.urlstate import Field, minimal_query, parse, parse_field, to_query
 
 N = Field("n", "int", 4, 1, 256, label="N")
 EPS = Field("eps", "float", 1e-5, 0.0, 1.0)
@@ -112,7 +112,7 @@ def test_a_request_over_the_limit_shrinks_to_the_largest_shape_that_fits():
 )
 def test_fit_shape_is_within_the_request_the_limit_and_cannot_grow(shape):
     limit = 2**22 if max(shape) > 7 else 20
-    fitted = tensors.fit_shape(shape, limit)
+    fitted = source.fit_shape(shape, limit)
     assert all(1 <= f <= s for f, s in zip(fitted, shape))
     assert math.prod(fitted) <= limit
     for axis, (f, s) in enumerate(zip(fitted, shape)):

@@ -16,8 +16,8 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from ..text.moments import moments_text
 from .groupmap import PALETTE, colour_groups
-from .summaries import moments_text
 
 DIM = "rgba(255,255,255,0.8)"
 #: Colour scales for values: sequential before normalization, diverging (centred on 0) after.
@@ -216,7 +216,7 @@ def group_map_figure(
         Pixels; default grows with the mosaic.
     coordinates : tuple of 4 ndarray of int, optional
         The real (n, c, h, w) indices of the drawn samples, channels, rows and columns (a
-        :class:`bnviz.groupmap.DrawPlan`'s), when the drawn cells are not the tensor's first ones;
+        :class:`bnviz.figures.groupmap.DrawPlan`'s), when the drawn cells are not the tensor's first ones;
         hover, clicks and tick labels use them.  ``selected`` is then a real index too.
 
     Returns
@@ -316,18 +316,18 @@ def distribution_figure(
     ----------
     before, after : mapping of group id to summary
         Each summary has "min", "q1", "median", "q3", "max", "mean", "std" (see
-        :func:`bnviz.summaries.box_summary`).
+        :func:`bnviz.views.summaries.box_summary`).
     selected_group : int, optional
         Outlined in black.
     colours : mapping of group id to colour, optional
-        Each group's colour on the map (:func:`bnviz.groupmap.group_colour_map`); groups not in
+        Each group's colour on the map (:func:`bnviz.figures.groupmap.group_colour_map`); groups not in
         it (not drawn on the map) are grey.
 
     Returns
     -------
     go.Figure
         Two panels; the "after" panel's title states the means and variances measured on
-        ``after`` (:func:`bnviz.summaries.moments_text`), and it marks 0 and ±1, where a
+        ``after`` (:func:`bnviz.text.moments.moments_text`), and it marks 0 and ±1, where a
         group's mean and standard deviation land when its variance is normalized.
     """
     fig = make_subplots(

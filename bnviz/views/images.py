@@ -14,10 +14,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .describe import describe
-from .errors import InputError
-from .normalize import normalize
-from .schemes import SCHEMES, default_groups
+from ..engine.errors import InputError
+from ..engine.normalize import normalize
+from ..engine.schemes import SCHEMES, default_groups
+from ..text.describe import describe
 
 #: Normalized values are shown in the window [-WINDOW, +WINDOW] (in units of the group's σ).
 WINDOW = 3.0

@@ -5,9 +5,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from .layout import Layout, layout
-from .schemes import AXIS_NAMES, Scheme
-from .torch_recipe import TorchRecipe, tensor_axes, torch_recipe
+from ..engine.layout import Layout, layout
+from ..engine.schemes import AXIS_NAMES, Scheme
+from ..engine.torch_recipe import TorchRecipe, tensor_axes, torch_recipe
 
 
 def plural(count: int, word: str, many: str | None = None) -> str:

@@ -1,6 +1,6 @@
 """Teaching mode: the group map stepping through the groups one at a time, in the browser.
 
-Pure (NumPy and Plotly, no Streamlit).  The figure is :func:`bnviz.figures.group_map_figure`'s
+Pure (NumPy and Plotly, no Streamlit).  The figure is :func:`bnviz.figures.groups.group_map_figure`'s
 mosaic; only its dimming overlay changes from step to step.  The overlay holds each drawn cell's
 *step number* once, and every animation frame moves a narrow colour window (``zmin``, ``zmax``)
 onto one step: the cells of that group show through, all others are dimmed.  So a frame is a few
@@ -15,10 +15,10 @@ from collections.abc import Mapping
 import numpy as np
 import plotly.graph_objects as go
 
-from .describe import product_text
-from .figures import DIM, Mosaic, group_map_figure
-from .layout import Layout, group_index
-from .schemes import AXIS_NAMES
+from ..engine.layout import Layout, group_index
+from ..engine.schemes import AXIS_NAMES
+from ..text.describe import product_text
+from .groups import DIM, Mosaic, group_map_figure
 
 #: At most this many groups are stepped through (the page says when there are more).
 MAX_FRAMES = 64
@@ -161,7 +161,7 @@ def teaching_figure(
     lay : Layout
         The scheme on the whole tensor: names the groups and their size m′.
     values : mapping of str to ndarray of shape (N, C, H, W), optional
-        As for :func:`bnviz.figures.group_map_figure` (hover, colouring); "μ" and "σ²" also go
+        As for :func:`bnviz.figures.groups.group_map_figure` (hover, colouring); "μ" and "σ²" also go
         into each frame's caption (σ² only where the scheme uses the variance).
     colour_by : {"group", "x", "y"}
     max_frames : int
@@ -169,10 +169,10 @@ def teaching_figure(
     frame_ms : int
         How long each group stays highlighted while playing.
     font_size : int, optional
-        The text size (the title gets 2 px more), e.g. :data:`bnviz.share.PROJECTOR_FONT` for a
+        The text size (the title gets 2 px more), e.g. :data:`bnviz.figures.style.PROJECTOR_FONT` for a
         projector; None keeps the theme's (12 px, title 16 px).  The margins are sized for it.
     coordinates : tuple of 4 ndarray of int, optional
-        The drawn cells' real indices (see :func:`bnviz.figures.group_map_figure`).
+        The drawn cells' real indices (see :func:`bnviz.figures.groups.group_map_figure`).
 
     Returns
     -------

@@ -1,8 +1,8 @@
 """The "Local normalizations" page's model: its URL fields, presets, two conventions compared.
 
 Pure (NumPy, no Streamlit).  The page shows one tensor normalized by two conventions, A and B,
-each a local scheme of :data:`bnviz.local.LOCAL_SCHEMES` or Caffe's MVN (``"mvn"`` of
-:data:`bnviz.schemes.SCHEMES`), with their own parameters:
+each a local scheme of :data:`bnviz.engine.local.LOCAL_SCHEMES` or Caffe's MVN (``"mvn"`` of
+:data:`bnviz.engine.schemes.SCHEMES`), with their own parameters:
 
 - :data:`FIELDS` holds the page's state: the shared tensor fields, the scheme of each convention,
   every parameter of every scheme for each convention (so switching schemes keeps each one's
@@ -25,10 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import tensors
-from .explorer import constrain as shrink_tensor
-from .explorer import drawn_extent, drop_outside_cell, latex_number, signed
-from .local import (
+from ..engine.local import (
     CHANNEL_AXES,
     LOCAL_PRESETS,
     LOCAL_SCHEMES,
@@ -39,8 +36,11 @@ from .local import (
     resolve_local_params,
     window,
 )
-from .normalize import normalize
-from .schemes import SCHEMES, resolve_params
+from ..engine.normalize import normalize
+from ..engine.schemes import SCHEMES, resolve_params
+from . import source
+from .explorer import constrain as shrink_tensor
+from .explorer import drawn_extent, drop_outside_cell, latex_number, signed
 from .urlstate import Field
 
 #: The statistic-sharing scheme offered beside the local ones: Caffe's mean-variance norm.
@@ -137,7 +137,7 @@ VIEW_FIELDS = (
     Field("local.colour", "choice", "x", choices=tuple(COLOURS), label="colour by"),
     Field("cell", "cell", (0, 0, 0, 0), label="selected cell"),
 )
-FIELDS = tensors.FIELDS + CONVENTION_FIELDS["a"] + CONVENTION_FIELDS["b"] + VIEW_FIELDS
+FIELDS = source.FIELDS + CONVENTION_FIELDS["a"] + CONVENTION_FIELDS["b"] + VIEW_FIELDS
 FIELDS_BY_KEY = {f.key: f for f in FIELDS}
 
 

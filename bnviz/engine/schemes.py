@@ -361,3 +361,24 @@ def default_groups(channels: int) -> int:
     allows (G = 1 would be layer norm, G = C instance norm)."""
     options = [d for d in divisors(channels) if d > 1] or [1]
     return min(options, key=lambda d: (abs(math.log(d) - 0.5 * math.log(channels)), d))
+
+
+def scheme_label(scheme: str | Scheme, params: Mapping | None = None) -> str:
+    """A scheme's name with the hyper-parameters that tell its variants apart.
+
+    Parameters without a default (``num_groups``) are always shown, others only when they differ
+    from their default; kept axes as letters: "Custom axes: keep N, C".
+    """
+    scheme = get_scheme(scheme)
+    parts = []
+    for param in scheme.params:
+        value = (params or {}).get(param.name, param.default)
+        if param.default is not None and value == param.default and param.kind != "axes":
+            continue
+        if param.kind == "axes":
+            parts.append(f"keep {', '.join(axes_value(value)) or 'none'}")
+        elif param.kind == "bool":
+            parts.append(param.name if value else f"no {param.name}")
+        else:
+            parts.append(f"{param.name} = {value}")
+    return f"{scheme.name}: {'; '.join(parts)}" if parts else scheme.name

@@ -2,7 +2,7 @@
 // hovered cell's group lit within one animation frame with no server round trip, a click or an
 // arrow key selects a cell (sent back to Python as the state value "cell").
 //
-// Data: the binary payload of bnviz.groupmap.map_payload (a JSON header and typed arrays).
+// Data: the binary payload of bnviz.figures.groupmap.map_payload (a JSON header and typed arrays).
 // The container exposes the lit group as data-lit-group="<id>" ("" when none) for tests.
 
 const MAGIC = "BNVZMAP1";

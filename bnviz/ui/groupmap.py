@@ -1,7 +1,7 @@
 """The group map in a Streamlit page: a custom component (v2) drawing on a canvas.
 
-The browser draws the map from :func:`bnviz.groupmap.map_payload` and lights the hovered cell's
-group itself (``bnviz/static/groupmap.js``): hover costs no rerun.  A click or an arrow key sends
+The browser draws the map from :func:`bnviz.figures.groupmap.map_payload` and lights the hovered cell's
+group itself (``bnviz/ui/static/groupmap.js``): hover costs no rerun.  A click or an arrow key sends
 the cell back as the component's state value ``cell``; the callback makes it the selected cell.
 Chosen over Plotly for the map because Plotly's heatmaps send no hover events to Streamlit and
 return empty selections (streamlit#8760), and because one canvas draws tens of thousands of cells
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from . import ui
+from . import core as ui
 
 _STATIC = Path(__file__).resolve().parent / "static"
 # Inline strings (not asset paths): no pyproject manifest needed, nothing served from outside.
@@ -33,7 +33,7 @@ def _select(key: str) -> None:
 
 
 def group_map(payload: bytes, *, key: str) -> None:
-    """Mount the group map drawing ``payload`` (see :func:`bnviz.groupmap.map_payload`).
+    """Mount the group map drawing ``payload`` (see :func:`bnviz.figures.groupmap.map_payload`).
 
     A click or arrow key in the map selects that cell (the session's selected cell).
     """

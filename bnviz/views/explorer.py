@@ -12,17 +12,18 @@ from functools import cached_property
 
 import numpy as np
 
-from . import groupmap, tensors
-from .describe import Description, describe
-from .groupmap import DrawPlan, plan_drawing
-from .layout import Layout
-from .normalize import normalize
-from .schemes import SCHEMES, default_groups, divisors
+from ..engine.layout import Layout
+from ..engine.normalize import normalize
+from ..engine.schemes import SCHEMES, default_groups, divisors
+from ..figures import groupmap
+from ..figures.groupmap import DrawPlan, plan_drawing
+from ..text.describe import Description, describe
+from . import source
 from .urlstate import Field
 
-MAX_VALUES = tensors.MAX_VALUES
+MAX_VALUES = source.MAX_VALUES
 #: The Local norms page's maps (Plotly figures, one clickable point a cell) draw at most this many
-#: cells (~1 MB figure); the group map's plan is :func:`bnviz.groupmap.plan_drawing`.
+#: cells (~1 MB figure); the group map's plan is :func:`bnviz.figures.groupmap.plan_drawing`.
 MAX_DRAWN_CELLS = 12_288
 #: Drawn tiles are at most this many rows and columns; samples and channels as many as fit.
 MAX_TILE_SIDE = 48
@@ -72,20 +73,20 @@ VIEW_FIELDS = (
     Field("cell", "cell", None, label="selected cell"),
 )
 VIEW_KEYS = tuple(f.key for f in VIEW_FIELDS)
-FIELDS = tensors.FIELDS + SCHEME_FIELDS + VIEW_FIELDS
+FIELDS = source.FIELDS + SCHEME_FIELDS + VIEW_FIELDS
 
 
 def constrain(values: dict) -> tuple[dict, list[str]]:
     """Make field values consistent before the tensor is built; notices say what changed.
 
     A random tensor of more than :data:`MAX_VALUES` values is shrunk to the largest shape that
-    fits (:func:`bnviz.tensors.fit_shape`: its longest axes cut first).
+    fits (:func:`bnviz.views.source.fit_shape`: its longest axes cut first).
     """
     values = dict(values)
     notices = []
     requested = tuple(values[k] for k in ("n", "c", "h", "w"))
     if values["source"] == "synthetic" and math.prod(requested) > MAX_VALUES:
-        shape = tensors.fit_shape(requested, MAX_VALUES)
+        shape = source.fit_shape(requested, MAX_VALUES)
         notices.append(
             f"A tensor of shape {requested} has {math.prod(requested):,} values; the limit is "
             f"{MAX_VALUES:,}, so it was shrunk to {shape} ({math.prod(shape):,} values), the "
@@ -341,7 +342,7 @@ def group_map_payload(
     file_name: str = "group-map",
     plan: DrawPlan | None = None,
 ) -> bytes:
-    """The Explorer's group map as a payload for the browser (:func:`bnviz.groupmap.map_payload`).
+    """The Explorer's group map as a payload for the browser (:func:`bnviz.figures.groupmap.map_payload`).
 
     ``plan`` replaces the result's own (e.g. narrower maps side by side on the Compare page).
     """

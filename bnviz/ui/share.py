@@ -1,4 +1,5 @@
-"""Streamlit glue for teaching, presenting and sharing a view (the pure parts: share, animation).
+"""Streamlit glue for teaching, presenting and sharing a view (the pure parts:
+:mod:`bnviz.text.answers`, :mod:`bnviz.views.downloads`, :mod:`bnviz.figures.animation`).
 
 Each piece is one call for a page:
 
@@ -17,8 +18,11 @@ from urllib.parse import urlencode, urlsplit
 
 import streamlit as st
 
-from . import animation, explorer, share, ui, urlstate
-from .urlstate import Field
+from ..figures import animation, style
+from ..text import answers
+from ..views import downloads, explorer, urlstate
+from ..views.urlstate import Field
+from . import core as ui
 
 VIEW_FIELDS = (
     Field("teach", "bool", False, label="teaching mode"),
@@ -134,12 +138,12 @@ def keep_in_url() -> None:
 
 def styled(fig):
     """``fig`` with projector fonts when presenting, else unchanged."""
-    return share.for_projector(fig) if _presenting() else fig
+    return style.for_projector(fig) if _presenting() else fig
 
 
 def chart(fig, filename: str, **kwargs) -> None:
     """``st.plotly_chart`` with :func:`styled` fonts and the modebar's PNG button named ``filename``."""
-    st.plotly_chart(styled(fig), config=share.chart_config(filename), **kwargs)
+    st.plotly_chart(styled(fig), config=style.chart_config(filename), **kwargs)
 
 
 def teaching_panel(result: explorer.ExplorerResult, colour_by: str = "group") -> None:
@@ -150,10 +154,10 @@ def teaching_panel(result: explorer.ExplorerResult, colour_by: str = "group") ->
         result.layout,
         values=result.drawn_values(),
         colour_by=colour_by,
-        font_size=share.PROJECTOR_FONT if _presenting() else None,
+        font_size=style.PROJECTOR_FONT if _presenting() else None,
         coordinates=(plan.samples, plan.channels, plan.rows, plan.cols),
     )
-    chart(fig, share.download_name("teaching", result.description), key="teaching.chart")
+    chart(fig, downloads.download_name("teaching", result.description), key="teaching.chart")
     stepped = len(fig.frames)
     total = result.description.groups
     text = (
@@ -227,7 +231,7 @@ def share_panel(
         Their current values.
     result : ExplorerResult
         The view's tensor, output, statistics and description.
-    tensor : bnviz.tensors.Tensor, optional
+    tensor : bnviz.views.source.Tensor, optional
         Where the tensor came from (its sentence goes into the answer).
     cell : tuple (n, c, h, w), optional
         The selected cell: its numbers go into the answer.
@@ -237,7 +241,7 @@ def share_panel(
     d = result.description
     url = page_url(fields, values, path)
     details = explorer.cell_details(result, cell) if cell is not None else None
-    answer = share.markdown_answer(
+    answer = answers.markdown_answer(
         d,
         cell=details,
         eps=result.eps,
@@ -287,7 +291,7 @@ def _downloads(result: explorer.ExplorerResult) -> None:
     """Download buttons; every file is built only when its button is pressed."""
     st.markdown("**Downloads**")
     cols = st.columns(3)
-    for k, item in enumerate(share.downloads(result)):
+    for k, item in enumerate(downloads.downloads(result)):
         cols[k % 3].download_button(
             item.label,
             data=item.data,
@@ -303,9 +307,9 @@ def _downloads(result: explorer.ExplorerResult) -> None:
         "x_hat, y)."
     ]
     cells = result.x.size
-    if cells > share.MAX_CSV_CELLS:
+    if cells > downloads.MAX_CSV_CELLS:
         notes.append(
-            f"The cell table is offered up to {share.MAX_CSV_CELLS:,} cells; this tensor has "
+            f"The cell table is offered up to {downloads.MAX_CSV_CELLS:,} cells; this tensor has "
             f"{cells:,}: use the .npy files."
         )
     st.caption(" ".join(notes))

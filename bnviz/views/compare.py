@@ -2,13 +2,13 @@
 
 Pure (NumPy, no Streamlit): the page reads its URL fields and widgets, calls these functions and
 lays out what they return.  Everything is derived from the scheme definitions in
-:mod:`bnviz.schemes` and the layouts of :mod:`bnviz.layout`; nothing here names a scheme.
+:mod:`bnviz.engine.schemes` and the layouts of :mod:`bnviz.engine.layout`; nothing here names a scheme.
 
 Three parts:
 
 - **slots**: the URL fields of the compared schemes (a list of scheme ids, and per slot the
   hyper-parameters of any scheme, e.g. ``num_groups2``), their constraints, and the values each
-  slot hands to :func:`bnviz.explorer.compute`;
+  slot hands to :func:`bnviz.views.explorer.compute`;
 - **equivalences and the table**: when two layouts put the same cells together
   (:func:`partition_signature`), which named scheme a set of kept axes amounts to
   (:func:`named_equivalents`), and one row of counts per scheme (:func:`scheme_rows`);
@@ -20,19 +20,19 @@ Three parts:
 from __future__ import annotations
 
 import dataclasses
-import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from . import explorer, tensors
-from .describe import describe, grouping_text, shape_text
-from .errors import InputError
-from .groupmap import DrawPlan, plan_drawing
-from .layout import Layout, layout
-from .normalize import normalize
-from .schemes import SCHEMES, Param, Scheme, axes_value, divisors, get_scheme
+from ..engine.errors import InputError
+from ..engine.layout import Layout, layout
+from ..engine.normalize import normalize
+from ..engine.partitions import named_equivalents, same_groups
+from ..engine.schemes import SCHEMES, Param, axes_value, get_scheme, scheme_label
+from ..figures.groupmap import DrawPlan, plan_drawing
+from ..text.describe import describe, grouping_text, shape_text
+from . import explorer, source
 from .urlstate import Field
 
 MIN_SLOTS, MAX_SLOTS = 2, 4
@@ -81,7 +81,7 @@ CELL_FIELD = Field("cell", "cell", (0, 0, 0, 0), label="selected cell")
 #: The tensor's fields; a fresh link opens on 6 channels so that group norm (G = 2) differs from
 #: both layer and instance norm (with 3 channels every G is one of them).
 TENSOR_FIELDS = tuple(
-    dataclasses.replace(f, default=6) if f.key == "c" else f for f in tensors.FIELDS
+    dataclasses.replace(f, default=6) if f.key == "c" else f for f in source.FIELDS
 )
 FIELDS = TENSOR_FIELDS + (SCHEMES_FIELD,) + SLOT_FIELDS + (CELL_FIELD,)
 
@@ -89,7 +89,7 @@ FIELDS = TENSOR_FIELDS + (SCHEMES_FIELD,) + SLOT_FIELDS + (CELL_FIELD,)
 def constrain(values: dict) -> tuple[dict, list[str]]:
     """Make the field values consistent before the tensor is built; notices say what changed.
 
-    The tensor is capped as in the Explorer (:func:`bnviz.explorer.constrain`), and the list of
+    The tensor is capped as in the Explorer (:func:`bnviz.views.explorer.constrain`), and the list of
     schemes brought to between :data:`MIN_SLOTS` and :data:`MAX_SLOTS` entries (padded with
     :data:`DEFAULT_SCHEMES` not yet listed, or cut).
     """
@@ -182,128 +182,17 @@ def slot_params(values: Mapping, slot: int) -> dict:
 def slot_values(values: Mapping, slot: int) -> dict:
     """The Explorer's field values for ``slot``: the same tensor, that scheme, no γ/β, default ε.
 
-    Hand them to :func:`bnviz.explorer.compute` (or its cached wrapper in :mod:`bnviz.ui`).
+    Hand them to :func:`bnviz.views.explorer.compute` (or its cached wrapper in :mod:`bnviz.ui.core`).
     """
     explorer_defaults = {f.key: f.default for f in explorer.SCHEME_FIELDS}
-    result = {f.key: values[f.key] for f in tensors.FIELDS}
+    result = {f.key: values[f.key] for f in source.FIELDS}
     result.update(explorer_defaults)
     result["scheme"] = values["schemes"][slot - 1]
     result.update(slot_params(values, slot))
     return result
 
 
-def scheme_label(scheme: str | Scheme, params: Mapping | None = None) -> str:
-    """A scheme's name with the hyper-parameters that tell its variants apart.
-
-    Parameters without a default (``num_groups``) are always shown, others only when they differ
-    from their default; kept axes as letters: "Custom axes: keep N, C".
-    """
-    scheme = get_scheme(scheme)
-    parts = []
-    for param in scheme.params:
-        value = (params or {}).get(param.name, param.default)
-        if param.default is not None and value == param.default and param.kind != "axes":
-            continue
-        if param.kind == "axes":
-            parts.append(f"keep {', '.join(axes_value(value)) or 'none'}")
-        elif param.kind == "bool":
-            parts.append(param.name if value else f"no {param.name}")
-        else:
-            parts.append(f"{param.name} = {value}")
-    return f"{scheme.name}: {'; '.join(parts)}" if parts else scheme.name
-
-
 # --- Equivalences -----------------------------------------------------------------------------
-
-
-def partition_signature(lay: Layout) -> tuple:
-    """How many statistic groups each of N, C, H and W is cut into; equal exactly for equal partitions.
-
-    Every scheme's groups are a product over the axes: along N (and H, W) either each position is
-    its own block or all positions form one; along C the channels fall in blocks of C/G
-    consecutive channels.  A product of such per-axis partitions is determined by the number of
-    blocks along each axis, so two layouts of one shape group the cells identically exactly when
-    these counts agree (axes of size 1 count one block either way).
-    """
-    n, g, cg, h, w = lay.stat_shape
-    return (n, g * cg, h, w)
-
-
-def same_groups(a: Layout, b: Layout) -> bool:
-    """Whether two layouts of the same shape put exactly the same cells together."""
-    if a.shape != b.shape:
-        raise InputError(f"Layouts of different shapes {a.shape} and {b.shape} cannot match.")
-    return partition_signature(a) == partition_signature(b)
-
-
-def param_variants(scheme: Scheme, shape) -> list[dict]:
-    """The parameter settings of ``scheme`` that group a tensor of ``shape`` differently.
-
-    Booleans take both values (defaults first), ``num_groups`` every divisor of C; of settings
-    that group the cells alike (e.g. Caffe MVN with and without variance normalization) only the
-    first is kept.  A scheme with an "axes" parameter (the custom one) has none: it is not a
-    named scheme.
-    """
-    channels = layout(shape, "tensor").nchw[1]
-    options = []
-    for param in scheme.params:
-        if param.kind == "axes":
-            return []
-        if param.kind == "bool":
-            options.append([(param.name, param.default), (param.name, not param.default)])
-        elif param.name == "num_groups":
-            options.append([(param.name, g) for g in divisors(channels)])
-        else:
-            options.append([(param.name, param.default)])
-    variants, seen = [], set()
-    for combo in itertools.product(*options):
-        params = dict(combo)
-        signature = partition_signature(layout(shape, scheme, **params))
-        if signature not in seen:
-            seen.add(signature)
-            variants.append(params)
-    return variants
-
-
-@dataclass(frozen=True)
-class Equivalent:
-    """A named scheme (with its parameters) that groups the cells as another layout does."""
-
-    scheme: str
-    params: dict
-    label: str
-
-
-def named_equivalents(keep, shape) -> tuple:
-    """The named schemes that group a tensor of ``shape`` as keeping the axes ``keep`` does.
-
-    Parameters
-    ----------
-    keep : str or iterable of str
-        Kept axes, any of N, C, H, W (e.g. ``"NC"``, ``""`` for none), as the ``custom`` scheme
-        takes them.
-    shape : tuple of int
-        (N, C), (N, C, L) or (N, C, H, W).
-
-    Returns
-    -------
-    tuple of Equivalent
-        Schemes without parameters first (in :data:`SCHEMES` order), then settings of the others
-        (:func:`param_variants`); empty when no named scheme groups the cells this way.  On a
-        shape with every axis longer than 1, keeping C is ``batch``, N ``layer``, N and C
-        ``instance``, C, H and W ``batch-pixel``, H and W ``batch-location``, nothing ``tensor``.
-    """
-    custom = [s for s in SCHEMES.values() if any(p.kind == "axes" for p in s.params)]
-    if not custom:
-        raise InputError("No scheme takes kept axes.")
-    target = partition_signature(layout(shape, custom[0], keep=keep))
-    plain, parametrised = [], []
-    for scheme in SCHEMES.values():
-        for params in param_variants(scheme, shape) if scheme.params else [{}]:
-            if partition_signature(layout(shape, scheme, **params)) == target:
-                found = Equivalent(scheme.id, params, scheme_label(scheme, params))
-                (parametrised if scheme.params else plain).append(found)
-    return tuple(plain + parametrised)
 
 
 def custom_note(keep, shape) -> str:
@@ -334,12 +223,6 @@ def custom_note(keep, shape) -> str:
     return text
 
 
-def named_equivalent(keep, shape) -> str | None:
-    """The id of the first scheme in :func:`named_equivalents`, or None."""
-    found = named_equivalents(keep, shape)
-    return found[0].scheme if found else None
-
-
 # --- The table of every scheme ----------------------------------------------------------------
 
 COLUMNS = (
@@ -358,7 +241,7 @@ def table_configs(values: Mapping, channels: int) -> list[tuple[str, dict]]:
     """The (scheme id, params) of the table: every scheme, with each setting the slots use.
 
     A scheme no slot shows appears once with its defaults (``num_groups`` by
-    :func:`bnviz.explorer.default_groups`).
+    :func:`bnviz.views.explorer.default_groups`).
     """
     configs: list[tuple[str, dict]] = []
     for scheme in SCHEMES.values():
@@ -544,7 +427,7 @@ def maps_per_row(count: int) -> int:
 
 def map_plan(shape: tuple, count: int) -> DrawPlan:
     """Which cells each of ``count`` group maps draws (one plan for all, so the maps line up):
-    :func:`bnviz.groupmap.plan_drawing` for a map's share of the page's width."""
+    :func:`bnviz.figures.groupmap.plan_drawing` for a map's share of the page's width."""
     width = max(240, PAGE_WIDTH_PX // maps_per_row(count) - 30)
     return plan_drawing(shape, width_px=width, height_px=480, min_samples=2, min_channels=4)
 

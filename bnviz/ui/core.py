@@ -1,6 +1,6 @@
 """Streamlit glue: URL-backed widget state, cached computations, shared page furniture.
 
-The only module of the package that imports Streamlit; the engine and the figures never do.
+Streamlit code lives in :mod:`bnviz.ui` only; the engine, text, figures and views never import it.
 Widget state lives under ``w.<field>`` keys; a copy of every page's values is kept under
 :data:`PERSISTED` so state follows the user across pages (Streamlit drops the state of widgets a
 page does not draw, and the browser drops query parameters on a page switch).
@@ -16,8 +16,10 @@ import numpy as np
 import streamlit as st
 from PIL import Image
 
-from . import conv, explorer, figures, images, local_view, pictures, tensors, urlstate
-from .urlstate import Field
+from ..engine import conv, loading
+from ..figures import groups
+from ..views import explorer, images, local_norms, source, urlstate
+from ..views.urlstate import Field
 
 PERSISTED = "bnviz.persisted"
 
@@ -41,7 +43,7 @@ def _app_icon() -> Image.Image:
     """
     tile, gap = 14, 3
     icon = np.full((48, 48, 3), 255, dtype=np.uint8)
-    for column, colour in enumerate(figures.PALETTE[:3]):
+    for column, colour in enumerate(groups.PALETTE[:3]):
         rgb = [int(colour[k : k + 2], 16) for k in (1, 3, 5)]
         for row in range(3):
             top, left = row * (tile + gap), column * (tile + gap)
@@ -57,7 +59,7 @@ ICONS = {
     "refused": ":material/hide_image:",
     "repeated": ":material/content_copy:",
 }
-_ROOT = Path(__file__).resolve().parent.parent
+_ROOT = Path(__file__).resolve().parents[2]
 
 # KaTeX lays tall formulas (fractions, sums with limits) a few pixels beyond their box, and
 # Streamlit clips a formula's box vertically (it scrolls sideways): room above and below.
@@ -167,7 +169,7 @@ def _fields_key(fields: Iterable[Field]) -> tuple:
 def link_query(fields: Iterable[Field], values: dict) -> dict[str, str]:
     """The query parameters of a link to ``values``: only what differs from what the page opens on.
 
-    :func:`bnviz.urlstate.to_query` leaves out values equal to a field's declared default; this
+    :func:`bnviz.views.urlstate.to_query` leaves out values equal to a field's declared default; this
     also leaves out values a page derives when the link does not give them (Compare's and the
     Explorer's ``num_groups``, a divisor of C chosen by the page). A parameter is dropped when
     opening the link without it (parsing, then the page's ``constrain`` and ``adjust`` of this
@@ -227,7 +229,7 @@ def select_clicked_cell(chart_key: str) -> None:
     overrides a cell picked since with :func:`cell_inputs`.
     """
     event = st.session_state.get(chart_key)
-    clicked = figures.decode_selection(event.get("selection") if event else None)
+    clicked = groups.decode_selection(event.get("selection") if event else None)
     if clicked is not None:
         st.session_state[CELL] = clicked
 
@@ -276,15 +278,15 @@ def _uploads() -> tuple[str, tuple]:
 
 def tensor_values(values: dict) -> dict:
     """Only the tensor fields of a page's values (the cache key of the tensor)."""
-    return {f.key: values[f.key] for f in tensors.FIELDS}
+    return {f.key: values[f.key] for f in source.FIELDS}
 
 
 @st.cache_data(max_entries=8, show_spinner="Loading pictures…")
-def _tensor(values: dict, uploads_digest: str, _uploads: tuple) -> tensors.Tensor:
-    return tensors.build(values, _uploads)
+def _tensor(values: dict, uploads_digest: str, _uploads: tuple) -> source.Tensor:
+    return source.build(values, _uploads)
 
 
-def current_tensor(values: dict) -> tensors.Tensor:
+def current_tensor(values: dict) -> source.Tensor:
     """The page's tensor (cached); raises InputError for what the user must fix."""
     digest, files = _uploads()
     return _tensor(tensor_values(values), digest if values["source"] == "upload" else "", files)
@@ -297,7 +299,7 @@ def _explorer_result(values: dict, uploads_digest: str, _uploads: tuple) -> expl
 
 
 def explorer_result(values: dict) -> explorer.ExplorerResult:
-    """:func:`bnviz.explorer.compute` on the page's tensor, cached per values."""
+    """:func:`bnviz.views.explorer.compute` on the page's tensor, cached per values."""
     digest, files = _uploads()
     relevant = {k: v for k, v in values.items() if k not in explorer.VIEW_KEYS}
     return _explorer_result(relevant, digest if values["source"] == "upload" else "", files)
@@ -306,13 +308,13 @@ def explorer_result(values: dict) -> explorer.ExplorerResult:
 @st.cache_data(max_entries=8, show_spinner="Normalizing the pictures…")
 def _picture_results(
     values: dict, schemes: tuple, uploads_digest: str, _uploads: tuple
-) -> list[pictures.NormalizedPictures]:
+) -> list[images.NormalizedPictures]:
     x = _tensor(values, uploads_digest, _uploads).x
-    return pictures.normalize_pictures(x, schemes)
+    return images.normalize_pictures(x, schemes)
 
 
-def picture_results(values: dict, schemes) -> list[pictures.NormalizedPictures]:
-    """:func:`bnviz.pictures.normalize_pictures` on the page's tensor, cached."""
+def picture_results(values: dict, schemes) -> list[images.NormalizedPictures]:
+    """:func:`bnviz.views.images.normalize_pictures` on the page's tensor, cached."""
     digest, files = _uploads()
     digest = digest if values["source"] == "upload" else ""
     return _picture_results(tensor_values(values), tuple(schemes), digest, files)
@@ -320,13 +322,13 @@ def picture_results(values: dict, schemes) -> list[pictures.NormalizedPictures]:
 
 @st.cache_data(max_entries=4, show_spinner="Normalizing…")
 def _local_result(values: dict, settings: dict, uploads_digest: str, _uploads: tuple):
-    return local_view.compute(_tensor(values, uploads_digest, _uploads).x, settings)
+    return local_norms.compute(_tensor(values, uploads_digest, _uploads).x, settings)
 
 
 @st.cache_data(max_entries=4, show_spinner="Checking the equivalences…")
 def _local_equivalences(values: dict, settings: dict, uploads_digest: str, _uploads: tuple):
     x = _tensor(values, uploads_digest, _uploads).x
-    return [row.row() for row in local_view.equivalences(x, settings)]
+    return [row.row() for row in local_norms.equivalences(x, settings)]
 
 
 def _keyed_by_tensor(function, values: dict, settings: dict):
@@ -337,25 +339,25 @@ def _keyed_by_tensor(function, values: dict, settings: dict):
     return function(tensor_values(values), settings, digest, files)
 
 
-def local_result(values: dict, settings: dict) -> local_view.LocalResult:
-    """:func:`bnviz.local_view.compute` on the page's tensor, cached."""
+def local_result(values: dict, settings: dict) -> local_norms.LocalResult:
+    """:func:`bnviz.views.local_norms.compute` on the page's tensor, cached."""
     return _keyed_by_tensor(_local_result, values, settings)
 
 
 def local_equivalences(values: dict, settings: dict) -> list:
-    """The rows of :func:`bnviz.local_view.equivalences` on the page's tensor, cached."""
+    """The rows of :func:`bnviz.views.local_norms.equivalences` on the page's tensor, cached."""
     return _keyed_by_tensor(_local_equivalences, values, settings)
 
 
 def tensor_sidebar(values: dict, container=st.sidebar) -> None:
-    """The controls of :data:`bnviz.tensors.FIELDS`: data source, shape or pictures, conv layer."""
-    fields = {f.key: f for f in tensors.FIELDS}
+    """The controls of :data:`bnviz.views.source.FIELDS`: data source, shape or pictures, conv layer."""
+    fields = {f.key: f for f in source.FIELDS}
     sb = container
     sb.header("Tensor")
     sb.radio(
         "Data",
-        list(tensors.SOURCES),
-        format_func=tensors.SOURCES.get,
+        list(source.SOURCES),
+        format_func=source.SOURCES.get,
         key=widget_key("source"),
         horizontal=True,
     )
@@ -364,7 +366,7 @@ def tensor_sidebar(values: dict, container=st.sidebar) -> None:
         for col, key in zip(cols, ("n", "c", "h", "w")):
             number_field(fields[key], container=col, label=key.upper(), help=fields[key].label)
         sb.caption(
-            f"Shape (N, C, H, W), at most {tensors.MAX_VALUES:,} values (2²²). Each channel gets "
+            f"Shape (N, C, H, W), at most {source.MAX_VALUES:,} values (2²²). Each channel gets "
             "its own offset and scale, so it needs normalizing."
         )
         number_field(
@@ -378,10 +380,10 @@ def tensor_sidebar(values: dict, container=st.sidebar) -> None:
         number_field(fields["seed"], container=sb)
     else:
         if values["source"] == "samples":
-            captions = {s.name: s.caption for s in images.sample_images()}
+            captions = {s.name: s.caption for s in loading.sample_images()}
             sb.multiselect(
                 "Sample pictures",
-                tensors.SAMPLE_NAMES,
+                source.SAMPLE_NAMES,
                 key=widget_key("samples"),
                 help="\n\n".join(f"**{k}**: {v}" for k, v in captions.items()),
             )
@@ -394,7 +396,7 @@ def tensor_sidebar(values: dict, container=st.sidebar) -> None:
                 key=UPLOADER,
                 on_change=_stash_uploads,
                 help=(
-                    f"At most {images.MAX_FILES} files of {images.MAX_FILE_BYTES / 1e6:g} MB each; "
+                    f"At most {loading.MAX_FILES} files of {loading.MAX_FILE_BYTES / 1e6:g} MB each; "
                     "each picture becomes one sample of the batch. Large photos are scaled down "
                     "as they load; a file that is not a picture is listed with the reason."
                 ),
@@ -438,17 +440,17 @@ def tensor_sidebar(values: dict, container=st.sidebar) -> None:
         )
         cols = sb.columns(2)
         number_field(fields["stride"], container=cols[0], label="Stride")
-        cols[1].selectbox("Padding", tensors.PADDINGS, key=widget_key("padding"))
+        cols[1].selectbox("Padding", source.PADDINGS, key=widget_key("padding"))
 
 
-def show_tensor_origin(tensor: tensors.Tensor) -> None:
+def show_tensor_origin(tensor: source.Tensor) -> None:
     """Where the tensor came from, the conv arithmetic, and files that were refused or repeated."""
     if tensor.rejected:
         count = len(tensor.rejected)
         head = "1 file was not loaded" if count == 1 else f"{count} files were not loaded"
         st.warning(
             f"{head}; the batch is the other pictures:\n\n"
-            + "\n".join(f"- {tensors.refusal_text(n, r)}" for n, r in tensor.rejected),
+            + "\n".join(f"- {source.refusal_text(n, r)}" for n, r in tensor.rejected),
             icon=ICONS["refused"],
         )
     for note in tensor.notes:

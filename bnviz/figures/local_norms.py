@@ -3,7 +3,7 @@
 - :func:`value_map_figure`: the tensor as the Explorer's mosaic (rows samples, columns channels,
   tiles H x W), coloured by a value (x, either convention's y, or their difference), the cells
   one output reads kept bright and outlined, every cell clickable (an invisible scatter point at
-  each cell centre carries its (n, c, h, w), decoded by :func:`bnviz.figures.decode_selection`);
+  each cell centre carries its (n, c, h, w), decoded by :func:`bnviz.figures.groups.decode_selection`);
 - :func:`window_figure`: one cell's window enlarged, cell by cell with its value, the cells outside
   the tensor drawn as hatched ghost cells that count 0.
 """
@@ -15,7 +15,8 @@ from collections.abc import Mapping
 import numpy as np
 import plotly.graph_objects as go
 
-from .figures import (
+from ..engine.local import LocalTerms
+from .groups import (
     INDEX_HOVER,
     Mosaic,
     cell_gaps,
@@ -24,7 +25,6 @@ from .figures import (
     mosaic_layout,
     selected_outline,
 )
-from .local import LocalTerms
 
 #: What each value is called on hover and on colour bars.
 VALUE_NAMES = {"x": "x", "y_a": "y (A)", "y_b": "y (B)", "diff": "y_A − y_B"}

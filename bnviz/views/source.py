@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import conv, images
-from .data import channel_offsets_and_scales, synthetic
-from .errors import InputError
+from ..engine import conv, loading
+from ..engine.errors import InputError
+from ..engine.synthetic import channel_offsets_and_scales, synthetic
 from .urlstate import Field
 
 #: At most this many values in a page's tensor (2^22): keeps a rerun fast and memory small.
@@ -24,7 +24,7 @@ SOURCES = {
     "samples": "Sample pictures",
     "upload": "Your pictures",
 }
-SAMPLE_NAMES = tuple(s.name for s in images.sample_images())
+SAMPLE_NAMES = tuple(s.name for s in loading.sample_images())
 PADDINGS = ("valid", "same", "1", "2", "3")
 
 FIELDS = (
@@ -37,7 +37,7 @@ FIELDS = (
     Field("offset", "float", 3.0, -1e4, 1e4, label="channel offset"),
     Field("spread", "float", 10.0, 1.0, 1e4, label="scale spread"),
     Field("samples", "choices", SAMPLE_NAMES[:4], choices=SAMPLE_NAMES, label="sample pictures"),
-    Field("size", "int", 32, 4, images.MAX_BATCH_SIDE, label="picture size"),
+    Field("size", "int", 32, 4, loading.MAX_BATCH_SIDE, label="picture size"),
     Field("fit", "choice", "crop", choices=("crop", "pad"), label="fit"),
     Field("gray", "bool", False, label="grayscale"),
     Field("conv", "bool", False, label="convolution layer"),
@@ -156,7 +156,7 @@ def build(values: dict, uploads: tuple = ()) -> Tensor:
     notes: tuple = ()
     if uses_pictures(values):
         if values["source"] == "samples":
-            chosen = [s for s in images.sample_images() if s.name in values["samples"]]
+            chosen = [s for s in loading.sample_images() if s.name in values["samples"]]
             sources = chosen
         else:
             sources, notes = unique_uploads(uploads)
@@ -166,7 +166,7 @@ def build(values: dict, uploads: tuple = ()) -> Tensor:
                     "A shared link cannot carry your files."
                 )
         side = values["size"]
-        batch = images.load_batch(
+        batch = loading.load_batch(
             sources, size=(side, side), fit=values["fit"], grayscale=values["gray"]
         )
         rejected = tuple(batch.rejected)
@@ -228,7 +228,7 @@ def build(values: dict, uploads: tuple = ()) -> Tensor:
 
 
 def synthetic_text(channels: int, offset: float, spread: float) -> str:
-    """How :func:`bnviz.data.synthetic` made its channels, in words, read off the offsets and
+    """How :func:`bnviz.engine.synthetic.synthetic` made its channels, in words, read off the offsets and
     scales it actually used (one channel has offset 0 and scale 1, whatever was asked)."""
     offsets, scales = channel_offsets_and_scales(channels, offset, spread)
     offsets = offsets + 0.0  # no "-0" in the text

@@ -8,7 +8,7 @@ Pure (NumPy, no Streamlit, no Plotly).  Two steps:
   another.  :class:`DrawPlan` says in words what it shows.
 - :func:`map_payload` packs the drawn cells (group ids, colours, values, the groups' statistics,
   axis names, the selected cell) into one binary blob: a JSON header and typed arrays, read by
-  ``bnviz/static/groupmap.js``, which draws them on a canvas and lights a group on hover in the
+  ``bnviz/ui/static/groupmap.js``, which draws them on a canvas and lights a group on hover in the
   browser (no server round trip).  :func:`read_payload` reads it back (for tests and tools).
 
 Conventions: tensors are (N, C, H, W); a drawn cell is addressed by its real index (n, c, h, w);

@@ -8,7 +8,7 @@ Every picture comes out as float32 in [0, 1], channels first, the way a network 
     batch.rejected                                      # [("notes.txt", "not a picture ..."), ...]
 
 Anything wrong with a file (empty, not a picture, truncated, too big, a PDF or an SVG) raises
-:class:`~bnviz.errors.InputError` naming the file; :func:`load_batch` lists such files instead of
+:class:`~bnviz.engine.errors.InputError` naming the file; :func:`load_batch` lists such files instead of
 failing, so one bad upload costs only itself.
 
 Large photos (a 48-megapixel phone picture) are reduced while they are decoded: JPEG's own DCT
@@ -62,7 +62,7 @@ FORMATS = ("PNG", "JPEG", "GIF", "BMP", "WEBP", "TIFF")
 
 FORMATS_TEXT = "PNG, JPEG, GIF, BMP, WebP or TIFF"
 
-SAMPLE_DIR = Path(__file__).resolve().parent.parent / "assets"
+SAMPLE_DIR = Path(__file__).resolve().parents[2] / "assets"
 """The bundled sample pictures (made by ``assets/make_samples.py``)."""
 
 # ITU-R 601 luma weights, the ones Pillow's convert("L") uses.

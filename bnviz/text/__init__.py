@@ -1,0 +1,4 @@
+"""Numbers into words: sentences, LaTeX-free Markdown answers and titles, from computed facts.
+
+Imports only the engine.
+"""
