@@ -38,6 +38,7 @@ from .engine.local import (
     window,
 )
 from .engine.normalize import Normalized, normalize
+from .engine.running import RunningStatistics, fold_batch_norm
 from .engine.schemes import SCHEMES, Scheme, divisors, get_scheme
 from .text.describe import Description, describe
 
@@ -56,6 +57,7 @@ __all__ = [
     "LocalTerms",
     "Normalized",
     "Preset",
+    "RunningStatistics",
     "Sample",
     "Scheme",
     "Window",
@@ -63,6 +65,7 @@ __all__ = [
     "describe",
     "divisors",
     "filter_kernel",
+    "fold_batch_norm",
     "get_local_scheme",
     "get_scheme",
     "group_labels",
