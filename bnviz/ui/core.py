@@ -18,7 +18,7 @@ from PIL import Image
 
 from ..engine import conv, loading
 from ..figures import groups
-from ..views import explorer, images, local_norms, source, urlstate
+from ..views import explorer, images, local_norms, source, training, urlstate
 from ..views.urlstate import Field
 
 PERSISTED = "bnviz.persisted"
@@ -32,6 +32,7 @@ PAGES = (
     ("pages/images.py", "Images", ":material/image:"),
     ("pages/compare.py", "Compare", ":material/compare:"),
     ("pages/local.py", "Local norms", ":material/blur_on:"),
+    ("pages/training.py", "Train vs. inference", ":material/model_training:"),
 )
 
 
@@ -347,6 +348,17 @@ def local_result(values: dict, settings: dict) -> local_norms.LocalResult:
 def local_equivalences(values: dict, settings: dict) -> list:
     """The rows of :func:`bnviz.views.local_norms.equivalences` on the page's tensor, cached."""
     return _keyed_by_tensor(_local_equivalences, values, settings)
+
+
+@st.cache_data(max_entries=4, show_spinner="Training…")
+def _training_result(values: dict, settings: dict, uploads_digest: str, _uploads: tuple):
+    return training.compute(_tensor(values, uploads_digest, _uploads), {**values, **settings})
+
+
+def training_result(values: dict) -> training.TrainingResult:
+    """:func:`bnviz.views.training.compute` on the page's tensor, cached per page settings."""
+    settings = {key: values[key] for key in training.PAGE_KEYS}
+    return _keyed_by_tensor(_training_result, values, settings)
 
 
 def tensor_sidebar(values: dict, container=st.sidebar) -> None:

@@ -1,0 +1,290 @@
+"""Train vs. inference: running statistics in each framework, eval mode, batch dependence,
+small batches and folding batch norm into the convolution.
+
+Thin on purpose: reads the controls and the URL, calls bnviz.views.training (cached through
+bnviz.ui.core), bnviz.figures.training and bnviz.text.training, and lays the results out.
+"""
+
+import dataclasses
+
+import streamlit as st
+
+from bnviz import InputError
+from bnviz.engine.running import CONVENTIONS
+from bnviz.figures import training as figures
+from bnviz.text import answers
+from bnviz.text import training as words
+from bnviz.ui import core as ui
+from bnviz.ui import share as ui_share
+from bnviz.views import training
+
+PAGE = "training"
+FIELD = {f.key: f for f in training.FIELDS}
+
+
+def sentences(result) -> None:
+    for sentence in result.sentences:
+        st.markdown(f"- {answers.escape_markdown(sentence)}")
+
+
+def training_sidebar() -> None:
+    """How the layer trains: batches, steps, each convention's momentum."""
+    sb = st.sidebar
+    sb.header("Training")
+    cols = sb.columns(2)
+    ui.number_field(FIELD["batch"], container=cols[0], label="Batch size")
+    ui.number_field(FIELD["steps"], container=cols[1], label="Steps")
+    ui.number_field(
+        FIELD["momentum"],
+        container=sb,
+        step=0.01,
+        format="%g",
+        disabled=bool(st.session_state.get(ui.widget_key("cumulative"))),
+        help="PyTorch's momentum: the new batch's weight.",
+    )
+    sb.checkbox(
+        "momentum=None (cumulative average)",
+        key=ui.widget_key("cumulative"),
+        help="PyTorch's momentum=None: every batch so far weighs the same.",
+    )
+    ui.number_field(
+        FIELD["keras_momentum"],
+        container=sb,
+        step=0.01,
+        format="%g",
+        help="Keras' momentum: the weight the old estimate keeps.",
+    )
+    ui.number_field(
+        FIELD["caffe_fraction"],
+        container=sb,
+        step=0.001,
+        format="%g",
+        help="Caffe's moving_average_fraction: the weight the old sums keep.",
+    )
+
+
+def convention_radio() -> None:
+    st.radio(
+        "Convention",
+        training.CONVENTION_IDS,
+        format_func=lambda c: f"{CONVENTIONS[c].name} ({CONVENTIONS[c].layer})",
+        key=ui.widget_key("convention"),
+        horizontal=True,
+    )
+
+
+def pickers(shape, *, image=True, affine=False) -> None:
+    """The channel (and image, γ, β) a section shows, in one row."""
+    cols = iter(st.columns(4))
+    for key, size, shown in (("channel", shape[1], True), ("image", shape[0], image)):
+        if shown:  # bounded by the tensor: the field's own bounds are the largest tensor's
+            field = dataclasses.replace(FIELD[key], high=size - 1)
+            ui.number_field(field, container=next(cols), label=f"{key.capitalize()} (0–{size - 1})")
+    if affine:
+        ui.number_field(FIELD["bn_gamma"], container=next(cols), step=0.1, format="%g")
+        ui.number_field(FIELD["bn_beta"], container=next(cols), step=0.1, format="%g")
+
+
+def chart(fig, name: str) -> None:
+    ui_share.chart(fig, f"bnviz-training-{name}", key=f"training.{name}")
+
+
+# --- Sections ---------------------------------------------------------------------------------
+
+
+def stream_section(result, values) -> None:
+    stream = result.stream
+    st.caption(
+        "A stream of training batches: each batch's mean and variance (gray), the population's "
+        "(dashed), and what each framework would normalize with in evaluation mode after that "
+        "step. Change the momenta in the sidebar."
+    )
+    pickers(result.shape, image=False)
+    chart(
+        figures.stream_figure(stream, training.stream_channels(result.shape[1], values["channel"])),
+        "stream",
+    )
+    sentences(result)
+    st.markdown(f"**The last step, channel {values['channel']}:**")
+    for line in words.stream_formulas(stream, values["channel"]):
+        st.latex(line)
+
+
+def eval_section(result, values) -> None:
+    te = result.train_eval
+    convention_radio()
+    pickers(result.shape, affine=CONVENTIONS[te.convention].learned)
+    sentences(result)
+    c, i = te.channel, te.image
+    panels = []
+    if te.train is not None:
+        panels.append((f"train mode, image {i}", training.shown_map(te.train[i, c])[0], "value"))
+    panels.append((f"eval mode, image {i}", training.shown_map(te.eval[i, c])[0], "value"))
+    if te.train is not None:
+        panels.append(("train − eval", training.shown_map(te.difference()[c])[0], "difference"))
+    st.markdown(f"**The same input, channel {c}**")
+    chart(figures.maps_figure(panels), "train-eval")
+    if te.single is not None:
+        st.markdown(f"**Image {i} alone in training mode (model.eval() forgotten)**")
+        chart(
+            figures.maps_figure(
+                [
+                    ("alone, train mode", training.shown_map(te.single[0, c])[0], "value"),
+                    (f"eval mode, image {i}", training.shown_map(te.eval[i, c])[0], "value"),
+                    (
+                        "alone − eval",
+                        training.shown_map(te.difference("single")[c])[0],
+                        "difference",
+                    ),
+                ]
+            ),
+            "single",
+        )
+    step = training.shown_map(te.eval[i, c])[1]
+    if step > 1:
+        st.caption(f"Maps show every {step}th row and column.")
+    st.markdown(f"**Cell {te.cell} in both modes:**")
+    for line in words.eval_formulas(te):
+        st.latex(line)
+
+
+def batch_section(result, values) -> None:
+    dep = result.dependence
+    convention_radio()
+    pickers(result.shape)
+    sentences(result)
+    if not dep.variants:
+        return
+    chart(figures.dependence_figure(dep, training.MODES), "dependence")
+    if dep.reference is not None and dep.most_moved is not None:
+        c = dep.channel
+        st.markdown(
+            f"**Image {dep.image}, channel {c}, training mode: in the page's batch and "
+            f"{dep.most_label}**"
+        )
+        chart(
+            figures.maps_figure(
+                [
+                    ("page's batch", training.shown_map(dep.reference[c])[0], "value"),
+                    (dep.most_label, training.shown_map(dep.most_moved[c])[0], "value"),
+                    (
+                        "difference",
+                        training.shown_map(dep.most_moved[c] - dep.reference[c])[0],
+                        "difference",
+                    ),
+                ]
+            ),
+            "dependence-maps",
+        )
+
+
+def small_section(result, values) -> None:
+    st.caption(
+        "Batch statistics are estimates: the smaller the batch, the further they stray from the "
+        "population's. Bands hold the middle 50 % and 90 % of many sampled batches."
+    )
+    pickers(result.shape, image=False)
+    chart(figures.band_figure(result.small), "small-batches")
+    sentences(result)
+    st.markdown("**Batch size on ImageNet** (ResNet-50, validation error):")
+    st.table(training.gn_paper_rows())
+    st.caption(training.GN_PAPER_CITATION)
+
+
+def turn_on_conv() -> None:
+    st.session_state[ui.widget_key("conv")] = True
+
+
+def fold_section(result, values) -> None:
+    folded = result.folded
+    if folded is None:
+        st.info(words.NO_CONV)
+        st.button("Add the convolution layer", on_click=turn_on_conv)
+        return
+    convention_radio()
+    pickers(result.shape, image=False, affine=CONVENTIONS[folded.convention].learned)
+    sentences(result)
+    st.latex(
+        r"W' = \frac{\gamma\, W}{\sqrt{\sigma^2 + \varepsilon}}, \qquad "
+        r"b' = \frac{\gamma\,(b - \mu)}{\sqrt{\sigma^2 + \varepsilon}} + \beta"
+    )
+    for line in words.fold_formulas(folded):
+        st.latex(line)
+    c = folded.channel
+    st.markdown(f"**Filter {c} before (W) and after (W′) folding**")
+    chart(figures.kernels_figure(folded.weight, folded.folded, c), "kernels")
+    st.dataframe(
+        {
+            "channel": list(range(len(folded.mean))),
+            "μ": folded.mean,
+            "σ²": folded.var,
+            "a = γ/√(σ²+ε)": folded.scale,
+            "b′": folded.folded_bias,
+        },
+        hide_index=True,
+    )
+
+
+SECTIONS = {
+    "stream": stream_section,
+    "eval": eval_section,
+    "batch": batch_section,
+    "small": small_section,
+    "fold": fold_section,
+}
+
+
+def finish() -> None:
+    ui.save_state(training.FIELDS, ui.read_widgets(training.FIELDS))
+    ui_share.keep_in_url()
+
+
+def training_page() -> None:
+    ui.page_setup("Train vs. inference")
+    values = ui.load_state(PAGE, training.FIELDS, training.constrain)
+    try:
+        tensor, problem = ui.current_tensor(values), None
+        values = ui.update_state(values, lambda v: training.fit_to_tensor(v, tensor.x.shape))
+    except InputError as error:
+        tensor, problem = None, error
+    ui.tensor_sidebar(values)
+    training_sidebar()
+
+    st.title("Train vs. inference")
+    st.caption(
+        "Batch norm over many batches: running estimates in PyTorch, Keras and Caffe, what "
+        "model.eval() changes, how one image depends on its batch, small batches, and folding "
+        "into the convolution for deployment."
+    )
+    ui_share.view_controls(PAGE, teaching=False)
+    ui.show_notices()
+    st.radio(
+        "Section",
+        list(training.SECTIONS),
+        format_func=training.SECTIONS.get,
+        key=ui.widget_key("section"),
+        horizontal=True,
+        label_visibility="collapsed",
+    )
+    try:
+        if problem is not None:
+            raise problem
+        result = ui.training_result(values)
+    except InputError as error:
+        ui.show_input_error(error)
+        finish()
+        return
+    ui.show_tensor_origin(tensor)
+    SECTIONS[result.section](result, values)
+    ui_share.link_panel(
+        training.FIELDS,
+        ui.read_widgets(training.FIELDS),
+        PAGE,
+        lambda url: answers.page_answer(
+            words.answer_title(result.section, result.shape), result.sentences, url=url
+        ),
+    )
+    finish()
+
+
+training_page()
