@@ -7,7 +7,7 @@ Run with `make run` (or `streamlit run app.py`).
 import streamlit as st
 
 from bnviz import InputError
-from bnviz.engine.schemes import AXES_SUBSETS, SCHEMES, divisors
+from bnviz.engine.schemes import AXES_SUBSETS, SCHEMES
 from bnviz.figures import groupmap, groups, style
 from bnviz.text import answers
 from bnviz.ui import core as ui
@@ -32,17 +32,8 @@ def scheme_controls(values: dict, channels: int) -> None:
     )
     scheme = SCHEMES[values["scheme"]]
     for param in scheme.params:
-        if param.name == "num_groups":
-            sb.selectbox(
-                "num_groups (G)",
-                options=divisors(channels),
-                key=ui.widget_key("num_groups"),
-                help="Only the divisors of C: each group holds C/G whole channels.",
-            )
-        elif param.kind == "bool":
-            sb.checkbox(param.name, key=ui.widget_key(param.name), help=param.help)
-        elif param.kind == "axes":
-            sb.selectbox(
+        if not ui.param_widget(param, ui.widget_key(param.name), channels, container=sb):
+            sb.selectbox(  # kept axes: one of the 16 subsets of N, C, H, W
                 "Axes that keep their own statistics",
                 options=AXES_SUBSETS,
                 format_func=lambda axes: ", ".join(axes) or "none (one mean for all)",
@@ -52,9 +43,10 @@ def scheme_controls(values: dict, channels: int) -> None:
     sb.selectbox(
         "ε",
         options=explorer.EPS_CHOICES,
-        format_func=lambda e: f"default ({scheme.eps_default:g})" if e == "default" else e,
+        format_func=lambda e: f"default ({scheme.default_eps():g})" if e == "default" else e,
         key=ui.widget_key("eps"),
-        help="Added to σ² inside the square root (PyTorch), or to σ for Caffe's MVN.",
+        help="Added inside the square root to σ² (PyTorch) or to the mean square (RMS), or to σ "
+        "for Caffe's MVN.",
     )
     has_params = scheme.param_axes is not None
     sb.checkbox("Learned γ and β", key=ui.widget_key("affine"), disabled=not has_params)
@@ -75,9 +67,7 @@ def selected_cell_panel(result: explorer.ExplorerResult, cell) -> None:
         return
     details = explorer.cell_details(result, cell)
     d = result.description
-    shared = f"μ = `{details.mean:.6g}`" + (
-        f" and σ² = `{details.var:.6g}`" if d.uses_variance else ""
-    )
+    shared = d.shared_values(details.mean, details.var)
     cells = "its single cell has" if d.group_size == 1 else "its cells share"
     st.markdown(
         f"**Group {details.group}** of {d.groups:,} ({d.size_term} m′ = {d.factors_names} = "

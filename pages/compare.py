@@ -7,7 +7,7 @@ through bnviz.ui.core), bnviz.figures and bnviz.figures.cube, and lays the resul
 import streamlit as st
 
 from bnviz import InputError
-from bnviz.engine.schemes import AXES, SCHEMES, axes_value, divisors, scheme_label
+from bnviz.engine.schemes import AXES, SCHEMES, axes_value, scheme_label
 from bnviz.figures import cube
 from bnviz.text import answers
 from bnviz.ui import core as ui
@@ -97,16 +97,9 @@ def slot_controls(slot: int, values: dict, channels: int) -> None:
     )
     for param in SCHEMES[scheme_id].params:
         key = field_key(param.name, slot)
-        if param.name == "num_groups":
-            st.selectbox(
-                "num_groups (G)",
-                options=divisors(channels),
-                key=key,
-                help="Only the divisors of C: each group holds C/G whole channels.",
-            )
-        elif param.kind == "bool":
-            st.checkbox(param.name, key=key, help=param.help)
-        elif param.kind == "axes":
+        if ui.param_widget(param, key, channels):
+            continue
+        if param.kind == "axes":  # kept axes: a multiselect of N, C, H, W
             st.session_state[keep_pick_key(slot)] = list(values[compare.param_key("keep", slot)])
             st.multiselect(
                 "Axes that keep their own statistics",
@@ -170,7 +163,7 @@ def cell_text(cell: tuple, result: explorer.ExplorerResult) -> None:
     others = d.group_size - 1
     st.markdown(
         f"**Cell {tuple(cell)}** → group {details.group:,} of {d.groups:,}: shares "
-        f"μ = `{details.mean:.4g}` and σ² = `{details.var:.4g}` with "
+        f"{d.shared_values(details.mean, details.var, 4)} with "
         f"{others:,} other cell{'s' if others != 1 else ''} (m′ = {d.factors_text})."
     )
 

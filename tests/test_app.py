@@ -85,7 +85,7 @@ def test_picking_a_cell_with_the_keyboard_inputs():
     [
         ({"n": "-5"}, "N (batch)"),
         ({"scheme": "<script>alert(1)</script>"}, "scheme"),
-        ({"c": "6", "scheme": "group", "num_groups": "4"}, "does not divide"),
+        ({"c": "6", "scheme": "group", "num_groups": "4"}, "G must divide C"),
         ({"cell": "99,0,0,0"}, "outside"),
         ({"n": "256", "c": "512", "h": "512", "w": "512"}, "shrunk"),
         ({"eps": "banana"}, "ε"),

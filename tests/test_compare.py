@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 import bnviz
 from bnviz.engine import partitions
-from bnviz.engine.schemes import AXES_SUBSETS, SCHEMES, scheme_label
+from bnviz.engine.schemes import AXES_SUBSETS, SCHEMES, default_groups, scheme_label
 from bnviz.figures import cube
 from bnviz.views import compare, explorer, source
 from bnviz.views.urlstate import parse, to_query
@@ -51,6 +51,7 @@ def test_named_equivalent_of_the_six_named_sets_of_kept_axes():
         "NC": "instance",
         "CHW": "batch-pixel",
         "HW": "batch-location",
+        "NHW": "layer-channels",  # ConvNeXt's channels-last layer norm (and ProGAN's pixel norm)
         "": "tensor",
     }
     assert len(AXES_SUBSETS) == 16
@@ -88,8 +89,10 @@ def test_equivalents_list_plain_schemes_first_and_each_grouping_once():
     assert found[1].label == "Group norm: num_groups = 6"
     # MVN without variance normalization groups alike: listed once, with the defaults.
     assert found[2].params == {"across_channels": False, "normalize_variance": True}
+    # RMS norm groups as layer norm does (its formula differs, not its groups).
     assert [e.scheme for e in partitions.named_equivalents("N", (2, 6, 3, 3))] == [
         "layer",
+        "rms",
         "group",
         "mvn",
     ]
@@ -219,6 +222,9 @@ def test_table_rows_for_every_scheme_hand_computed_on_2_3_4_4():
         ),
         "Mean-variance norm (Caffe MVN)": (6, "H × W = 4 × 4 = 16", "none", 0, "—"),
         "Custom axes: keep N, C": (6, "H × W = 4 × 4 = 16", "(3,)", 3, "—"),
+        "Layer norm over channels (ConvNeXt)": (32, "C = 3", "(3,)", 3, "—"),
+        "RMS norm": (2, "C × H × W = 3 × 4 × 4 = 48", "(3, 4, 4)", 48, "—"),
+        "Pixel norm (ProGAN)": (32, "C = 3", "none", 0, "—"),
     }
     assert set(rows) == set(expected)
     for name, (pairs, size, shape, entries, running) in expected.items():
@@ -262,7 +268,7 @@ def test_table_numbers_agree_with_describe_for_every_config():
 
 def test_table_configs_give_unused_schemes_their_defaults():
     configs = dict(compare.table_configs(default_values(schemes=("batch", "layer")), 12))
-    assert configs["group"] == {"num_groups": explorer.default_groups(12)}
+    assert configs["group"] == {"num_groups": default_groups(12)}
     assert configs["custom"] == {"keep": "C"}
     assert configs["mvn"] == {"across_channels": False, "normalize_variance": True}
 
@@ -334,10 +340,13 @@ def test_fit_to_shape_fixes_each_slots_groups_and_drops_an_outside_cell():
     )
     fitted, notices = compare.fit_to_shape(values, (2, 6, 4, 4))
     assert fitted["num_groups1"] == 3  # nearest divisor of 6 to 4 (the smaller on a tie)
-    assert fitted["num_groups3"] == explorer.default_groups(6)
+    assert fitted["num_groups3"] == default_groups(6)
     assert fitted["num_groups2"] is None  # layer norm has no groups to fit
     assert fitted["cell"] is None
-    assert any(n.startswith("Scheme 1: num_groups=4 does not divide C=6") for n in notices)
+    assert any(
+        n.startswith("Scheme 1: num_groups=4 is not allowed with C=6 (G must divide C)")
+        for n in notices
+    )
     assert any("outside the tensor" in n for n in notices)
     assert not any(n.startswith("Scheme 3") for n in notices)
 

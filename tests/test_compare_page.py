@@ -7,8 +7,8 @@ import pytest
 from conftest import open_app
 
 import bnviz
+from bnviz.engine.schemes import default_groups
 from bnviz.figures.groupmap import read_payload
-from bnviz.views import explorer
 
 PAGE = "pages/compare.py"
 QUESTION_5 = {"schemes": "batch-location,batch-pixel,batch", "n": "2", "c": "3", "h": "4", "w": "4"}
@@ -42,7 +42,7 @@ def summaries(at) -> list[str]:
 def test_default_view_is_the_group_norm_papers_four_schemes():
     at = run()
     shape = (4, 6, 6, 6)  # six channels: group norm's G = 2 differs from layer and instance
-    g = explorer.default_groups(6)
+    g = default_groups(6)
     assert g == 2
     assert summaries(at) == [
         bnviz.describe(shape, "batch").summary,
@@ -93,7 +93,7 @@ def test_changing_one_slot_keeps_the_others():
     at = run(QUESTION_5)
     at.selectbox(key="compare.scheme2").set_value("group").run()
     assert at.query_params["schemes"] == "batch-location,group,batch"
-    assert at.selectbox(key="w.num_groups2").value == explorer.default_groups(3)
+    assert at.selectbox(key="w.num_groups2").value == default_groups(3)
     # The page's own choice of G is what a link without num_groups2 opens on: left out.
     assert "num_groups2" not in at.query_params
     at.selectbox(key="w.num_groups2").set_value(1).run()

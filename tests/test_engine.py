@@ -150,7 +150,7 @@ def test_dtype_kept_and_ints_promoted():
     ("call", "message"),
     [
         (lambda: bnviz.normalize(np.ones((2, 3, 2, 2)), "bogus"), "Unknown scheme 'bogus'"),
-        (lambda: bnviz.normalize(np.ones((2, 3, 2, 2)), "group", num_groups=2), "divisor"),
+        (lambda: bnviz.normalize(np.ones((2, 3, 2, 2)), "group", num_groups=2), "must divide"),
         (lambda: bnviz.normalize(np.ones((2, 3, 2, 2)), "group"), "needs num_groups"),
         (
             lambda: bnviz.normalize(np.ones((2, 3, 2, 2)), "batch", num_groups=3),
@@ -167,7 +167,7 @@ def test_dtype_kept_and_ints_promoted():
             r"shape \(3,\)",
         ),
         (lambda: bnviz.normalize(np.array([["a"]]), "batch"), "real numbers"),
-        (lambda: bnviz.describe((2, 3, 2, 2), "group", num_groups=0), "divisor"),
+        (lambda: bnviz.describe((2, 3, 2, 2), "group", num_groups=0), "G must divide C"),
         (lambda: bnviz.group_labels("abc", "batch"), "integers"),
     ],
 )
@@ -195,8 +195,13 @@ def test_accuracy_on_large_offset_and_mixed_scales(scheme):
     mean = view.mean(axis=lay.reduced_axes, keepdims=True)
     var = ((view - mean) ** 2).mean(axis=lay.reduced_axes, keepdims=True)
     # The scheme's own convention for eps: inside the root (PyTorch) or on the std (Caffe MVN).
-    std = np.sqrt(var) + 1e-5 if lay.scheme.eps_on_std else np.sqrt(var + 1e-5)
-    reference = ((view - mean) / std).reshape(x32.shape)
+    formula = lay.scheme.formula_for(lay.params)
+    if formula.divide == "rms":
+        std = np.sqrt((view**2).mean(axis=lay.reduced_axes, keepdims=True) + 1e-5)
+        reference = (view / std).reshape(x32.shape)
+    else:
+        std = np.sqrt(var) + 1e-5 if formula.divide == "std_plus_eps" else np.sqrt(var + 1e-5)
+        reference = ((view - mean) / std).reshape(x32.shape)
     # float32 rounding of inputs near 1000 is ~6e-5 absolute; relative to each group's std.
     tolerance = 8 * np.finfo(np.float32).eps * 1000 / std + 1e-6
     error = np.abs(

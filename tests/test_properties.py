@@ -1,6 +1,7 @@
 """Property-based tests over random shapes, schemes and data."""
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -23,11 +24,15 @@ def shapes_and_schemes(draw):
 
 def expected_output_variance(scheme_id, params, var, eps):
     """The variance of x_hat for a group of variance ``var``, in the scheme's own convention."""
-    scheme = bnviz.SCHEMES[scheme_id]
-    if scheme.variance_param and not params.get(scheme.variance_param, True):
+    formula = bnviz.SCHEMES[scheme_id].formula_for(
+        {p.name: params.get(p.name, p.default) for p in bnviz.SCHEMES[scheme_id].params}
+    )
+    if formula.divide == "none":
         return var  # x_hat = x - mean
-    if scheme.eps_on_std:
+    if formula.divide == "std_plus_eps":
         return var / (np.sqrt(var) + eps) ** 2
+    if formula.divide == "rms":
+        return None  # no mean subtracted: x_hat's variance depends on the group's mean too
     return var / (var + eps)
 
 
@@ -67,8 +72,13 @@ def test_each_group_is_standardized(case):
         cells = labels == label
         values, y = x[cells], out.y[cells]
         var = values.var()
-        assert abs(y.mean()) < 1e-9 * max(1.0, np.abs(x).max()) + 1e-7
         expected = expected_output_variance(scheme, params, var, eps)
+        if expected is None:
+            # No mean subtracted (RMS): the mean square of x̂ is ms / (ms + ε) instead.
+            square = (values**2).mean()
+            np.testing.assert_allclose((y**2).mean(), square / (square + eps), rtol=1e-6)
+            continue
+        assert abs(y.mean()) < 1e-9 * max(1.0, np.abs(x).max()) + 1e-7
         np.testing.assert_allclose(y.var(), expected, rtol=1e-6, atol=1e-9)
 
 
@@ -97,6 +107,12 @@ def test_affine_parameters_scale_and_shift(case, gamma, beta):
         return  # the scheme learns no gamma and beta (test_engine checks it refuses them)
     plain = bnviz.normalize(x, scheme, **params).y
     weight = np.full(d.param_shape, gamma)
+    if not d.formula.shift:  # a scale γ and no shift β (RMSNorm): a β is refused
+        with pytest.raises(bnviz.InputError, match="no learned bias"):
+            bnviz.normalize(x, scheme, weight=weight, bias=weight, **params)
+        out = bnviz.normalize(x, scheme, weight=weight, **params).y
+        np.testing.assert_allclose(out, gamma * plain, rtol=1e-9, atol=1e-9)
+        return
     bias = np.full(d.param_shape, beta)
     out = bnviz.normalize(x, scheme, weight=weight, bias=bias, **params).y
     np.testing.assert_allclose(out, gamma * plain + beta, rtol=1e-9, atol=1e-9)

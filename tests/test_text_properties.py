@@ -11,6 +11,7 @@ claims (module, shapes, refusals, NaN) are executed in ``test_torch_recipes.py``
 import re
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -60,7 +61,7 @@ def test_every_sentence_is_measured(case):
     over = re.search(r"over (?:[\d,]+ × )*(?:[\d,]+ = )?([\d,]+) (values?)", d.summary)
     assert _number(over.group(1)) == d.group_size and set(sizes) == {d.group_size}
     assert over.group(2) == ("value" if d.group_size == 1 else "values")
-    entries = re.search(r"γ and β have ([\d,]+) (entry|entries) each", d.summary)
+    entries = re.search(r"(?:γ and β have|γ has) ([\d,]+) (entry|entries)", d.summary)
     if d.param_shape is None:
         assert entries is None and "no learned γ and β" in d.summary
     else:
@@ -85,8 +86,8 @@ def test_every_sentence_is_measured(case):
 
     # ε is named (with its value) exactly when the formula uses it.
     said_eps = re.search(r"ε = (\S+) is added", text)
-    if d.uses_variance:
-        assert said_eps and float(said_eps.group(1).rstrip(".")) == d.eps
+    if d.formula.uses_eps:
+        assert said_eps and float(said_eps.group(1).rstrip(",")) == pytest.approx(d.eps, rel=1e-5)
     else:
         assert said_eps is None and "no variances" in d.summary
 
@@ -101,6 +102,8 @@ def test_every_sentence_is_measured(case):
         assert np.all(out.y == 0)
     if d.group_size == 1:
         assert "Each group holds a single value" in text
+    if "the layer keeps only each value's sign" in text:  # no mean subtracted (RMS)
+        assert np.all(np.abs(out.y) <= 1) and np.all(np.sign(out.y) == np.sign(x))
 
     # The distribution title's "variance 1" is measured on every group.
     summaries = group_summaries(out.y, d.layout, range(d.groups))

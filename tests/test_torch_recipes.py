@@ -84,8 +84,8 @@ def test_recipe_computes_what_normalize_does(shape, scheme, params, eps):
     assert (None if weight is None else tuple(weight.shape)) == recipe.param_shape
     running = getattr(module, "running_mean", None)
     assert (None if running is None else tuple(running.shape)) == d.running_stats_shape
-    if recipe.params_match:
-        assert weight is not None and weight.numel() == d.param_count
+    if recipe.params_match:  # the module learns the scheme's γ (and β), or neither learns any
+        assert (0 if weight is None else weight.numel()) == d.param_count
     if recipe.refusal:
         with pytest.raises(ValueError, match=recipe.refusal):
             _run(d.torch_code, x)
@@ -118,10 +118,11 @@ def test_zero_variance_with_eps_zero_is_what_the_text_says(shape, scheme, params
     d = bnviz.describe(shape, scheme, eps=0.0, **params)
     x = np.random.default_rng(1).normal(size=shape).astype(np.float32)
     labels = bnviz.group_labels(shape, scheme, **params)
-    x[labels == 0] = 5.0  # group 0 is constant: variance 0
+    # Group 0 is constant: variance 0 (all zeros for RMS, whose divisor is the mean square).
+    x[labels == 0] = 0.0 if d.formula.divide == "rms" else 5.0
     ours = bnviz.normalize(x, scheme, eps=0.0, **params).y
     assert np.all(ours[labels == 0] == 0)
-    if d.torch is None or d.torch.refusal or not d.uses_variance:
+    if d.torch is None or d.torch.refusal or not d.formula.uses_eps:
         return
     sentence = [s for s in d.sentences if s.startswith("With ε = 0")]
     assert len(sentence) == 1

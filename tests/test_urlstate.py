@@ -4,6 +4,8 @@ import math
 
 import pytest
 
+import bnviz
+from bnviz.engine.schemes import default_groups
 from bnviz.views import explorer, source
 from bnviz.views.urlstate import Field, minimal_query, parse, parse_field, to_query
 
@@ -83,10 +85,11 @@ def test_explorer_constraints():
 
 
 def test_default_groups_is_a_divisor_and_more_than_one():
-    assert explorer.default_groups(16) == 4
-    assert explorer.default_groups(3) == 3
-    assert explorer.default_groups(1) == 1
-    assert explorer.nearest_divisor(12, 5) == 4
+    assert default_groups(16) == 4
+    assert default_groups(3) == 3
+    assert default_groups(1) == 1
+    (groups,) = [p for p in bnviz.SCHEMES["group"].params if p.choices]
+    assert groups.value_for(12, 5) == 4 and groups.value_for(12, None) == default_groups(12)
 
 
 def test_a_list_from_a_widget_equal_to_the_default_tuple_is_left_out():

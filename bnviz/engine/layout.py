@@ -180,7 +180,7 @@ def layout(shape, scheme: str | Scheme, **params) -> Layout:
     n, c, h, w = nchw
     resolved = resolve_params(scheme, c, params)
     kept_names = scheme.kept_axes(resolved)
-    groups = resolved["num_groups"] if scheme.splits_channels(resolved) else 1
+    groups = scheme.channel_groups(resolved) if scheme.splits_channels(resolved) else 1
     view_shape = (n, groups, c // groups, h, w)
     kept = (
         "N" in kept_names,

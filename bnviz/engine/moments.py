@@ -29,6 +29,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .schemes import Formula
+
 #: Bytes of x per tile: a tile, its centred copy (statistics) or its output (y) stay in L2.
 BLOCK_BYTES = 256 * 1024
 #: Most values of one row summed by one BLAS call in the working precision before the partial
@@ -370,33 +372,37 @@ def moments(x: np.ndarray, reduced_axes: tuple) -> tuple[np.ndarray, np.ndarray]
 # The affine map.
 
 
+#: PyTorch's formula, x̂ = (x − μ) / √(σ² + ε): the default of :func:`scale_shift`.
+PYTORCH_FORMULA = Formula()
+
+
 def scale_shift(
-    mean: np.ndarray,
-    var: np.ndarray,
-    eps: float,
-    *,
-    eps_on_std: bool = False,
-    normalize_variance: bool = True,
+    mean: np.ndarray, var: np.ndarray, eps: float, formula: Formula = PYTORCH_FORMULA
 ) -> tuple[np.ndarray, np.ndarray]:
     """The per-group ``scale`` and ``shift`` such that x_hat = x * scale + shift.
 
-    x_hat = (x - mean) / sqrt(var + eps)  (PyTorch), or (x - mean) / (sqrt(var) + eps) when
-    ``eps_on_std`` (Caffe MVN), or x - mean when not ``normalize_variance``.  A group whose
-    denominator is 0 (a constant group with eps = 0) gets scale 0, so its x_hat is 0, not NaN.
-    All float64, of the statistics' shape.
+    ``formula`` (a scheme's declaration) says what x_hat is: (x - mean) / sqrt(var + eps)
+    (PyTorch), (x - mean) / (sqrt(var) + eps) (Caffe MVN), x / sqrt(mean of x² + eps) (RMSNorm,
+    pixel norm; the mean of x² is var + mean²), or x - mean.  A group whose denominator is 0 (a
+    constant group with eps = 0) gets scale 0, so its x_hat is 0, not NaN.  All float64, of the
+    statistics' shape.
     """
-    if not normalize_variance:
+    if formula.divide == "none":
         scale = np.ones_like(var)
     else:
         # In place: for batch-pixel the statistics are an eighth of x, so temporaries count.
-        if eps_on_std:
+        if formula.divide == "std_plus_eps":
             denominator = np.sqrt(var)
             denominator += eps
         else:
             denominator = var + eps
+            if formula.divide == "rms":
+                denominator += mean * mean
             np.sqrt(denominator, out=denominator)
         scale = np.zeros_like(denominator)
         np.divide(1.0, denominator, out=scale, where=denominator > 0)
+    if not formula.centre:
+        return scale, np.zeros_like(scale)
     shift = np.multiply(mean, scale)
     np.negative(shift, out=shift)
     return scale, shift

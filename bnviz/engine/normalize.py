@@ -61,7 +61,7 @@ def as_float_array(x, name: str = "x") -> np.ndarray:
 def _param_array(name: str, value, lay: Layout, dtype) -> np.ndarray:
     """gamma or beta, checked against the scheme's parameter shape, shaped to broadcast on NCHW."""
     expected = lay.param_shape
-    if expected is None:
+    if expected is None or (name == "bias" and not lay.scheme.formula_for(lay.params).shift):
         raise InputError(f"Scheme {lay.scheme.id!r} has no learned {name}.")
     array = np.asarray(value, dtype=np.float64)
     # Accept the module's own shape, or the same values flattened (BatchNorm1d's (C*H*W,)).
@@ -93,7 +93,9 @@ def normalize(
     scheme : str
         A scheme id, see ``bnviz.SCHEMES``.
     eps : float, optional
-        Added to the variance inside the square root (default: the scheme's, 1e-5 like PyTorch).
+        ε as the scheme's formula uses it (added to σ² inside the square root for PyTorch's
+        layers); default: the scheme's (1e-5 like PyTorch; for ``rms`` the machine epsilon of x's
+        dtype, as PyTorch's RMSNorm).
     weight, bias : array_like, optional
         gamma and beta, of the scheme's parameter shape (``describe(...).param_shape``); default
         1 and 0.
@@ -103,13 +105,14 @@ def normalize(
     Returns
     -------
     Normalized
-        ``y`` (shape and dtype of x) = weight * (x - mean) / sqrt(var + eps) + bias, with ``mean``
-        and ``var`` (biased, float64) computed over each group of cells that share statistics.
-        A group of one value has var = 0, so its x_hat is 0 and y = bias.
+        ``y`` (shape and dtype of x) = weight * x_hat + bias with x_hat as the scheme's formula
+        says (``Scheme.formula``; PyTorch's layers: (x - mean) / sqrt(var + eps)), ``mean`` and
+        ``var`` (biased, float64) computed over each group of cells that share statistics.  A
+        group of one value has var = 0, so its centred x_hat is 0 and y = bias.
     """
     x = as_float_array(x)
     lay = layout(x.shape, scheme, **params)
-    eps = lay.scheme.eps_default if eps is None else eps
+    eps = lay.scheme.default_eps(x.dtype) if eps is None else eps
     try:
         eps = float(eps)
     except (TypeError, ValueError):
@@ -123,12 +126,7 @@ def normalize(
     if not (np.isfinite(mean).all() and np.isfinite(var).all()):
         raise InputError("x contains NaN or infinite values (or values too large to square).")
 
-    normalize_variance = (
-        lay.params[lay.scheme.variance_param] if lay.scheme.variance_param else True
-    )
-    scale, shift = scale_shift(
-        mean, var, eps, eps_on_std=lay.scheme.eps_on_std, normalize_variance=normalize_variance
-    )
+    scale, shift = scale_shift(mean, var, eps, lay.scheme.formula_for(lay.params))
     # gamma and beta broadcast on (N, C, H, W); on the view, C splits into (G, Cg) when it is C.
     groups, per_group = lay.view_shape[1:3]
     affine_params = []

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from .errors import InputError
 from .layout import Layout, layout
-from .schemes import SCHEMES, Scheme, divisors, scheme_label
+from .schemes import SCHEMES, Scheme, scheme_label
 
 
 def partition_signature(lay: Layout) -> tuple:
@@ -37,7 +37,8 @@ def same_groups(a: Layout, b: Layout) -> bool:
 def param_variants(scheme: Scheme, shape) -> list[dict]:
     """The parameter settings of ``scheme`` that group a tensor of ``shape`` differently.
 
-    Booleans take both values (defaults first), ``num_groups`` every divisor of C; of settings
+    Booleans take both values (defaults first), a parameter with ``choices`` each of them (G:
+    every divisor of C); of settings
     that group the cells alike (e.g. Caffe MVN with and without variance normalization) only the
     first is kept.  A scheme with an "axes" parameter (the custom one) has none: it is not a
     named scheme.
@@ -49,8 +50,8 @@ def param_variants(scheme: Scheme, shape) -> list[dict]:
             return []
         if param.kind == "bool":
             options.append([(param.name, param.default), (param.name, not param.default)])
-        elif param.name == "num_groups":
-            options.append([(param.name, g) for g in divisors(channels)])
+        elif param.choices is not None:
+            options.append([(param.name, g) for g in param.choices(channels)])
         else:
             options.append([(param.name, param.default)])
     variants, seen = [], set()

@@ -16,8 +16,10 @@ derives from these definitions: adding a scheme is one more entry in :data:`SCHE
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+
+import numpy as np
 
 from .errors import InputError
 
@@ -36,17 +38,129 @@ AXIS_NAMES = {
 
 @dataclass(frozen=True)
 class Param:
-    """One hyper-parameter of a scheme (not a learned one).
+    """One hyper-parameter of a scheme (not a learned one): everything the app needs to offer it.
 
-    ``kind`` is ``"int"``, ``"float"``, ``"bool"`` or ``"axes"`` (a set of the axes N, C, H, W,
-    written as a string of their letters in that order, e.g. ``"NC"``; ``""`` is the empty set);
-    ``default=None`` means the caller must give it.
+    Attributes
+    ----------
+    name : str
+        The keyword ``normalize`` takes, and the URL field's name.
+    kind : str
+        ``"int"``, ``"float"``, ``"bool"`` or ``"axes"`` (a set of the axes N, C, H, W, written
+        as a string of their letters in that order, e.g. ``"NC"``; ``""`` is the empty set).
+    default : object
+        None means the caller must give it (the app then uses ``default_for``).
+    help : str
+        What it means, for a person.
+    label : str
+        The widget's label ("" : the name).
+    choices : callable or None
+        A function of the number of channels C returning the allowed values (e.g. the divisors
+        of C); the app offers them in a list and moves a value outside them to the nearest.
+    rule : str
+        The rule ``choices`` follow, in words ("G must divide C").
+    default_for : callable or None
+        A function of C returning a teaching default where ``default`` is None.
+    low, high : float or None
+        Bounds of an int or float parameter without ``choices``.
     """
 
     name: str
     kind: str
     default: object
     help: str
+    label: str = ""
+    choices: Callable[[int], Sequence] | None = None
+    rule: str = ""
+    default_for: Callable[[int], object] | None = None
+    low: float | None = None
+    high: float | None = None
+
+    @property
+    def title(self) -> str:
+        """The widget's label."""
+        return self.label or self.name
+
+    @property
+    def bounds(self) -> tuple:
+        """(low, high) of an int or float URL field: the declared bounds, else generous ones."""
+        low = self.low if self.low is not None else (1 if self.kind == "int" else 0.0)
+        high = self.high if self.high is not None else (4096 if self.kind == "int" else 1e6)
+        return low, high
+
+    def value_for(self, channels: int, value=None):
+        """``value`` (or the default) made valid for C channels: the nearest of ``choices``,
+        ``default_for`` where nothing is given; None where nothing can be said."""
+        if value is None:
+            value = (
+                self.default
+                if self.default is not None
+                else (self.default_for(channels) if self.default_for else None)
+            )
+        if value is None or self.choices is None:
+            return value
+        options = list(self.choices(channels))
+        if value in options:
+            return value
+        return min(options, key=lambda option: (abs(option - value), option))
+
+
+#: What a scheme divides by, in words: "std" √(σ² + ε) (PyTorch's layers), "std_plus_eps" σ + ε
+#: (Caffe's MVN), "rms" √(mean x² + ε) (RMSNorm, pixel norm: no mean), "none" (only centred).
+DIVISORS = {
+    "std": "√(σ² + ε)",
+    "std_plus_eps": "(σ + ε)",
+    "rms": "√(mean x² + ε)",
+    "none": "",
+}
+
+
+@dataclass(frozen=True)
+class Formula:
+    """How a group's values become x̂ and y: x̂ = (x − μ if ``centre`` else x) / divisor,
+    y = γ · x̂ + β (β only where ``shift``; γ and β only where the scheme learns parameters).
+
+    Attributes
+    ----------
+    centre : bool
+        Whether the group's mean is subtracted.
+    divide : str
+        A key of :data:`DIVISORS`.
+    shift : bool
+        Whether the scheme learns a shift β beside its scale γ.
+    """
+
+    centre: bool = True
+    divide: str = "std"
+    shift: bool = True
+
+    @property
+    def uses_variance(self) -> bool:
+        """Whether the group's variance σ² enters the formula."""
+        return self.divide in ("std", "std_plus_eps")
+
+    @property
+    def uses_eps(self) -> bool:
+        return self.divide != "none"
+
+    @property
+    def x_hat_text(self) -> str:
+        """x̂ as a formula, e.g. "(x − μ) / √(σ² + ε)"."""
+        top = "(x − μ)" if self.centre else "x"
+        if self.divide == "none":
+            return "x − μ" if self.centre else "x"
+        return f"{top} / {DIVISORS[self.divide]}"
+
+    @property
+    def y_text(self) -> str:
+        """y in terms of x̂, where the scheme learns γ (and β)."""
+        return f"y = γ · {self.x_hat_text}" + (" + β" if self.shift else "")
+
+    @property
+    def statistics(self) -> str:
+        """What each group shares: "μ and σ²", "μ", or "mean x²"."""
+        if self.divide == "rms":
+            return "mean x²"
+        return "μ and σ²" if self.uses_variance else "μ"
 
 
 @dataclass(frozen=True)
@@ -70,12 +184,13 @@ class Scheme:
         parameters; or a function of the scheme's parameters returning one of those.
     params : tuple of Param
         The scheme's hyper-parameters besides ``eps``.
-    eps_default : float
-        Default of epsilon.
-    eps_on_std : bool
-        False (PyTorch): x_hat = (x - mu) / sqrt(var + eps).  True (Caffe MVN): (x - mu) / (sqrt(var) + eps).
-    variance_param : str or None
-        Name of a boolean parameter that switches variance normalization off (x_hat = x - mu).
+    formula : Formula or callable
+        How x̂ and y are computed (or a function of the parameters returning it).
+    eps_default : float or None
+        Default of ε; None: the machine epsilon of the input's dtype (PyTorch's RMSNorm default).
+    channel_groups : callable or None
+        For a scheme that splits the channels into groups (kept ``G`` without ``C``): a function
+        of the parameters returning how many groups.
     notes : tuple of str
         Sentences on the scheme's conventions, shown after the generated ones.
     detail_by_params : callable or None
@@ -89,9 +204,9 @@ class Scheme:
     kept: frozenset | Callable[[Mapping], frozenset]
     param_axes: tuple | None | Callable[[Mapping], tuple | None] = ("C",)
     params: tuple = ()
-    eps_default: float = 1e-5
-    eps_on_std: bool = False
-    variance_param: str | None = None
+    formula: Formula | Callable[[Mapping], Formula] = Formula()
+    eps_default: float | None = 1e-5
+    channel_groups: Callable[[Mapping], int] | None = None
     notes: tuple = field(default=())
     detail_by_params: Callable[[Mapping], str] | None = None
 
@@ -112,13 +227,44 @@ class Scheme:
         """What shares one mean and variance, in words, for these (already validated) parameters."""
         return self.detail_by_params(params) if self.detail_by_params else self.detail
 
+    def formula_for(self, params: Mapping) -> Formula:
+        """The formula for these (already validated) parameters."""
+        return self.formula(params) if callable(self.formula) else self.formula
+
+    def default_eps(self, dtype=np.float32) -> float:
+        """ε when none is given: the declared default, or the dtype's machine epsilon."""
+        if self.eps_default is not None:
+            return self.eps_default
+        return float(np.finfo(dtype if np.dtype(dtype).kind == "f" else np.float64).eps)
+
     def splits_channels(self, params: Mapping) -> bool:
         """True when the channels are split into groups (the kept set names ``G`` without ``C``)."""
         kept = self.kept_axes(params)
         return "G" in kept and "C" not in kept
 
 
-NUM_GROUPS = Param("num_groups", "int", None, "number of channel groups G; must divide C")
+def default_groups(channels: int) -> int:
+    """A teaching default for group norm's G: the divisor of C nearest √C, at least 2 when C
+    allows (G = 1 would be layer norm, G = C instance norm)."""
+    options = [d for d in divisors(channels) if d > 1] or [1]
+    return min(options, key=lambda d: (abs(math.log(d) - 0.5 * math.log(channels)), d))
+
+
+def divisors(n: int) -> list[int]:
+    """The positive divisors of ``n``, ascending."""
+    return [d for d in range(1, n + 1) if n % d == 0]
+
+
+NUM_GROUPS = Param(
+    "num_groups",
+    "int",
+    None,
+    "number of channel groups G; must divide C (each group holds C/G whole channels)",
+    label="num_groups (G)",
+    choices=divisors,
+    rule="G must divide C",
+    default_for=default_groups,
+)
 ACROSS_CHANNELS = Param(
     "across_channels",
     "bool",
@@ -239,6 +385,48 @@ SCHEMES: dict[str, Scheme] = {
             frozenset({"N", "G"}),
             param_axes=("C",),
             params=(NUM_GROUPS,),
+            channel_groups=lambda p: p["num_groups"],
+        ),
+        Scheme(
+            "layer-channels",
+            "Layer norm over channels (ConvNeXt)",
+            "each location of each sample (n, h, w), over its channels C",
+            frozenset({"N", "H", "W"}),
+            param_axes=("C",),
+            eps_default=1e-6,
+            notes=(
+                "ConvNeXt (Liu et al. 2022) applies LayerNorm(C, eps=1e-6) with its channels "
+                "last: each location of each sample is normalized over its channels, with one γ "
+                "and β per channel.",
+            ),
+        ),
+        Scheme(
+            "rms",
+            "RMS norm",
+            "each sample, over its channels and locations (C, H, W)",
+            frozenset({"N"}),
+            param_axes=("C", "H", "W"),
+            formula=Formula(centre=False, divide="rms", shift=False),
+            eps_default=None,
+            notes=(
+                "RMSNorm (Zhang & Sennrich 2019) divides by the root mean square and subtracts "
+                "no mean; it learns a scale γ and no shift β. PyTorch's RMSNorm takes ε, when not "
+                "given, as the machine epsilon of the input's dtype (1.19e-07 for float32).",
+            ),
+        ),
+        Scheme(
+            "pixel",
+            "Pixel norm (ProGAN)",
+            "each pixel (n, h, w), over its channels C",
+            frozenset({"N", "H", "W"}),
+            param_axes=None,
+            formula=Formula(centre=False, divide="rms", shift=False),
+            eps_default=1e-8,
+            notes=(
+                "ProGAN's pixelwise feature vector normalization (Karras et al. 2018, Eq. 2): "
+                "each pixel's vector of C features is divided by its root mean square, "
+                "b = a / √(mean of a² + ε) with ε = 1e-8; nothing is subtracted or learned.",
+            ),
         ),
         Scheme(
             "tensor",
@@ -255,9 +443,10 @@ SCHEMES: dict[str, Scheme] = {
             lambda p: frozenset({"N"}) if p["across_channels"] else frozenset({"N", "C"}),
             param_axes=None,
             params=(ACROSS_CHANNELS, NORMALIZE_VARIANCE),
+            formula=lambda p: Formula(
+                divide="std_plus_eps" if p["normalize_variance"] else "none", shift=False
+            ),
             eps_default=1e-9,
-            eps_on_std=True,
-            variance_param="normalize_variance",
             detail_by_params=lambda p: _MVN_ACROSS if p["across_channels"] else _MVN_WITHIN,
             notes=(
                 "Caffe's MVN layer is a normalization from before batch norm; its σ² is the biased "
@@ -301,7 +490,8 @@ def resolve_params(scheme: Scheme, channels: int, params: Mapping) -> dict:
     """Check and complete a scheme's hyper-parameters for a tensor with ``channels`` channels.
 
     Returns a dict with every declared parameter (defaults filled in).  Raises InputError for
-    unknown names, missing required values, wrong types, or num_groups not dividing C.
+    unknown names, missing required values, wrong types, or values outside a parameter's
+    ``choices`` (e.g. num_groups not dividing C) or bounds.
     """
     declared = {p.name: p for p in scheme.params}
     unknown = set(params) - set(declared)
@@ -317,13 +507,17 @@ def resolve_params(scheme: Scheme, channels: int, params: Mapping) -> dict:
         if value is None:
             raise InputError(f"Scheme {scheme.id!r} needs {name} ({spec.help}).")
         resolved[name] = _coerce(scheme, spec, value)
-    if "num_groups" in resolved:
-        groups = resolved["num_groups"]
-        if groups < 1 or channels % groups:
+    for name, spec in declared.items():
+        if spec.choices is not None and resolved[name] not in spec.choices(channels):
+            allowed = ", ".join(map(str, spec.choices(channels)))
             raise InputError(
-                f"num_groups={groups} must be a positive divisor of the {channels} channels "
-                f"(divisors: {', '.join(map(str, divisors(channels)))})."
+                f"{name}={resolved[name]} is not allowed with {channels} channels "
+                f"({spec.rule or spec.help}; allowed: {allowed})."
             )
+        if spec.low is not None and resolved[name] < spec.low:
+            raise InputError(f"{name}={resolved[name]} must be at least {spec.low:g}.")
+        if spec.high is not None and resolved[name] > spec.high:
+            raise InputError(f"{name}={resolved[name]} must be at most {spec.high:g}.")
     return resolved
 
 
@@ -351,18 +545,6 @@ def _coerce(scheme: Scheme, spec: Param, value):
     raise InputError(f"{scheme.id}: {spec.name}={value!r} is not a valid {spec.kind}.")
 
 
-def divisors(n: int) -> list[int]:
-    """The positive divisors of ``n``, ascending."""
-    return [d for d in range(1, n + 1) if n % d == 0]
-
-
-def default_groups(channels: int) -> int:
-    """A teaching default for group norm's G: the divisor of C nearest √C, at least 2 when C
-    allows (G = 1 would be layer norm, G = C instance norm)."""
-    options = [d for d in divisors(channels) if d > 1] or [1]
-    return min(options, key=lambda d: (abs(math.log(d) - 0.5 * math.log(channels)), d))
-
-
 def scheme_label(scheme: str | Scheme, params: Mapping | None = None) -> str:
     """A scheme's name with the hyper-parameters that tell its variants apart.
 
@@ -382,3 +564,9 @@ def scheme_label(scheme: str | Scheme, params: Mapping | None = None) -> str:
         else:
             parts.append(f"{param.name} = {value}")
     return f"{scheme.name}: {'; '.join(parts)}" if parts else scheme.name
+
+
+def default_params(scheme: str | Scheme, channels: int) -> dict:
+    """Every parameter of ``scheme`` at its default for C = ``channels`` (``default_for`` where
+    the declaration has no fixed default, e.g. group norm's G)."""
+    return {p.name: p.value_for(channels) for p in get_scheme(scheme).params}

@@ -121,7 +121,8 @@ def torch_recipe(lay: Layout, eps: float) -> TorchRecipe | None:
         does not divide by the standard deviation.
     """
     scheme = lay.scheme
-    if scheme.eps_on_std or (scheme.variance_param and not lay.params[scheme.variance_param]):
+    formula = scheme.formula_for(lay.params)
+    if formula.divide in ("std_plus_eps", "none"):
         return None
     shape = lay.shape
     rank = len(shape)
@@ -147,6 +148,13 @@ def torch_recipe(lay: Layout, eps: float) -> TorchRecipe | None:
     kept = tuple(a for a, keep in axes if keep)
     reduced = tuple(a for a, keep in axes if not keep)
     bnviz_entries = None if lay.param_shape is None else math.prod(lay.param_shape)
+    if formula.divide == "rms":
+        # RMSNorm normalizes within a sample only: a batch-sharing RMS scheme has no module.
+        return (
+            None
+            if "N" not in kept
+            else _within_sample_recipe(lay, kept, reduced, sizes, e, "RMSNorm")
+        )
     if "N" not in kept:
         return _batch_recipe(lay, kept, reduced, sizes, eps, bnviz_entries)
     spatial = math.prod(shape[2:])
@@ -176,21 +184,13 @@ def torch_recipe(lay: Layout, eps: float) -> TorchRecipe | None:
             ONE_SPATIAL_ELEMENT,
             "zero",
         )
-    if kept == ("N",):
-        normalized = shape[1:]
-        return TorchRecipe(
-            f"torch.nn.LayerNorm({_tuple_text(normalized)}, {e})",
-            "LayerNorm",
-            "x",
-            "",
-            tuple(normalized),
-            None,
-            lay.param_shape == tuple(normalized),
-            None,
-            "nan",
-        )
-    # Any other set that keeps N: LayerNorm over the reduced axes, moved last (none: a length-1
-    # axis of its own, so each cell is its own group).
+    return _within_sample_recipe(lay, kept, reduced, sizes, e, "LayerNorm")
+
+
+def _within_sample_recipe(lay, kept, reduced, sizes, e, name) -> TorchRecipe:
+    """LayerNorm (or RMSNorm) over the reduced axes, moved last (none: a length-1 axis of their
+    own, so each cell is its own group); with its γ (and β) where they are the scheme's."""
+    rank = len(lay.shape)
     order = kept + reduced
     permutation = tuple(lay.axis_labels.index(a) for a in order)
     inverse = tuple(permutation.index(i) for i in range(rank))
@@ -203,14 +203,16 @@ def torch_recipe(lay: Layout, eps: float) -> TorchRecipe | None:
         before += ".unsqueeze(-1)"
         after = ".squeeze(-1)" + after
         normalized = (1,)
+    affine = lay.param_shape == normalized
+    options = "" if affine else ", elementwise_affine=False"
     return TorchRecipe(
-        f"torch.nn.LayerNorm({_tuple_text(normalized)}, {e}, elementwise_affine=False)",
-        "LayerNorm",
+        f"torch.nn.{name}({_tuple_text(normalized)}, {e}{options})",
+        name,
         before,
         after,
+        normalized if affine else None,
         None,
-        None,
-        lay.param_shape is None,
+        affine or lay.param_shape is None,
         None,
         "nan",
     )

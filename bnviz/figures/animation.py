@@ -206,7 +206,7 @@ def teaching_figure(
     )
 
     scheme = lay.scheme
-    uses_variance = lay.params[scheme.variance_param] if scheme.variance_param else True
+    uses_variance = scheme.formula_for(lay.params).uses_variance
     first_cell = {int(g): tuple(np.argwhere(labels == g)[0]) for g in groups}
     captions = []
     for g in groups:

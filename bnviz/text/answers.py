@@ -6,7 +6,7 @@ files it offers come from :mod:`bnviz.views.downloads`.
 
 from __future__ import annotations
 
-from .describe import Description, grouping_text, shape_text, x_hat_text
+from .describe import Description, grouping_text, shape_text
 
 
 def _number(value: float) -> str:
@@ -88,10 +88,23 @@ def markdown_answer(
     if tensor:
         lines += ["", f"*Tensor:* {e(tensor.strip())}"]
     lines += ["", f"> {e(d.summary)}", ""]
-    uses_variance = lay.params[scheme.variance_param] if scheme.variance_param else True
-    statistics = "mean/variance pairs" if uses_variance else "means (no variances)"
+    formula = d.formula
+    uses_variance = formula.uses_variance
+    statistics = (
+        "mean/variance pairs"
+        if uses_variance
+        else "mean squares"
+        if formula.divide == "rms"
+        else "means (no variances)"
+    )
     lines.append(f"- **{statistics.capitalize()}:** {d.groups:,}, one for {e(grouping_text(lay))}.")
-    shared = "mean and variance" if uses_variance else "mean"
+    shared = (
+        "mean and variance"
+        if uses_variance
+        else "mean square"
+        if formula.divide == "rms"
+        else "mean"
+    )
     term = d.size_term.capitalize()
     if d.group_size == 1:
         size = f"{d.factors_names} = 1" if d.group_factors else "1"
@@ -101,9 +114,7 @@ def markdown_answer(
     if d.param_shape is None:
         lines.append("- **γ and β:** none (this scheme learns no scale and shift).")
     else:
-        lines.append(
-            f"- **γ and β:** {e(d.param_text)}: y = γ · {x_hat_text(scheme, uses_variance)} + β."
-        )
+        lines.append(f"- **{d.learned}:** {e(d.param_text)}: {formula.y_text}.")
     lines.append(f"- **PyTorch (training mode):** {_torch_text(d)}.")
     if d.running_stats_shape is not None:
         lines.append(
@@ -227,21 +238,31 @@ def _cell_lines(cell, d: Description, eps: float | None, uses_variance: bool) ->
     def s(value):  # a number after an operator: negative ones in parentheses
         return f"({n(value)})" if value < 0 else n(value)
 
+    formula = d.formula
     index = ", ".join(str(i) for i in cell.index)
     axes = ", ".join(a.lower() for a in d.layout.axis_labels)
+    over = f" (over the group's {d.group_size:,} {'value' if d.group_size == 1 else 'values'})"
     lines = [
         f"**Selected cell** ({axes}) = ({index}), in group {cell.group} of {d.groups:,}:",
         "",
         f"- x = {n(cell.x)}",
-        f"- μ = {n(cell.mean)}"
-        + (f", σ² = {n(cell.var)}" if uses_variance else "")
-        + f" (over the group's {d.group_size:,} {'value' if d.group_size == 1 else 'values'})",
     ]
-    if not uses_variance:
+    if formula.divide == "rms":
+        square = cell.var + cell.mean * cell.mean
+        lines.append(f"- mean x² = {n(square)}{over}")
+    else:
+        lines.append(
+            f"- μ = {n(cell.mean)}" + (f", σ² = {n(cell.var)}" if uses_variance else "") + over
+        )
+    if formula.divide == "none":
         lines.append(f"- x̂ = x − μ = {n(cell.x)} − {s(cell.mean)} = {n(cell.x_hat)}")
     elif eps is None:
-        lines.append(f"- x̂ = {x_hat_text(d.scheme)} = {n(cell.x_hat)}")
-    elif d.scheme.eps_on_std:
+        lines.append(f"- x̂ = {formula.x_hat_text} = {n(cell.x_hat)}")
+    elif formula.divide == "rms":
+        lines.append(
+            f"- x̂ = x / √(mean x² + ε) = {n(cell.x)} / √({n(square)} + {eps:g}) = {n(cell.x_hat)}"
+        )
+    elif formula.divide == "std_plus_eps":
         lines.append(
             f"- x̂ = (x − μ) / (σ + ε) = ({n(cell.x)} − {s(cell.mean)}) / "
             f"(√{n(cell.var)} + {eps:g}) = {n(cell.x_hat)}"
@@ -251,7 +272,9 @@ def _cell_lines(cell, d: Description, eps: float | None, uses_variance: bool) ->
             f"- x̂ = (x − μ) / √(σ² + ε) = ({n(cell.x)} − {s(cell.mean)}) / "
             f"√({n(cell.var)} + {eps:g}) = {n(cell.x_hat)}"
         )
-    if cell.gamma is not None:
+    if cell.gamma is not None and cell.beta is None:
+        lines.append(f"- y = γ · x̂ = {n(cell.gamma)} · {s(cell.x_hat)} = {n(cell.y)}")
+    elif cell.gamma is not None:
         lines.append(
             f"- y = γ · x̂ + β = {n(cell.gamma)} · {s(cell.x_hat)} + {s(cell.beta)} = {n(cell.y)}"
         )

@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass
 
 from ..engine.layout import Layout, layout
-from ..engine.schemes import AXIS_NAMES, Scheme
+from ..engine.schemes import AXIS_NAMES, Formula, Scheme
 from ..engine.torch_recipe import TorchRecipe, tensor_axes, torch_recipe
 
 
@@ -25,13 +25,6 @@ def product_text(factors: tuple, total: int) -> str:
     if len(factors) <= 1:
         return f"{total:,}"
     return " × ".join(f"{size:,}" for _, size in factors) + f" = {total:,}"
-
-
-def x_hat_text(scheme: Scheme, uses_variance: bool = True) -> str:
-    """The normalized value x̂ as a formula, in the scheme's convention for ε."""
-    if not uses_variance:
-        return "x − μ"
-    return "(x − μ) / (σ + ε)" if scheme.eps_on_std else "(x − μ) / √(σ² + ε)"
 
 
 def _axes_phrase(axes) -> str:
@@ -148,15 +141,27 @@ class Description:
         return "effective mini-batch" if self.shares_batch else "group size"
 
     @property
+    def formula(self) -> Formula:
+        """How x̂ and y are computed for this scheme and its parameters."""
+        return self.scheme.formula_for(self.layout.params)
+
+    @property
     def uses_variance(self) -> bool:
-        """False where the scheme only subtracts the mean (Caffe MVN with normalize_variance off)."""
-        variance_param = self.scheme.variance_param
-        return bool(self.layout.params[variance_param]) if variance_param else True
+        """False where the variance is not used (Caffe MVN with normalize_variance off, RMS)."""
+        return self.formula.uses_variance
+
+    def shared_values(self, mean: float, var: float, digits: int = 6) -> str:
+        """A group's statistics as Markdown, as the formula uses them: "μ = `0.1` and σ² =
+        `2`", "μ = `0.1`" (no variance), or "mean x² = `2.01`" (RMS; var + μ²)."""
+        if self.formula.divide == "rms":
+            return f"mean x² = `{var + mean * mean:.{digits}g}`"
+        text = f"μ = `{mean:.{digits}g}`"
+        return text + (f" and σ² = `{var:.{digits}g}`" if self.uses_variance else "")
 
     @property
     def shared_statistics(self) -> str:
-        """ "μ and σ²", or "μ" where the variance is not used."""
-        return "μ and σ²" if self.uses_variance else "μ"
+        """What the cells of a group share: "μ and σ²", "μ", or "mean x²"."""
+        return self.formula.statistics
 
     @property
     def values_text(self) -> str:
@@ -186,12 +191,21 @@ class Description:
         return text
 
     @property
+    def learned(self) -> str:
+        """The learned parameters' names: "γ and β", "γ" (no shift), or "" (none)."""
+        if self.param_shape is None:
+            return ""
+        return "γ and β" if self.formula.shift else "γ"
+
+    @property
     def param_text(self) -> str:
         """γ and β's size in words: "none", or "10 entries each, shape (10,)" (with the module's
-        flat shape where it differs, see ``param_shape_text``)."""
+        flat shape where it differs, see ``param_shape_text``); γ alone: "10 entries, …"."""
         if self.param_shape is None:
             return "none"
-        return f"{plural(self.param_count, 'entry', 'entries')} each, shape {self.param_shape_text}"
+        each = " each" if self.formula.shift else ""
+        entries = plural(self.param_count, "entry", "entries")
+        return f"{entries}{each}, shape {self.param_shape_text}"
 
     @property
     def summary(self) -> str:
@@ -222,7 +236,7 @@ def describe(shape, scheme: str | Scheme, *, eps: float | None = None, **params)
     """
     lay = layout(shape, scheme, **params)
     sch = lay.scheme
-    eps = sch.eps_default if eps is None else float(eps)
+    eps = sch.default_eps() if eps is None else float(eps)
     param_shape = lay.param_shape
     param_count = 0 if param_shape is None else math.prod(param_shape)
     recipe = torch_recipe(lay, eps)
@@ -241,32 +255,50 @@ def describe(shape, scheme: str | Scheme, *, eps: float | None = None, **params)
     return Description(**{**d.__dict__, "sentences": _sentences(d)})
 
 
+#: Per divisor: what each group shares, how its values are treated, and where ε goes.
+_SHARED = {
+    "std": ("mean", "variance"),
+    "std_plus_eps": ("mean", "variance"),
+    "rms": ("mean square", None),
+    "none": ("mean", None),
+}
+_HOW = {
+    "std": "normalized with that group's mean μ and biased variance σ² (divided by m′, not m′ − 1)",
+    "std_plus_eps": "normalized with that group's mean μ and biased standard deviation σ",
+    "rms": "divided by the root of that group's mean square (no mean is subtracted)",
+    "none": "shifted by that group's mean μ",
+}
+_EPS_WHERE = {
+    "std": "the variance inside the square root",
+    "std_plus_eps": "the standard deviation",
+    "rms": "the mean square inside the square root",
+}
+
+
 def _sentences(d: Description) -> tuple:
     """Every statement about ``d``, each made from its computed facts."""
-    lay, sch = d.layout, d.scheme
+    lay, sch, formula = d.layout, d.scheme, d.formula
     groups, size = d.groups, d.group_size
-    uses_variance = d.uses_variance
-    x_hat = x_hat_text(sch, uses_variance)
+    x_hat = formula.x_hat_text
     each = "each" if groups > 1 else "taken"
-    statistics = (
-        f"{plural(groups, 'mean')} and {plural(groups, 'variance')}"
-        if uses_variance
-        else f"{plural(groups, 'mean')} (no variances: {sch.variance_param} is off)"
+    first_stat, second_stat = _SHARED[formula.divide]
+    statistics = plural(groups, first_stat) + (
+        f" and {plural(groups, second_stat)}" if second_stat else ""
     )
+    if formula.divide == "none":
+        statistics += " (no variances: the variance is not used)"
     first = f"{sch.name}: {statistics}, {each} over {d.values_text}"
     if d.param_shape is None:
         first += "; no learned γ and β."
-    else:
+    elif formula.shift:
         first += f"; γ and β have {plural(d.param_count, 'entry', 'entries')} each."
-    one = "One mean and one variance" if uses_variance else "One mean"
+    else:
+        first += f"; γ has {plural(d.param_count, 'entry', 'entries')} (no β)."
+    one = "One " + first_stat + (f" and one {second_stat}" if second_stat else "")
     sentences = [first, f"{one} for {grouping_text(lay)}."]
 
     if d.group_factors and size > 1:
-        how = (
-            "normalized with that group's mean μ and biased variance σ² (divided by m′, not m′ − 1)"
-            if uses_variance
-            else "shifted by that group's mean μ"
-        )
+        how = _HOW[formula.divide]
         if d.shares_batch:
             sentences.append(
                 f"The effective mini-batch is m′ = {d.factors_names} = {d.values_text}: every "
@@ -282,24 +314,29 @@ def _sentences(d: Description) -> tuple:
     if d.param_shape is None:
         sentences.append(f"The output is the normalized value itself: y = x̂ = {x_hat}.")
     else:
-        sentences.append(f"γ and β: {d.param_text}; y = γ · {x_hat} + β.")
-    if uses_variance:
-        where = (
-            "the standard deviation, x̂ = (x − μ) / (σ + ε)"
-            if sch.eps_on_std
-            else "the variance inside the square root, x̂ = (x − μ) / √(σ² + ε)"
-        )
-        sentences.append(f"ε = {d.eps:g} is added to {where}.")
+        sentences.append(f"{d.learned}: {d.param_text}; {formula.y_text}.")
+    if formula.uses_eps:
+        sentences.append(f"ε = {d.eps:g} is added to {_EPS_WHERE[formula.divide]}, x̂ = {x_hat}.")
     sentences.extend(_torch_sentences(d))
     sentences.extend(sch.notes)
     if size == 1:
-        erased = (
-            "the output is 0 everywhere" if d.param_shape is None else "the output is β everywhere"
-        )
-        sentences.append(
-            f"Each group holds a single value, so {'its variance is 0 and ' if uses_variance else ''}"
-            f"x̂ = 0: {erased} and the layer erases its input."
-        )
+        if formula.centre:
+            erased = (
+                "the output is β everywhere"
+                if d.param_shape is not None and formula.shift
+                else "the output is 0 everywhere"
+            )
+            sentences.append(
+                "Each group holds a single value, so "
+                f"{'its variance is 0 and ' if formula.uses_variance else ''}x̂ = 0: {erased} "
+                "and the layer erases its input."
+            )
+        else:
+            sentences.append(
+                "Each group holds a single value, so x̂ = x / √(x² + ε): the sign of x, ±1 "
+                "(a little less where x² is not much larger than ε; 0 stays 0): the layer keeps "
+                "only each value's sign."
+            )
     return tuple(sentences)
 
 
@@ -307,7 +344,7 @@ def _torch_sentences(d: Description) -> list:
     """What PyTorch does with this scheme and shape: its module, refusals, running statistics, ε = 0."""
     recipe = d.torch
     if recipe is None:
-        if not d.uses_variance:
+        if d.formula.divide == "none":
             return [
                 "No PyTorch normalization layer only subtracts the mean; bnviz follows Caffe's MVN."
             ]
@@ -351,14 +388,15 @@ def _torch_sentences(d: Description) -> list:
             "estimate, divided by m′ − 1); evaluation mode normalizes with them instead of the "
             "batch's."
         )
-    if d.eps == 0 and d.uses_variance and not recipe.refusal:
+    if d.eps == 0 and d.formula.uses_eps and not recipe.refusal:
         theirs = (
             f"PyTorch's {recipe.module_name} gives NaN (0/0)"
             if recipe.zero_variance == "nan"
             else f"as PyTorch's {recipe.module_name} does"
         )
+        zero = "are all 0" if d.formula.divide == "rms" else "have variance 0"
         sentences.append(
-            "With ε = 0, a group whose variance is 0 would divide 0 by 0: bnviz gives x̂ = 0 "
+            f"With ε = 0, a group whose values {zero} would divide 0 by 0: bnviz gives x̂ = 0 "
             f"there{', ' if recipe.zero_variance != 'nan' else '; '}{theirs}."
         )
     return sentences

@@ -488,3 +488,21 @@ def number_field(
         disabled=disabled,
         key=widget_key(field),
     )
+
+
+def param_widget(param, key: str, channels: int, container=st) -> bool:
+    """The widget for one scheme hyper-parameter, from its declaration (:class:`Param`): a list of
+    its ``choices`` for C = ``channels``, a checkbox, or a bounded number input.  Returns False for
+    kinds a page draws its own way (``"axes"``)."""
+    if param.choices is not None:
+        container.selectbox(
+            param.title, options=list(param.choices(channels)), key=key, help=param.help
+        )
+    elif param.kind == "bool":
+        container.checkbox(param.title, key=key, help=param.help)
+    elif param.kind in ("int", "float"):
+        low, high = param.bounds
+        container.number_input(param.title, min_value=low, max_value=high, key=key, help=param.help)
+    else:
+        return False
+    return True

@@ -29,7 +29,7 @@ from ..engine.errors import InputError
 from ..engine.layout import Layout, layout
 from ..engine.normalize import normalize
 from ..engine.partitions import named_equivalents, same_groups
-from ..engine.schemes import SCHEMES, Param, axes_value, get_scheme, scheme_label
+from ..engine.schemes import SCHEMES, Param, axes_value, default_params, get_scheme, scheme_label
 from ..figures.groupmap import DrawPlan, plan_drawing
 from ..text.describe import describe, grouping_text, shape_text
 from . import explorer, source
@@ -62,14 +62,7 @@ def param_key(name: str, slot: int) -> str:
 
 
 def _param_field(param: Param, slot: int) -> Field:
-    key = param_key(param.name, slot)
-    label = f"scheme {slot}: {param.name}"
-    if param.kind == "int":
-        return Field(key, "int", param.default, low=1, high=4096, label=label)
-    if param.kind == "float":
-        return Field(key, "float", param.default, low=0, high=1e6, label=label)
-    # "bool" and "axes" fields hold the parameter's own values.
-    return Field(key, param.kind, param.default, label=label)
+    return explorer.param_field(param, param_key(param.name, slot), f"scheme {slot}: {param.name}")
 
 
 SCHEMES_FIELD = Field(
@@ -122,19 +115,15 @@ def padded(schemes: Sequence[str], count: int) -> tuple:
 def fit_to_shape(values: dict, shape: tuple) -> tuple[dict, list[str]]:
     """Fit the values that depend on the built tensor's ``shape`` (N, C, H, W).
 
-    Each slot's ``num_groups`` becomes a divisor of C (as in the Explorer); a selected cell
-    outside the tensor is dropped.
+    Each slot's parameters are fitted to C as in the Explorer (:func:`explorer.fit_params`: G
+    becomes a divisor of C); a selected cell outside the tensor is dropped.
     """
     values = dict(values)
     notices = []
     for slot, scheme in enumerate(values["schemes"], start=1):
-        key = param_key("num_groups", slot)
-        if key not in values:
-            continue
-        fitted, more = explorer.fit_to_shape(
-            {"scheme": scheme, "num_groups": values[key], "cell": None}, shape
+        more = explorer.fit_params(
+            values, SCHEMES[scheme], shape[1], key=lambda name, slot=slot: param_key(name, slot)
         )
-        values[key] = fitted["num_groups"]
         notices += [f"Scheme {slot}: {notice}" for notice in more]
     notices += explorer.drop_outside_cell(values, shape)
     return values, notices
@@ -240,24 +229,22 @@ COLUMNS = (
 def table_configs(values: Mapping, channels: int) -> list[tuple[str, dict]]:
     """The (scheme id, params) of the table: every scheme, with each setting the slots use.
 
-    A scheme no slot shows appears once with its defaults (``num_groups`` by
-    :func:`bnviz.views.explorer.default_groups`).
+    A scheme no slot shows appears once with its defaults (:func:`bnviz.engine.schemes.default_params`:
+    group norm's G by its teaching default).
     """
     configs: list[tuple[str, dict]] = []
     for scheme in SCHEMES.values():
         used = []
         for slot, sid in enumerate(values["schemes"], start=1):
             if sid == scheme.id:
-                params = slot_params(values, slot)
-                if params.get("num_groups", 0) is None:
-                    params["num_groups"] = explorer.default_groups(channels)
+                params = {
+                    name: value if value is not None else default_params(scheme, channels)[name]
+                    for name, value in slot_params(values, slot).items()
+                }
                 if params not in used:
                     used.append(params)
         if not used:
-            defaults = {p.name: p.default for p in scheme.params}
-            if "num_groups" in defaults:
-                defaults["num_groups"] = explorer.default_groups(channels)
-            used = [defaults]
+            used = [default_params(scheme, channels)]
         configs += [(scheme.id, params) for params in used]
     return configs
 

@@ -14,7 +14,7 @@ import numpy as np
 
 from ..engine.layout import Layout
 from ..engine.normalize import normalize
-from ..engine.schemes import SCHEMES, default_groups, divisors
+from ..engine.schemes import SCHEMES, Param
 from ..figures import groupmap
 from ..figures.groupmap import DrawPlan, plan_drawing
 from ..text.describe import Description, describe
@@ -40,21 +40,22 @@ def eps_value(choice: str) -> float | None:
     return None if choice == "default" else float(choice)
 
 
+def param_field(param: Param, key: str | None = None, label: str | None = None) -> Field:
+    """The URL field of a scheme's hyper-parameter, from its declaration (kind, default, bounds)."""
+    key = key or param.name
+    if param.kind in ("int", "float"):
+        low, high = param.bounds
+        return Field(key, param.kind, param.default, low=low, high=high, label=label or param.name)
+    # "bool" and "axes" fields hold the parameter's own values.
+    return Field(key, param.kind, param.default, label=label or param.name)
+
+
 def _scheme_param_fields() -> tuple:
     """One URL field per hyper-parameter any scheme declares (deduplicated by name)."""
     seen = {}
     for scheme in SCHEMES.values():
         for p in scheme.params:
-            if p.name in seen:
-                continue
-            if p.kind == "bool":
-                seen[p.name] = Field(p.name, "bool", p.default, label=p.name)
-            elif p.kind == "axes":
-                seen[p.name] = Field(p.name, "axes", p.default, label=p.name)
-            elif p.kind == "int":
-                seen[p.name] = Field(p.name, "int", p.default, low=1, high=4096, label=p.name)
-            else:
-                seen[p.name] = Field(p.name, "float", p.default, low=0, high=1e6, label=p.name)
+            seen.setdefault(p.name, param_field(p))
     return tuple(seen.values())
 
 
@@ -99,22 +100,32 @@ def constrain(values: dict) -> tuple[dict, list[str]]:
 def fit_to_shape(values: dict, shape: tuple) -> tuple[dict, list[str]]:
     """Fit the values that depend on the built tensor's ``shape`` (N, C, H, W).
 
-    ``num_groups`` becomes a divisor of C (the nearest one, or a teaching default when unset);
-    a selected cell outside the tensor is dropped.
+    A parameter with ``choices`` (group norm's G: a divisor of C) takes the nearest allowed
+    value, or its teaching default when unset; a selected cell outside the tensor is dropped.
     """
     values = dict(values)
-    notices = []
-    channels = shape[1]
-    groups = values.get("num_groups")
-    scheme = SCHEMES[values["scheme"]]
-    needs_groups = any(p.name == "num_groups" for p in scheme.params)
-    if needs_groups and (groups is None or channels % groups):
-        best = default_groups(channels) if groups is None else nearest_divisor(channels, groups)
-        if groups is not None:
-            notices.append(f"num_groups={groups} does not divide C={channels}; using {best}.")
-        values["num_groups"] = best
+    notices = fit_params(values, SCHEMES[values["scheme"]], shape[1])
     notices += drop_outside_cell(values, shape)
     return values, notices
+
+
+def fit_params(values: dict, scheme, channels: int, key=lambda name: name) -> list[str]:
+    """Make (in place) each of ``scheme``'s parameters valid for C = ``channels``: the nearest
+    of its ``choices``, or its default where unset; the notices say what moved.  ``key`` maps a
+    parameter's name to its key in ``values`` (the Compare page numbers them per slot)."""
+    notices = []
+    for param in scheme.params:
+        if param.choices is None and param.default is not None:
+            continue
+        value = values.get(key(param.name))
+        fitted = param.value_for(channels, value)
+        if value is not None and fitted != value:
+            notices.append(
+                f"{param.name}={value} is not allowed with C={channels} "
+                f"({param.rule or param.help}); using {fitted}."
+            )
+        values[key(param.name)] = fitted
+    return notices
 
 
 def drop_outside_cell(values: dict, shape: tuple) -> list[str]:
@@ -124,11 +135,6 @@ def drop_outside_cell(values: dict, shape: tuple) -> list[str]:
         return []
     values["cell"] = None
     return [f"Cell {cell} is outside the tensor {tuple(shape)}; no cell is selected."]
-
-
-def nearest_divisor(channels: int, groups: int) -> int:
-    """The divisor of ``channels`` nearest ``groups`` (the smaller one on a tie)."""
-    return min(divisors(channels), key=lambda d: (abs(d - groups), d))
 
 
 def scheme_params(values: dict) -> dict:
@@ -222,7 +228,8 @@ def compute(x: np.ndarray, values: dict) -> ExplorerResult:
     weight = bias = None
     if values["affine"] and description.param_shape is not None:
         weight = np.full(description.param_shape, values["gamma"], dtype=np.float32)
-        bias = np.full(description.param_shape, values["beta"], dtype=np.float32)
+        if description.formula.shift:
+            bias = np.full(description.param_shape, values["beta"], dtype=np.float32)
     plain = normalize(x, values["scheme"], eps=eps, **params)
     if weight is not None:
         y = normalize(x, values["scheme"], eps=eps, weight=weight, bias=bias, **params).y
@@ -287,31 +294,48 @@ def cell_details(result: ExplorerResult, index: tuple) -> CellDetails:
     y = float(result.y[index])
     group = int(result.labels[index])
     n = latex_number
-    normalize_variance = (
-        lay.params.get(scheme.variance_param, True) if scheme.variance_param else True
-    )
-    if not normalize_variance:
-        symbolic, numeric = r"x - \mu", rf"{n(x)} - {signed(mean)}"
-    elif scheme.eps_on_std:
-        symbolic = r"\frac{x - \mu}{\sigma + \varepsilon}"
-        numeric = rf"\frac{{{n(x)} - {signed(mean)}}}{{\sqrt{{{n(var)}}} + {n(result.eps)}}}"
-    else:
-        symbolic = r"\frac{x - \mu}{\sqrt{\sigma^2 + \varepsilon}}"
-        numeric = rf"\frac{{{n(x)} - {signed(mean)}}}{{\sqrt{{{n(var)} + {n(result.eps)}}}}}"
+    formula = scheme.formula_for(lay.params)
+    eps = n(result.eps)
     m = result.description.group_size
-    lines = [
-        rf"\mu = \tfrac{{1}}{{m'}} \textstyle\sum_i x_i = {n(mean)}, \quad m' = {m:,}",
-        rf"\sigma^2 = \tfrac{{1}}{{m'}} \textstyle\sum_i (x_i - \mu)^2 = {n(var)}",
-        rf"\begin{{aligned}} \hat{{x}} &= {symbolic} \\ &= {numeric} = {n(x_hat)} \end{{aligned}}",
-    ]
+    mean_line = rf"\mu = \tfrac{{1}}{{m'}} \textstyle\sum_i x_i = {n(mean)}, \quad m' = {m:,}"
+    var_line = rf"\sigma^2 = \tfrac{{1}}{{m'}} \textstyle\sum_i (x_i - \mu)^2 = {n(var)}"
+    if formula.divide == "rms":
+        square = var + mean * mean  # the mean of x² over the group
+        lines = [
+            rf"\overline{{x^2}} = \tfrac{{1}}{{m'}} \textstyle\sum_i x_i^2 = {n(square)}, "
+            rf"\quad m' = {m:,}"
+        ]
+        symbolic = r"\frac{x}{\sqrt{\overline{x^2} + \varepsilon}}"
+        numeric = rf"\frac{{{n(x)}}}{{\sqrt{{{n(square)} + {eps}}}}}"
+    elif formula.divide == "none":
+        lines = [mean_line]
+        symbolic, numeric = r"x - \mu", rf"{n(x)} - {signed(mean)}"
+    elif formula.divide == "std_plus_eps":
+        lines = [mean_line, var_line]
+        symbolic = r"\frac{x - \mu}{\sigma + \varepsilon}"
+        numeric = rf"\frac{{{n(x)} - {signed(mean)}}}{{\sqrt{{{n(var)}}} + {eps}}}"
+    else:
+        lines = [mean_line, var_line]
+        symbolic = r"\frac{x - \mu}{\sqrt{\sigma^2 + \varepsilon}}"
+        numeric = rf"\frac{{{n(x)} - {signed(mean)}}}{{\sqrt{{{n(var)} + {eps}}}}}"
+    lines.append(
+        rf"\begin{{aligned}} \hat{{x}} &= {symbolic} \\ &= {numeric} = {n(x_hat)} \end{{aligned}}"
+    )
     gamma = beta = None
     if result.weight is not None:
         position = _param_position(lay, index)
-        gamma, beta = float(result.weight[position]), float(result.bias[position])
-        lines.append(
-            rf"\begin{{aligned}} y &= \gamma \hat{{x}} + \beta \\ "
-            rf"&= {n(gamma)} \cdot {signed(x_hat)} + {signed(beta)} = {n(y)} \end{{aligned}}"
-        )
+        gamma = float(result.weight[position])
+        if result.bias is None:  # a scheme with a scale γ and no shift β (RMSNorm)
+            lines.append(
+                rf"\begin{{aligned}} y &= \gamma \hat{{x}} \\ "
+                rf"&= {n(gamma)} \cdot {signed(x_hat)} = {n(y)} \end{{aligned}}"
+            )
+        else:
+            beta = float(result.bias[position])
+            lines.append(
+                rf"\begin{{aligned}} y &= \gamma \hat{{x}} + \beta \\ "
+                rf"&= {n(gamma)} \cdot {signed(x_hat)} + {signed(beta)} = {n(y)} \end{{aligned}}"
+            )
     return CellDetails(index, group, x, mean, var, x_hat, y, gamma, beta, tuple(lines))
 
 

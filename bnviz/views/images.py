@@ -16,13 +16,13 @@ import numpy as np
 
 from ..engine.errors import InputError
 from ..engine.normalize import normalize
-from ..engine.schemes import SCHEMES, default_groups
+from ..engine.schemes import SCHEMES, default_params
 from ..text.describe import describe
 
 #: Normalized values are shown in the window [-WINDOW, +WINDOW] (in units of the group's σ).
 WINDOW = 3.0
 #: Schemes the Images page offers: every statistic-sharing scheme that needs no choice from the
-#: user beyond a default (group norm takes G from :func:`default_groups`).
+#: user beyond a default (group norm takes G from its declared teaching default).
 PICTURE_SCHEMES = tuple(s for s in SCHEMES if s != "custom")
 
 
@@ -95,7 +95,7 @@ def as_rgb(planes: np.ndarray) -> np.ndarray | None:
 
 def scheme_params(scheme: str, channels: int) -> dict:
     """The hyper-parameters the Images page uses for ``scheme`` on C = ``channels``."""
-    return {"num_groups": default_groups(channels)} if scheme == "group" else {}
+    return default_params(scheme, channels)
 
 
 @dataclass(frozen=True)

@@ -334,7 +334,7 @@ def convention_sentences(conv: Convention) -> tuple:
     lines = [
         f"**Groups:** {s.detail_for(params)}: one mean μ and one standard deviation σ each.",
         f"**ε:** {_text(conv.eps)}, added to σ: y = (x − μ) / (σ + ε)"
-        if params.get(s.variance_param, True)
+        if s.formula_for(params).uses_variance
         else "**Variance:** not normalized: y = x − μ.",
     ]
     return (*lines, *s.notes)
