@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .axes import AxisOrder
+from .axes import axis_order as get_axis_order
 from .errors import InputError
 from .schemes import Scheme, get_scheme, resolve_params
 
@@ -42,6 +44,9 @@ class Layout:
         The 5-D view (N, G, Cg, H, W) the statistics are computed on.
     kept : tuple of bool
         For each axis of the view, whether it keeps its own statistics (True) or is reduced.
+    order : AxisOrder or None
+        The layout the tensor came in (:mod:`bnviz.engine.axes`); ``shape`` and everything here
+        are in the engine's channels-first order, the axes named as that layout names them.
     """
 
     scheme: Scheme
@@ -50,11 +55,18 @@ class Layout:
     nchw: tuple
     view_shape: tuple
     kept: tuple
+    order: AxisOrder | None = None
 
     @property
     def axis_labels(self) -> tuple:
-        """The user-facing axis names of ``shape``, e.g. ("N", "C", "H", "W")."""
-        return AXIS_LABELS[len(self.shape)]
+        """The user-facing axis names of ``shape`` (engine order), e.g. ("N", "C", "H", "W"), or
+        ("N", "D", "L") for a token tensor."""
+        return self.order.engine_letters if self.order else AXIS_LABELS[len(self.shape)]
+
+    @property
+    def tokens(self) -> bool:
+        """True for a token tensor (N, L, D)."""
+        return bool(self.order and self.order.tokens)
 
     @property
     def reduced_axes(self) -> tuple:
@@ -86,22 +98,25 @@ class Layout:
         n, g, cg, h, w = self.view_shape
         kept_n, kept_g, kept_cg, kept_h, kept_w = self.kept
         rank = len(self.shape)
+        names = self.axis_labels
         factors = []
         if not kept_n:
-            factors.append(("N", n))
+            factors.append((names[0], n))
         if not kept_g and not kept_cg:
-            factors.append(("C", g * cg))
+            factors.append((names[1], g * cg))
         elif not kept_cg:
-            factors.append(("C/G", cg))
+            factors.append((f"{names[1]}/G", cg))
         if rank == 4 and not kept_h:
-            factors.append(("H", h))
+            factors.append((names[2], h))
         if rank >= 3 and not kept_w:
-            factors.append(("W" if rank == 4 else "L", w))
+            factors.append((names[-1], w))
         return tuple(factors)
 
     @property
     def param_axes(self) -> tuple | None:
         """The (N, C, H, W) axes of gamma and beta for these parameters; None if there are none."""
+        if self.tokens and self.scheme.token_param_axes is not None:
+            return self.scheme.token_param_axes
         return self.scheme.param_axes_for(self.params)
 
     @property
@@ -164,12 +179,19 @@ def check_shape(shape) -> tuple:
     return shape
 
 
-def layout(shape, scheme: str | Scheme, **params) -> Layout:
+def layout(
+    shape, scheme: str | Scheme, *, axis_order: str | AxisOrder | None = None, **params
+) -> Layout:
     """How ``scheme`` partitions a tensor of ``shape`` (rank 2, 3 or 4) into statistic groups.
 
-    Raises InputError for a bad shape, an unknown scheme or bad parameters.
+    ``axis_order`` names the tensor's layout ("NCHW", "NHWC", "NCL", "NLD", ...; see
+    :mod:`bnviz.engine.axes`; default: channels first); the result is in the engine's
+    channels-first order.  Raises InputError for a bad shape or layout, an unknown scheme or
+    bad parameters.
     """
     shape = check_shape(shape)
+    order = axis_order if isinstance(axis_order, AxisOrder) else get_axis_order(axis_order, len(shape))
+    shape = order.engine_shape(shape)
     scheme = get_scheme(scheme)
     if len(shape) == 2:
         nchw = shape + (1, 1)
@@ -180,6 +202,8 @@ def layout(shape, scheme: str | Scheme, **params) -> Layout:
     n, c, h, w = nchw
     resolved = resolve_params(scheme, c, params)
     kept_names = scheme.kept_axes(resolved)
+    if order.tokens and scheme.token_kept is not None:
+        kept_names = scheme.token_kept
     groups = scheme.channel_groups(resolved) if scheme.splits_channels(resolved) else 1
     view_shape = (n, groups, c // groups, h, w)
     kept = (
@@ -189,18 +213,25 @@ def layout(shape, scheme: str | Scheme, **params) -> Layout:
         "H" in kept_names,
         "W" in kept_names,
     )
-    return Layout(scheme, resolved, shape, nchw, view_shape, kept)
+    return Layout(scheme, resolved, shape, nchw, view_shape, kept, order)
 
 
-def group_labels(shape, scheme: str | Scheme, **params) -> np.ndarray:
+#: :func:`layout` under a second name, for the functions whose ``layout=`` argument (the tensor's
+#: axis order, as the public API names it) hides the function's own name.
+partition = layout
+
+
+def group_labels(shape, scheme: str | Scheme, *, layout: str | None = None, **params) -> np.ndarray:
     """Label every cell of a tensor of ``shape`` with the index of its statistic group.
 
     Parameters
     ----------
     shape : tuple of int
-        (N, C), (N, C, L) or (N, C, H, W).
+        (N, C), (N, C, L) or (N, C, H, W), or as ``layout`` orders the axes.
     scheme : str
         A scheme id (see ``bnviz.SCHEMES``).
+    layout : str, optional
+        The tensor's layout: "NCHW", "NHWC", "NCL", "NLD" (tokens), ... (default channels first).
     **params
         The scheme's hyper-parameters, e.g. ``num_groups`` for ``"group"``.
 
@@ -208,9 +239,10 @@ def group_labels(shape, scheme: str | Scheme, **params) -> np.ndarray:
     -------
     labels : ndarray of int64, of shape ``shape``
         Two cells have the same label exactly when they share a mean and a variance.  Labels run
-        from 0 to ``groups - 1`` in row-major order of the kept axes.
+        from 0 to ``groups - 1`` in row-major order of the kept axes (in the engine's order).
     """
-    return layout(shape, scheme, **params).labels().copy()
+    lay = partition(shape, scheme, axis_order=layout, **params)
+    return lay.order.from_engine_array(lay.labels()).copy()
 
 
 def group_index(lay: Layout, label: int) -> tuple:

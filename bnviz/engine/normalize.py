@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import InputError
-from .layout import Layout, layout
+from .layout import Layout, partition
 from .moments import affine, moments, scale_shift
 from .schemes import Scheme
 
@@ -26,7 +26,8 @@ class Normalized:
         keeps its own statistics and 1 where it is reduced (for ``group``, C entries, repeated
         within each group).
     layout : Layout
-        How the scheme partitioned x (groups, group size, parameter shape).
+        How the scheme partitioned x (groups, group size, parameter shape), in the engine's
+        channels-first order.
     eps : float
     """
 
@@ -79,6 +80,7 @@ def normalize(
     x,
     scheme: str | Scheme,
     *,
+    layout: str | None = None,
     eps: float | None = None,
     weight=None,
     bias=None,
@@ -88,10 +90,14 @@ def normalize(
 
     Parameters
     ----------
-    x : array_like of shape (N, C), (N, C, L) or (N, C, H, W)
+    x : array_like of shape (N, C), (N, C, L) or (N, C, H, W), or as ``layout`` orders the axes
         Float dtypes are kept; integers are promoted to float64.
     scheme : str
         A scheme id, see ``bnviz.SCHEMES``.
+    layout : str, optional
+        The axis order of ``x``: "NCHW" (default for rank 4), "NHWC", "NCL" (rank 3), "NLD" (a
+        token tensor: batch, sequence, features; ``layer`` and ``rms`` then normalize each token
+        over D, as transformers do), "NC" (rank 2); see :mod:`bnviz.engine.axes`.
     eps : float, optional
         ε as the scheme's formula uses it (added to σ² inside the square root for PyTorch's
         layers); default: the scheme's (1e-5 like PyTorch; for ``rms`` the machine epsilon of x's
@@ -110,8 +116,9 @@ def normalize(
         ``var`` (biased, float64) computed over each group of cells that share statistics.  A
         group of one value has var = 0, so its centred x_hat is 0 and y = bias.
     """
-    x = as_float_array(x)
-    lay = layout(x.shape, scheme, **params)
+    x_given = as_float_array(x)
+    lay = partition(x_given.shape, scheme, axis_order=layout, **params)
+    x = lay.order.to_engine_array(x_given)
     eps = lay.scheme.default_eps(x.dtype) if eps is None else eps
     try:
         eps = float(eps)
@@ -140,10 +147,11 @@ def normalize(
         affine_params.append(array.reshape(n, *split, h, w))
     # Tiled, in x's precision, centred where a group's mean is large: see moments.affine.
     y = affine(view, lay.reduced_axes, mean, scale, shift, *affine_params)
+    back = lay.order.from_engine_array
     return Normalized(
-        y=y.reshape(x.shape),
-        mean=lay.expand_stat(mean),
-        var=lay.expand_stat(var),
+        y=back(y.reshape(x.shape)),
+        mean=back(lay.expand_stat(mean)),
+        var=back(lay.expand_stat(var)),
         layout=lay,
         eps=eps,
     )

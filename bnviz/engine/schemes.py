@@ -191,6 +191,9 @@ class Scheme:
     channel_groups : callable or None
         For a scheme that splits the channels into groups (kept ``G`` without ``C``): a function
         of the parameters returning how many groups.
+    token_kept, token_param_axes : frozenset, tuple or None
+        What the scheme keeps, and its γ/β axes, on a token tensor (N, L, D) where transformers
+        mean something else by it (layer norm: each token over D); None: as on any tensor.
     notes : tuple of str
         Sentences on the scheme's conventions, shown after the generated ones.
     detail_by_params : callable or None
@@ -207,6 +210,8 @@ class Scheme:
     formula: Formula | Callable[[Mapping], Formula] = Formula()
     eps_default: float | None = 1e-5
     channel_groups: Callable[[Mapping], int] | None = None
+    token_kept: frozenset | None = None
+    token_param_axes: tuple | None = None
     notes: tuple = field(default=())
     detail_by_params: Callable[[Mapping], str] | None = None
 
@@ -370,6 +375,9 @@ SCHEMES: dict[str, Scheme] = {
             "each sample, over its channels and locations (C, H, W)",
             frozenset({"N"}),
             param_axes=("C", "H", "W"),
+            # Transformers' LayerNorm(D): each token (n, l) over its D features (L plays W).
+            token_kept=frozenset({"N", "W"}),
+            token_param_axes=("C",),
         ),
         Scheme(
             "instance",
@@ -408,6 +416,8 @@ SCHEMES: dict[str, Scheme] = {
             param_axes=("C", "H", "W"),
             formula=Formula(centre=False, divide="rms", shift=False),
             eps_default=None,
+            token_kept=frozenset({"N", "W"}),  # RMSNorm(D): each token over its features
+            token_param_axes=("C",),
             notes=(
                 "RMSNorm (Zhang & Sennrich 2019) divides by the root mean square and subtracts "
                 "no mean; it learns a scale γ and no shift β. PyTorch's RMSNorm takes ε, when not "

@@ -24,7 +24,8 @@ about it.  The facts are PyTorch 2.13's behaviour in training mode:
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 
 from .layout import Layout
 
@@ -100,11 +101,11 @@ def tensor_axes(lay: Layout) -> tuple:
         split channel axis (group norm) counts as reduced.
     """
     kept_n, _, kept_cg, kept_h, kept_w = lay.kept
-    by_letter = {"N": kept_n, "C": kept_cg, "H": kept_h, "W": kept_w, "L": kept_w}
+    by_letter = {"N": kept_n, "C": kept_cg, "D": kept_cg, "H": kept_h, "W": kept_w, "L": kept_w}
     return tuple((axis, by_letter[axis]) for axis in lay.axis_labels)
 
 
-def torch_recipe(lay: Layout, eps: float) -> TorchRecipe | None:
+def _engine_recipe(lay: Layout, eps: float) -> TorchRecipe | None:
     """The PyTorch code that computes ``lay``'s scheme on a tensor of ``lay.shape`` with ``eps``.
 
     Parameters
@@ -185,6 +186,48 @@ def torch_recipe(lay: Layout, eps: float) -> TorchRecipe | None:
             "zero",
         )
     return _within_sample_recipe(lay, kept, reduced, sizes, e, "LayerNorm")
+
+
+def torch_recipe(lay: Layout, eps: float) -> TorchRecipe | None:
+    """The PyTorch code that computes ``lay``'s scheme with ``eps`` on a tensor ``x`` laid out as
+    the user gave it (``lay.order``: e.g. NHWC or tokens NLD, permuted to channels first and back
+    around the module, consecutive permutations merged).  See :func:`_engine_recipe`."""
+    recipe = _engine_recipe(lay, eps)
+    if recipe is None or lay.order is None or lay.order.is_engine_order:
+        return recipe
+    return replace(
+        recipe,
+        before=_compose_before(recipe.before, lay.order.to_engine),
+        after=_compose_after(recipe.after, lay.order.from_engine),
+    )
+
+
+_PERMUTE = r"\.permute\(([\d, ]+)\)"
+
+
+def _permutation_text(permutation) -> str:
+    identity = tuple(permutation) == tuple(range(len(permutation)))
+    return "" if identity else f".permute({_shape_text(permutation)})"
+
+
+def _compose_before(before: str, to_engine: tuple) -> str:
+    """``x`` → ``x.permute(to_engine)`` in front of ``before``, merged with a first permute."""
+    first = re.match(r"^x" + _PERMUTE, before)
+    if first:
+        inner = tuple(int(v) for v in first.group(1).split(","))
+        merged = tuple(to_engine[i] for i in inner)
+        return "x" + _permutation_text(merged) + before[first.end() :]
+    return "x" + _permutation_text(to_engine) + before[1:]
+
+
+def _compose_after(after: str, from_engine: tuple) -> str:
+    """``after`` followed by ``.permute(from_engine)``, merged with a last permute."""
+    last = re.search(_PERMUTE + r"$", after)
+    if last:
+        inner = tuple(int(v) for v in last.group(1).split(","))
+        merged = tuple(inner[i] for i in from_engine)
+        return after[: last.start()] + _permutation_text(merged)
+    return after + _permutation_text(from_engine)
 
 
 def _within_sample_recipe(lay, kept, reduced, sizes, e, name) -> TorchRecipe:

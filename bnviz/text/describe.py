@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from ..engine.layout import Layout, layout
+from ..engine.layout import Layout, partition
 from ..engine.schemes import AXIS_NAMES, Formula, Scheme
 from ..engine.torch_recipe import TorchRecipe, tensor_axes, torch_recipe
 
@@ -42,6 +42,9 @@ _KEPT_NAMES = {
     ("L",): "each position l",
     ("C", "H", "W"): "each activation (c, h, w)",
     ("C", "L"): "each activation (c, l)",
+    ("N", "L"): "each token (n, l)",
+    ("D",): "each feature d",
+    ("D", "L"): "each (d, l)",
 }
 
 
@@ -213,15 +216,24 @@ class Description:
         return self.sentences[0]
 
 
-def describe(shape, scheme: str | Scheme, *, eps: float | None = None, **params) -> Description:
+def describe(
+    shape,
+    scheme: str | Scheme,
+    *,
+    layout: str | None = None,
+    eps: float | None = None,
+    **params,
+) -> Description:
     """Describe what ``scheme`` does to a tensor of ``shape``.
 
     Parameters
     ----------
     shape : tuple of int
-        (N, C), (N, C, L) or (N, C, H, W).
+        (N, C), (N, C, L) or (N, C, H, W), or as ``layout`` orders the axes.
     scheme : str
         A scheme id (see ``bnviz.SCHEMES``).
+    layout : str, optional
+        The tensor's axis order ("NHWC", "NLD", ...; see :func:`bnviz.normalize`).
     eps : float, optional
         ε (default: the scheme's), for the PyTorch recipe and the sentences about ε.
     **params
@@ -234,7 +246,7 @@ def describe(shape, scheme: str | Scheme, *, eps: float | None = None, **params)
         sentences, e.g. "Batch norm (per channel): 3 means and 3 variances, each over
         4 × 6 × 6 = 144 values; γ and β have 3 entries each."
     """
-    lay = layout(shape, scheme, **params)
+    lay = partition(shape, scheme, axis_order=layout, **params)
     sch = lay.scheme
     eps = sch.default_eps() if eps is None else float(eps)
     param_shape = lay.param_shape
@@ -318,6 +330,16 @@ def _sentences(d: Description) -> tuple:
     if formula.uses_eps:
         sentences.append(f"ε = {d.eps:g} is added to {_EPS_WHERE[formula.divide]}, x̂ = {x_hat}.")
     sentences.extend(_torch_sentences(d))
+    if lay.tokens and sch.token_kept is not None:
+        # What a well-known answer claims transformers do: the same name over L and D together.
+        n, features, length = lay.shape
+        whole = describe((n, length, features), "custom", keep="N", layout="NLD")
+        sentences.append(
+            "On a token tensor (N, L, D) this is what transformers use: each token normalized "
+            "over its D features. The per-sequence variant, each sample over L and D together "
+            f"(m′ = L × D = {length * features:,} values), is what keeping only N does (custom "
+            f"axes, keep N): {whole.torch_code}"
+        )
     sentences.extend(sch.notes)
     if size == 1:
         if formula.centre:
