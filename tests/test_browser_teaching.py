@@ -73,7 +73,12 @@ def test_play_button_highlights_group_after_group(page, app_url):
     page.wait_for_function(f"() => ({TITLE})().includes('Group 1 of 3: channel 1')", timeout=10_000)
     # Pause as soon as group 1 shows, then look at the map.
     page.locator(".js-plotly-plot .updatemenu-button").nth(1).click()
-    page.wait_for_timeout(300)
+    # Paused: Plotly has no animation frame pending and no frame queued.
+    page.wait_for_function(
+        "() => { const td = document.querySelector('.js-plotly-plot')._transitionData;"
+        " return !td || (!td._animationRaf && (td._frameQueue || []).length === 0); }",
+        timeout=10_000,
+    )
     title = page.evaluate(TITLE)
     step = int(re.search(r"Group (\d) of 3", title).group(1))
     colours = tile_colours(page, shape, cells)
@@ -150,7 +155,8 @@ def test_nothing_is_fetched_from_outside(page, app_url):
     page.on("request", lambda request: hosts.add(urlsplit(request.url).netloc))
     open_page(page, app_url, "teach=1&present=1&cell=1,1,1,1")
     page.get_by_text("Share this view", exact=False).first.click()
-    page.wait_for_timeout(1500)
+    page.get_by_text("Link to this view").first.wait_for()
+    page.wait_for_load_state("networkidle")
     assert hosts == {urlsplit(app_url).netloc}, hosts
 
 
