@@ -4,6 +4,14 @@ Streamlit code lives in :mod:`bnviz.ui` only; the engine, text, figures and view
 Widget state lives under ``w.<field>`` keys; a copy of every page's values is kept under
 :data:`PERSISTED` so state follows the user across pages (Streamlit drops the state of widgets a
 page does not draw, and the browser drops query parameters on a page switch).
+
+Why a URL layer of our own rather than Streamlit 1.67's ``bind="query-params"`` and
+``persist_state``: a bound widget drops an invalid URL value silently, where a tampered link must
+be answered with one warning that lists each correction (issue 11); several fields are
+constrained together before any widget is drawn (G must divide C, a shape over 2²² shrinks to the
+largest that fits, a selected cell must lie inside the tensor), and the selected cell and the
+Compare page's per-slot parameters are not widgets at all.  ``link_query`` already leaves out of a
+link whatever equals what the page opens on, as a bound widget would.
 """
 
 from __future__ import annotations
