@@ -10,6 +10,7 @@ The engine is pure NumPy and knows nothing of Streamlit::
     bnviz.local_normalize(x, "lrn", size=5)      # the local norms before BN: see bnviz.LOCAL_SCHEMES
 """
 
+from .engine.backward import jacobian, normalize_backward
 from .engine.conv import (
     FILTERS,
     Filter,
@@ -69,6 +70,7 @@ __all__ = [
     "get_local_scheme",
     "get_scheme",
     "group_labels",
+    "jacobian",
     "layout",
     "load_batch",
     "load_image",
@@ -77,6 +79,7 @@ __all__ = [
     "make_filter_bank",
     "neighbourhood",
     "normalize",
+    "normalize_backward",
     "output_shape",
     "output_size",
     "random_filters",

@@ -1,0 +1,652 @@
+"""The backward pass of every statistic-sharing scheme, in closed form, and its Jacobian.
+
+For one group of m′ cells that share statistics, with dŷ = γ · ∂l/∂y,
+
+    ∂l/∂x = (1/d) · (dŷ − c · mean(dŷ) − t · mean(dŷ · x̂)),
+
+where d is the group's divisor, x̂ = (x − c·μ)/d, and the two subtracted terms are the
+statistics' own gradient.  Everything is read from the scheme's
+:class:`~bnviz.engine.schemes.Formula`: ``centre`` gives c = 1 (the mean is subtracted) or 0,
+``divide`` gives d and t (t · mean(dŷ · x̂)/d is the path through the divisor's statistic):
+
+========================  =====================  ===========================================
+``divide``                d                      t
+========================  =====================  ===========================================
+``"std"`` (PyTorch)       √(σ² + ε)              x̂
+``"rms"`` (RMSNorm)       √(mean x² + ε)         x / d (= x̂: nothing is centred)
+``"std_plus_eps"`` (MVN)  σ + ε                  (x − μ) / σ = x̂ · d/σ (0 where σ = 0)
+``"none"``                1                      0
+========================  =====================  ===========================================
+
+The Jacobian of one output cell i follows: for j in i's group (0 elsewhere),
+
+    ∂y_i/∂x_j = γ_i/d · (δ_ij − c/m′ − x̂_i · t_j/m′),
+
+for PyTorch's layers (1 − 1/m′ − x̂_i²/m′)·γ/s on the diagonal and −(1 + x̂_i x̂_j)/m′·γ/s off it,
+s = √(σ² + ε).  Consequences the tests check: where the mean is subtracted, dx sums to 0 over
+every group whatever dy and γ (adding a constant to a group changes no output); Σ dx·x̂ over a
+group is (m′/d)·mean(dŷ·x̂)·(1 − mean(t·x̂)), i.e. a fraction ε/(σ² + ε) (ε/(σ + ε) for MVN,
+ε/(mean x² + ε) for RMS) of what it would be with the statistics held constant.
+
+Conventions: a group whose divisor is 0 (a constant group with ε = 0) has x̂ = 0 whatever x (the
+forward pass's convention), so its gradient is 0; at σ = 0 MVN's σ is not differentiable and its
+path through σ is taken as 0 (every deviation x − μ is 0 there; central differences agree).
+
+Three implementations: :func:`normalize_backward` (fast: the forward's tiled kernels, float64
+group sums), :func:`backward_terms` (plain float64, each path separately: the yardstick and what
+the app shows) and :func:`finite_differences` (central differences in float64).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import InputError
+from .layout import Layout, group_index, layout
+from .moments import (
+    BLOCK_BYTES,
+    FAST_DTYPES,
+    SEGMENT,
+    SEGMENT_ROWS,
+    _canonical,
+    _plan,
+    _working_dtype,
+    affine,
+    moments,
+    moments_reference,
+    scale_shift,
+)
+from .normalize import _param_array, as_float_array
+from .schemes import Formula, Scheme
+
+# --------------------------------------------------------------------------------------------
+# Results.
+
+
+@dataclass(frozen=True)
+class Gradients:
+    """The result of :func:`normalize_backward`.
+
+    Attributes
+    ----------
+    dx : ndarray, shape and dtype of x
+        ∂l/∂x.
+    dweight : ndarray of float64 or None
+        ∂l/∂γ = Σ ∂l/∂y · x̂ over the cells that share each γ entry, of the scheme's parameter
+        shape (``layout.param_shape``); None for a scheme without learned parameters.
+    dbias : ndarray of float64 or None
+        ∂l/∂β = Σ ∂l/∂y likewise; None for a scheme without a learned shift β.
+    mean, var : ndarray of float64, broadcastable to x
+        Each group's mean and biased variance, as :func:`bnviz.normalize` gives them.
+    layout : Layout
+    eps : float
+    """
+
+    dx: np.ndarray
+    dweight: np.ndarray | None
+    dbias: np.ndarray | None
+    mean: np.ndarray
+    var: np.ndarray
+    layout: Layout
+    eps: float
+
+
+@dataclass(frozen=True)
+class GradientTerms:
+    """∂l/∂x split into the paths it takes, all float64 of x's shape (:func:`backward_terms`).
+
+    Attributes
+    ----------
+    x_hat : ndarray
+        x̂, the normalized input.
+    dy_hat : ndarray
+        dŷ = γ · ∂l/∂y (∂l/∂y where no γ is given).
+    held : ndarray
+        dŷ / d: the gradient if the group's statistics were constants.
+    through_mean : ndarray
+        −c · mean(dŷ) / d: the path through μ (0 where the scheme subtracts no mean).
+    through_divisor : ndarray
+        −t · mean(dŷ · x̂) / d: the path through the divisor's statistic (σ², σ for MVN, mean x²
+        for RMS; 0 where the scheme does not divide).
+    dx : ndarray
+        held + through_mean + through_divisor.
+    mean, var, divisor : ndarray of float64, broadcastable to x
+        Each group's μ, σ² and d (d = 0: a group whose x̂ is 0 whatever x).
+    dweight, dbias : ndarray of float64 or None
+        As in :class:`Gradients`.
+    layout : Layout
+    eps : float
+    formula : Formula
+    """
+
+    x_hat: np.ndarray
+    dy_hat: np.ndarray
+    held: np.ndarray
+    through_mean: np.ndarray
+    through_divisor: np.ndarray
+    dx: np.ndarray
+    mean: np.ndarray
+    var: np.ndarray
+    divisor: np.ndarray
+    dweight: np.ndarray | None
+    dbias: np.ndarray | None
+    layout: Layout
+    eps: float
+    formula: Formula
+
+
+# --------------------------------------------------------------------------------------------
+# Checks and per-group coefficients shared by every entry point.
+
+
+def _resolve_eps(lay: Layout, eps, dtype) -> float:
+    """ε as given, or the scheme's default for x's dtype; InputError for anything unusable."""
+    eps = lay.scheme.default_eps(dtype) if eps is None else eps
+    try:
+        eps = float(eps)
+    except (TypeError, ValueError):
+        raise InputError(f"eps must be a number, not {eps!r}.") from None
+    if not (math.isfinite(eps) and eps >= 0):
+        raise InputError(f"eps must be a finite number >= 0; got {eps}.")
+    return eps
+
+
+@dataclass(frozen=True)
+class _Inputs:
+    x: np.ndarray
+    dy: np.ndarray | None
+    layout: Layout
+    eps: float
+    formula: Formula
+    gamma: np.ndarray | None  # γ broadcastable to the (N, G, Cg, H, W) view, float64
+
+
+def _inputs(x, dy, scheme, eps, weight, params) -> _Inputs:
+    """Checked x and dy, the layout, ε, the formula and γ shaped for the view."""
+    x = as_float_array(x)
+    lay = layout(x.shape, scheme, **params)
+    if dy is not None:
+        dy = as_float_array(dy, "dy")
+        if dy.shape != x.shape:
+            raise InputError(f"dy must have the shape of x, {x.shape}; got {dy.shape}.")
+        if not np.isfinite(dy).all():
+            raise InputError("dy contains NaN or infinite values.")
+    eps = _resolve_eps(lay, eps, x.dtype)
+    gamma = None
+    if weight is not None:
+        gamma = _view_param(_param_array("weight", weight, lay, x.dtype), lay)
+    return _Inputs(x, dy, lay, eps, lay.scheme.formula_for(lay.params), gamma)
+
+
+def _view_param(array: np.ndarray, lay: Layout) -> np.ndarray:
+    """A parameter broadcastable to (N, C, H, W) as one broadcastable to the (N, G, Cg, H, W)
+    view (the channel axis split into G × Cg where it has C entries)."""
+    n, c, h, w = array.shape
+    groups, per_group = lay.view_shape[1:3]
+    split = (groups, per_group) if c == groups * per_group else (1, 1)
+    return array.reshape(n, *split, h, w)
+
+
+def _param_view_shape(lay: Layout) -> tuple:
+    """The shape γ has on the view: the view's size along axes γ varies along, 1 elsewhere."""
+    n, c, h, w = lay.param_broadcast_shape
+    groups, per_group = lay.view_shape[1:3]
+    return (n, groups, per_group, h, w) if c == lay.nchw[1] else (n, 1, 1, h, w)
+
+
+def _check_statistics(mean, var) -> None:
+    if not (np.isfinite(mean).all() and np.isfinite(var).all()):
+        raise InputError("x contains NaN or infinite values (or values too large to square).")
+
+
+def _coupling(formula: Formula, mean, var, scale):
+    """Per group ρ and κ with t = ρ · x̂ + κ, and where each path exists (see the module table).
+
+    For "std" and "rms" t = x̂ (ρ = 1, κ = 0); for "std_plus_eps" t = x̂ · d/σ (ρ = d/σ, 0 where
+    σ = 0); for "none" t = 0.  A group with divisor 0 (scale 0) gets ρ = 0: its x̂ is constant.
+    Float64 arrays of the statistics' shape.
+    """
+    if formula.divide in ("std", "rms"):
+        rho = np.where(scale > 0, 1.0, 0.0)
+        # x / d − x̂ = c·μ/d: nothing for the formulas declared (RMS centres nothing).
+        kappa = (
+            scale * mean if (formula.divide == "rms" and formula.centre) else np.zeros_like(scale)
+        )
+    elif formula.divide == "std_plus_eps":
+        sigma = np.sqrt(var)
+        divisor = np.zeros_like(scale)
+        np.divide(1.0, scale, out=divisor, where=scale > 0)
+        # d/σ = (σ + ε)/σ; at σ = 0 the path through σ is taken as 0 (module docstring).
+        rho = np.zeros_like(sigma)
+        np.divide(divisor, sigma, out=rho, where=(sigma > 0) & (scale > 0))
+        kappa = np.zeros_like(scale)
+    else:
+        rho = np.zeros_like(scale)
+        kappa = np.zeros_like(scale)
+    return rho, kappa
+
+
+# --------------------------------------------------------------------------------------------
+# The plain float64 computation, path by path.
+
+
+def backward_terms(
+    x, dy, scheme: str | Scheme, *, eps=None, weight=None, **params
+) -> GradientTerms:
+    """∂l/∂x of ``scheme`` split into its paths, in float64 (the readable reference).
+
+    Parameters
+    ----------
+    x : array_like of shape (N, C), (N, C, L) or (N, C, H, W)
+    dy : array_like, shape of x
+        ∂l/∂y, the gradient arriving from the layers above.
+    scheme : str
+        A scheme id (``bnviz.SCHEMES``).
+    eps : float, optional
+        As in :func:`bnviz.normalize` (default: the scheme's, for x's dtype).
+    weight : array_like, optional
+        γ, of the scheme's parameter shape; default 1.
+    **params
+        The scheme's hyper-parameters.
+
+    Returns
+    -------
+    GradientTerms
+        x̂, dŷ, the gradient with the statistics held constant, the paths through the mean and
+        through the divisor's statistic, and their sum dx (each float64 of x's shape), the
+        group statistics, and ∂l/∂γ, ∂l/∂β.
+    """
+    inputs = _inputs(x, dy, scheme, eps, weight, params)
+    lay, formula, gamma = inputs.layout, inputs.formula, inputs.gamma
+    reduced = lay.reduced_axes
+    view = inputs.x.astype(np.float64).reshape(lay.view_shape)
+    g = inputs.dy.astype(np.float64).reshape(lay.view_shape)
+    mean, var = moments_reference(view, reduced)
+    _check_statistics(mean, var)
+    scale, shift = scale_shift(mean, var, inputs.eps, formula)
+    rho, kappa = _coupling(formula, mean, var, scale)
+    x_hat = view * scale + shift
+    dy_hat = g * gamma if gamma is not None else g
+    held = dy_hat * scale
+    through_mean = np.zeros_like(view)
+    if formula.centre:
+        through_mean += -scale * dy_hat.mean(axis=reduced, keepdims=True)
+    projection = (dy_hat * x_hat).mean(axis=reduced, keepdims=True)
+    through_divisor = -scale * (rho * x_hat + kappa) * projection
+    dx = held + through_mean + through_divisor
+    divisor = np.zeros_like(scale)
+    np.divide(1.0, scale, out=divisor, where=scale > 0)
+    dweight = dbias = None
+    if lay.param_shape is not None:
+        dweight = _param_total(g * x_hat, lay)
+        if formula.shift:
+            dbias = _param_total(g, lay)
+
+    def shaped(array):
+        return np.ascontiguousarray(np.broadcast_to(array, view.shape)).reshape(inputs.x.shape)
+
+    return GradientTerms(
+        x_hat=shaped(x_hat),
+        dy_hat=shaped(dy_hat),
+        held=shaped(held),
+        through_mean=shaped(through_mean),
+        through_divisor=shaped(through_divisor),
+        dx=shaped(dx),
+        mean=lay.expand_stat(mean),
+        var=lay.expand_stat(var),
+        divisor=lay.expand_stat(divisor),
+        dweight=dweight,
+        dbias=dbias,
+        layout=lay,
+        eps=inputs.eps,
+        formula=formula,
+    )
+
+
+def _param_total(per_cell: np.ndarray, lay: Layout) -> np.ndarray:
+    """Σ of a float64 array on the view over the axes γ does not vary along, in γ's shape."""
+    target = _param_view_shape(lay)
+    axes = tuple(a for a, size in enumerate(target) if size == 1 and per_cell.shape[a] != 1)
+    total = per_cell.sum(axis=axes, keepdims=True) if axes else per_cell
+    total = np.broadcast_to(total, target)
+    return np.ascontiguousarray(total, dtype=np.float64).reshape(lay.param_shape)
+
+
+# --------------------------------------------------------------------------------------------
+# The fast path.
+
+
+def group_sum(a: np.ndarray, axes: tuple) -> np.ndarray:
+    """Σ of a float32 or float64 array over ``axes``, in float64, about as fast as one read.
+
+    Parameters
+    ----------
+    a : ndarray of float32 or float64, any shape
+    axes : tuple of int
+
+    Returns
+    -------
+    ndarray of float64, shape of ``a`` with ``axes`` set to 1
+        Runs of at most SEGMENT contiguous values (rows) or SEGMENT_ROWS rows (columns) are
+        summed in a's precision, pairwise or by BLAS, the partial sums added in float64: the
+        error stays near √SEGMENT · a's machine epsilon times Σ|a| (see bnviz.engine.moments).
+    """
+    axes = tuple(sorted({axis % a.ndim for axis in axes}))
+    shape = tuple(1 if axis in axes else n for axis, n in enumerate(a.shape))
+    if not axes or a.size == 0:
+        return a.astype(np.float64).reshape(shape) if a.size else np.zeros(shape)
+    plan = _plan(a.shape, axes)
+    a3 = _canonical(a, plan)
+    if plan.kind == "rows":
+        p, k, q = a3.shape
+        matrix = a3.reshape(p * k, q)
+        total = np.zeros(p * k)
+        for q0 in range(0, q, SEGMENT):
+            total += np.add.reduce(matrix[:, q0 : q0 + SEGMENT], axis=1)
+        total = total.reshape(p, k).sum(axis=0)
+    else:
+        outer, p, k = a3.shape
+        total = np.zeros((outer, k))
+        ones = np.ones(min(p, SEGMENT_ROWS), dtype=a3.dtype)
+        for p0 in range(0, p, SEGMENT_ROWS):
+            block = a3[:, p0 : p0 + SEGMENT_ROWS, :]
+            total += np.matmul(ones[: block.shape[1]], block)
+    return total.reshape(shape)
+
+
+def _tiles(shape: tuple, block: int):
+    """Index tuples (slices) covering an array of ``shape`` in C order, each tile at most
+    ``block`` elements (or one run of the last axis of ``block``), so that a few temporaries of a
+    tile stay in the cache."""
+    inner = 1
+    split = len(shape)
+    while split > 0 and inner * shape[split - 1] <= block:
+        split -= 1
+        inner *= shape[split]
+    if split == 0:
+        yield tuple(slice(None) for _ in shape)
+        return
+    axis = split - 1  # chunked; the axes before it are walked one index at a time
+    step = max(1, block // inner)
+    for outer in np.ndindex(*shape[:axis]):
+        for start in range(0, shape[axis], step):
+            yield (
+                tuple(slice(i, i + 1) for i in outer)
+                + (slice(start, start + step),)
+                + tuple(slice(None) for _ in shape[axis + 1 :])
+            )
+
+
+def _take(coefficient: np.ndarray, tile: tuple) -> np.ndarray:
+    """The part of a broadcastable coefficient (axes of size 1 or full) that meets ``tile``."""
+    return coefficient[
+        tuple(slice(None) if n == 1 else part for n, part in zip(coefficient.shape, tile))
+    ]
+
+
+def _fused_dx(g, x_hat, out, factors, K, E) -> None:
+    """out = g · Π factors + K · x̂ + E, tile by tile (one read of g and x̂, one write of out).
+
+    All arrays share the view's rank; ``factors``, ``K`` and ``E`` broadcast against it.
+    """
+    buffer = np.empty(BLOCK_BYTES // g.itemsize, dtype=g.dtype)
+    for tile in _tiles(g.shape, BLOCK_BYTES // g.itemsize):
+        target = out[tile]
+        work = buffer[: target.size].reshape(target.shape)
+        np.multiply(x_hat[tile], _take(K, tile), out=work)
+        np.add(work, _take(E, tile), out=work)
+        np.multiply(g[tile], _take(factors[0], tile), out=target)
+        for factor in factors[1:]:
+            np.multiply(target, _take(factor, tile), out=target)
+        np.add(target, work, out=target)
+
+
+def _varies_along(array, axes) -> bool:
+    return array is not None and any(array.shape[a] != 1 for a in axes)
+
+
+def normalize_backward(
+    x, dy, scheme: str | Scheme, *, eps=None, weight=None, **params
+) -> Gradients:
+    """The backward pass of :func:`bnviz.normalize` (training mode), in closed form.
+
+    Parameters
+    ----------
+    x : array_like of shape (N, C), (N, C, L) or (N, C, H, W)
+        The layer's input; float dtypes are kept, integers promoted to float64.
+    dy : array_like, shape of x
+        ∂l/∂y, the gradient of the loss with respect to the layer's output.
+    scheme : str
+        A scheme id (``bnviz.SCHEMES``), ``custom`` and ``mvn`` included.
+    eps : float, optional
+        As in :func:`bnviz.normalize` (default: the scheme's, for x's dtype).
+    weight : array_like, optional
+        γ, of the scheme's parameter shape (``describe(...).param_shape``); default 1.  β does
+        not enter any gradient.
+    **params
+        The scheme's hyper-parameters, e.g. ``num_groups=2``.
+
+    Returns
+    -------
+    Gradients
+        ``dx`` (shape and dtype of x) = (1/d)·(dŷ − c·mean(dŷ) − t·mean(dŷ·x̂)) over each group
+        (module docstring), ``dweight`` = Σ dy·x̂ and ``dbias`` = Σ dy over the cells sharing
+        each γ/β entry (float64, the parameter shape; None where the scheme learns none), and
+        the forward statistics.  Statistics and sums are float64; the cell-by-cell work is in
+        x's precision (float32 for float16), x̂ computed by the forward pass's own kernel.
+    """
+    inputs = _inputs(x, dy, scheme, eps, weight, params)
+    lay, formula, gamma = inputs.layout, inputs.formula, inputs.gamma
+    dtype = np.result_type(inputs.x.dtype, inputs.dy.dtype)
+    # float16 is computed in float32, dtypes without fast kernels (longdouble) in float64.
+    work = _working_dtype(dtype) if dtype in FAST_DTYPES else np.dtype(np.float64)
+    x, dy = inputs.x, inputs.dy
+    if x.dtype not in (np.dtype(np.float32), np.dtype(np.float64)):
+        x = x.astype(work)
+    reduced = lay.reduced_axes
+    view = np.ascontiguousarray(x).reshape(lay.view_shape)
+    g = np.ascontiguousarray(dy, dtype=work).reshape(lay.view_shape)
+    mean, var = moments(view, reduced)
+    _check_statistics(mean, var)
+    scale, shift = scale_shift(mean, var, inputs.eps, formula)
+    rho, kappa = _coupling(formula, mean, var, scale)
+    # x̂ as the forward pass computes it: tiled, and accurate where a group's mean is large.
+    x_hat = affine(view, reduced, mean, scale, shift).astype(work, copy=False)
+    product = np.multiply(g, x_hat)  # dy·x̂, cell by cell
+
+    # Σ dy and Σ dy·x̂ over each group; γ varying within a group weighs them cell by cell.
+    per_cell = _varies_along(gamma, reduced)
+    if per_cell:
+        cell_gamma = gamma.astype(work)
+        sum_dyhat = group_sum(g * cell_gamma, reduced)
+        sum_projection = group_sum(product * cell_gamma, reduced)
+    else:
+        sum_dy = group_sum(g, reduced)
+        sum_dy_x_hat = group_sum(product, reduced)
+        group_gamma = gamma if gamma is not None else 1.0
+        sum_dyhat, sum_projection = sum_dy * group_gamma, sum_dy_x_hat * group_gamma
+    m = lay.group_size
+    mean_dyhat, mean_projection = sum_dyhat / m, sum_projection / m
+
+    # dx = scale·γ·dy + K·x̂ + E per group (γ per cell where it varies within a group).
+    K = -scale * rho * mean_projection
+    E = -scale * kappa * mean_projection
+    if formula.centre:
+        E = E - scale * mean_dyhat
+    factors = [scale.astype(work)]
+    if gamma is not None:
+        factors.append(gamma.astype(work))
+    out = np.empty_like(g)
+    with np.errstate(over="ignore", invalid="ignore"):
+        _fused_dx(g, x_hat, out, factors, K.astype(work), E.astype(work))
+    dx = out.reshape(inputs.x.shape).astype(dtype, copy=False)
+
+    dweight = dbias = None
+    if lay.param_shape is not None:
+        # ∂l/∂γ and ∂l/∂β: Σ over the axes γ does not vary along.  Where those include every
+        # reduced axis, the groups' own sums add up; otherwise sum the cells again.
+        target = _param_view_shape(lay)
+        sum_axes = tuple(a for a, n in enumerate(target) if n == 1 and lay.view_shape[a] > 1)
+        if not per_cell and {a for a in reduced if lay.view_shape[a] > 1} <= set(sum_axes):
+            dweight = _param_total(sum_dy_x_hat, lay)
+            dbias = _param_total(sum_dy, lay) if formula.shift else None
+        else:
+            dweight = _param_total(group_sum(product, sum_axes), lay)
+            dbias = _param_total(group_sum(g, sum_axes), lay) if formula.shift else None
+    return Gradients(
+        dx=dx,
+        dweight=dweight,
+        dbias=dbias,
+        mean=lay.expand_stat(mean),
+        var=lay.expand_stat(var),
+        layout=lay,
+        eps=inputs.eps,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# One output cell: the Jacobian row; and central differences.
+
+
+def _cell_index(index, shape: tuple) -> tuple:
+    """``index`` checked as one cell of a tensor of ``shape``; InputError otherwise."""
+    try:
+        index = tuple(int(i) for i in index)
+    except (TypeError, ValueError):
+        raise InputError(f"A cell index is a tuple of integers, not {index!r}.") from None
+    if len(index) != len(shape) or any(not 0 <= i < n for i, n in zip(index, shape)):
+        raise InputError(f"Cell {index} is not a cell of a tensor of shape {tuple(shape)}.")
+    return index
+
+
+@dataclass(frozen=True)
+class _Group:
+    """One cell's group, float64: its values, statistics and coefficients on the view."""
+
+    where: tuple  # index of the group's cells into the view (ints at kept axes)
+    position: tuple  # the cell's position within ``view[where]``
+    values: np.ndarray
+    mean: float
+    var: float
+    scale: float
+    shift: float
+    rho: float
+    kappa: float
+
+
+def _group_coefficients(values: np.ndarray, eps: float, formula: Formula):
+    """scale and shift (x̂ = x·scale + shift) of one group's float64 values, and its (μ, σ²),
+    each as a (1,)-array: the shared kernels work in place on arrays."""
+    mean = values.mean()
+    var = np.square(values - mean).mean()
+    stats = np.array([mean]), np.array([var])
+    scale, shift = scale_shift(*stats, eps, formula)
+    return scale, shift, stats
+
+
+def _group_of(lay: Layout, view: np.ndarray, index: tuple, eps: float, formula: Formula) -> _Group:
+    flat = np.ravel_multi_index(index, lay.shape)
+    view_index = np.unravel_index(flat, lay.view_shape)
+    label = int(lay.labels()[index])
+    where = group_index(lay, label)
+    position = tuple(int(view_index[a]) for a in lay.reduced_axes)
+    values = np.array(view[where], dtype=np.float64)  # 0-d where every axis is kept
+    scale, shift, stats = _group_coefficients(values, eps, formula)
+    mean, var = stats[0][0], stats[1][0]
+    rho, kappa = _coupling(formula, *stats, scale)
+    return _Group(where, position, values, mean, var, scale[0], shift[0], rho[0], kappa[0])
+
+
+def jacobian(x, scheme: str | Scheme, index, *, eps=None, weight=None, **params) -> np.ndarray:
+    """∂y[index]/∂x: how one output cell depends on every input cell, in closed form.
+
+    Parameters
+    ----------
+    x : array_like of shape (N, C), (N, C, L) or (N, C, H, W)
+    scheme : str
+        A scheme id (``bnviz.SCHEMES``).
+    index : tuple of int
+        The output cell, one index per axis of x.
+    eps, weight, **params
+        As in :func:`normalize_backward`.
+
+    Returns
+    -------
+    ndarray of float64, shape of x
+        0 outside the cell's group; on it, γ_i/d · (δ_ij − c/m′ − x̂_i · t_j/m′) (module
+        docstring): (1 − 1/m′ − x̂_i²/m′)·γ/s at the cell itself and −(1 + x̂_i x̂_j)/m′·γ/s at
+        the others for PyTorch's layers.  Equal to ``normalize_backward(x, e_i, ...).dx`` with
+        e_i the one-hot dy of the cell.
+    """
+    inputs = _inputs(x, None, scheme, eps, weight, params)
+    lay = inputs.layout
+    index = _cell_index(index, lay.shape)
+    view = inputs.x.reshape(lay.view_shape)
+    group = _group_of(lay, view, index, inputs.eps, inputs.formula)
+    m = lay.group_size
+    x_hat = group.values * group.scale + group.shift
+    t = group.rho * x_hat + group.kappa
+    gamma_i = 1.0
+    if inputs.gamma is not None:
+        flat = np.ravel_multi_index(index, lay.shape)
+        view_index = np.unravel_index(flat, lay.view_shape)
+        gamma_i = float(np.broadcast_to(inputs.gamma, lay.view_shape)[view_index])
+    centre = 1.0 if inputs.formula.centre else 0.0
+    row = np.asarray(-(centre + x_hat[group.position] * t) / m)  # 0-d for a one-cell group
+    row[group.position] += 1.0
+    out = np.zeros(lay.view_shape)
+    out[group.where] = gamma_i * group.scale * row
+    return out.reshape(lay.shape)
+
+
+def finite_differences(
+    x, dy, scheme: str | Scheme, cells, *, eps=None, weight=None, step: float = 1e-5, **params
+) -> np.ndarray:
+    """Central differences of l = Σ dy · y at ``cells``, in float64: the closed form's check.
+
+    Parameters
+    ----------
+    x, dy : array_like of the same shape
+    scheme : str
+    cells : sequence of tuple of int
+        The input cells to perturb.
+    eps, weight, **params
+        As in :func:`normalize_backward`.
+    step : float
+        The perturbation as a fraction of the cell's group divisor d: h = step · d (x̂ moves by
+        about ``step``).
+
+    Returns
+    -------
+    ndarray of float64, shape (len(cells),)
+        (l(x + h e_j) − l(x − h e_j)) / 2h for each cell j.  Only the cell's group changes, so
+        only its outputs are recomputed, and the difference is taken output by output before
+        summing.  NaN for a cell whose group has divisor 0 (ε = 0 and no spread: x̂ jumps there).
+    """
+    if not (isinstance(step, (int, float)) and math.isfinite(step) and step > 0):
+        raise InputError(f"step must be a positive number; got {step!r}.")
+    inputs = _inputs(x, dy, scheme, eps, weight, params)
+    lay, formula = inputs.layout, inputs.formula
+    view = inputs.x.reshape(lay.view_shape)
+    dy_view = inputs.dy.astype(np.float64).reshape(lay.view_shape)
+    gamma = np.broadcast_to(inputs.gamma, lay.view_shape) if inputs.gamma is not None else None
+    out = np.empty(len(cells))
+    for k, cell in enumerate(cells):
+        index = _cell_index(cell, lay.shape)
+        group = _group_of(lay, view, index, inputs.eps, formula)
+        if group.scale == 0:
+            out[k] = np.nan
+            continue
+        weights = dy_view[group.where] * (gamma[group.where] if gamma is not None else 1.0)
+        h = step / group.scale
+        x_hats = []
+        for sign in (1.0, -1.0):
+            values = group.values.copy()
+            values[group.position] += sign * h
+            scale, shift, _ = _group_coefficients(values, inputs.eps, formula)
+            x_hats.append(values * scale[0] + shift[0])
+        out[k] = float(np.sum(weights * (x_hats[0] - x_hats[1]))) / (2 * h)
+    return out
