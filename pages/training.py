@@ -63,23 +63,37 @@ def training_sidebar() -> None:
     )
 
 
-def convention_radio() -> None:
-    st.radio(
-        "Convention",
-        training.CONVENTION_IDS,
-        format_func=lambda c: f"{CONVENTIONS[c].name} ({CONVENTIONS[c].layer})",
-        key=ui.widget_key("convention"),
-        horizontal=True,
-    )
-
-
-def pickers(shape, *, image=True, affine=False) -> None:
-    """The channel (and image, γ, β) a section shows, in one row."""
-    cols = iter(st.columns(4))
-    for key, size, shown in (("channel", shape[1], True), ("image", shape[0], image)):
+def pickers(shape, *, convention=False, image=True, affine=False, caption="") -> None:
+    """The convention (a row of its own), then one row: the section's caption, the channel (and
+    image, γ, β) it shows."""
+    if convention:
+        st.radio(
+            "Convention",
+            training.CONVENTION_IDS,
+            format_func=lambda c: CONVENTIONS[c].name,
+            key=ui.widget_key("convention"),
+            horizontal=True,
+            help="\n\n".join(f"**{c.name}**: {c.layer}" for c in CONVENTIONS.values()),
+        )
+    if st.session_state.get(ui.widget_key("present")):
+        caption = ""  # presenting: the room goes to the figures
+    count = 1 + image + 2 * affine
+    widths = ([max(2, 6 - count)] if caption else []) + [1] * max(count, 4 - bool(caption) * 3)
+    cols = iter(st.columns(widths, vertical_alignment="bottom"))
+    if caption:
+        next(cols).caption(caption)
+    for key, size, shown, letter in (
+        ("channel", shape[1], True, "c"),
+        ("image", shape[0], image, "n"),
+    ):
         if shown:  # bounded by the tensor: the field's own bounds are the largest tensor's
             field = dataclasses.replace(FIELD[key], high=size - 1)
-            ui.number_field(field, container=next(cols), label=f"{key.capitalize()} (0–{size - 1})")
+            ui.number_field(
+                field,
+                container=next(cols),
+                label=f"{key.capitalize()} {letter}",
+                help=f"0 to {size - 1}",
+            )
     if affine:
         ui.number_field(FIELD["bn_gamma"], container=next(cols), step=0.1, format="%g")
         ui.number_field(FIELD["bn_beta"], container=next(cols), step=0.1, format="%g")
@@ -94,12 +108,12 @@ def chart(fig, name: str) -> None:
 
 def stream_section(result, values) -> None:
     stream = result.stream
-    st.caption(
-        "A stream of training batches: each batch's mean and variance (gray), the population's "
-        "(dashed), and what each framework would normalize with in evaluation mode after that "
-        "step. Change the momenta in the sidebar."
+    pickers(
+        result.shape,
+        image=False,
+        caption="Each batch's mean and variance (gray), the population's (dashed), and what each "
+        "framework would normalize with in evaluation mode after that step. Momenta: sidebar.",
     )
-    pickers(result.shape, image=False)
     chart(
         figures.stream_figure(stream, training.stream_channels(result.shape[1], values["channel"])),
         "stream",
@@ -112,9 +126,7 @@ def stream_section(result, values) -> None:
 
 def eval_section(result, values) -> None:
     te = result.train_eval
-    convention_radio()
-    pickers(result.shape, affine=CONVENTIONS[te.convention].learned)
-    sentences(result)
+    pickers(result.shape, convention=True, affine=CONVENTIONS[te.convention].learned)
     c, i = te.channel, te.image
     panels = []
     if te.train is not None:
@@ -124,6 +136,7 @@ def eval_section(result, values) -> None:
         panels.append(("train − eval", training.shown_map(te.difference()[c])[0], "difference"))
     st.markdown(f"**The same input, channel {c}**")
     chart(figures.maps_figure(panels), "train-eval")
+    sentences(result)
     if te.single is not None:
         st.markdown(f"**Image {i} alone in training mode (model.eval() forgotten)**")
         chart(
@@ -142,7 +155,7 @@ def eval_section(result, values) -> None:
         )
     step = training.shown_map(te.eval[i, c])[1]
     if step > 1:
-        st.caption(f"Maps show every {step}th row and column.")
+        st.caption(f"Maps show one row and one column in {step}.")
     st.markdown(f"**Cell {te.cell} in both modes:**")
     for line in words.eval_formulas(te):
         st.latex(line)
@@ -150,8 +163,7 @@ def eval_section(result, values) -> None:
 
 def batch_section(result, values) -> None:
     dep = result.dependence
-    convention_radio()
-    pickers(result.shape)
+    pickers(result.shape, convention=True)
     sentences(result)
     if not dep.variants:
         return
@@ -179,11 +191,12 @@ def batch_section(result, values) -> None:
 
 
 def small_section(result, values) -> None:
-    st.caption(
-        "Batch statistics are estimates: the smaller the batch, the further they stray from the "
-        "population's. Bands hold the middle 50 % and 90 % of many sampled batches."
+    pickers(
+        result.shape,
+        image=False,
+        caption="Batch statistics are estimates: the smaller the batch, the further they stray "
+        "from the population's. Bands: the middle 50 % and 90 % of many sampled batches.",
     )
-    pickers(result.shape, image=False)
     chart(figures.band_figure(result.small), "small-batches")
     sentences(result)
     st.markdown("**Batch size on ImageNet** (ResNet-50, validation error):")
@@ -201,8 +214,9 @@ def fold_section(result, values) -> None:
         st.info(words.NO_CONV)
         st.button("Add the convolution layer", on_click=turn_on_conv)
         return
-    convention_radio()
-    pickers(result.shape, image=False, affine=CONVENTIONS[folded.convention].learned)
+    pickers(
+        result.shape, convention=True, image=False, affine=CONVENTIONS[folded.convention].learned
+    )
     sentences(result)
     st.latex(
         r"W' = \frac{\gamma\, W}{\sqrt{\sigma^2 + \varepsilon}}, \qquad "
@@ -251,12 +265,14 @@ def training_page() -> None:
     training_sidebar()
 
     st.title("Train vs. inference")
-    st.caption(
-        "Batch norm over many batches: running estimates in PyTorch, Keras and Caffe, what "
-        "model.eval() changes, how one image depends on its batch, small batches, and folding "
-        "into the convolution for deployment."
-    )
-    ui_share.view_controls(PAGE, teaching=False)
+    caption = st.empty()
+    present = ui_share.view_controls(PAGE, teaching=False)["present"]
+    if not present:  # a projector keeps the room for the figures
+        caption.caption(
+            "Batch norm over many batches: running estimates in PyTorch, Keras and Caffe, what "
+            "model.eval() changes, how one image depends on its batch, small batches, and "
+            "folding into the convolution for deployment."
+        )
     ui.show_notices()
     st.radio(
         "Section",
@@ -274,8 +290,11 @@ def training_page() -> None:
         ui.show_input_error(error)
         finish()
         return
-    ui.show_tensor_origin(tensor)
+    if not present:
+        ui.show_tensor_origin(tensor)
     SECTIONS[result.section](result, values)
+    if present:
+        ui.show_tensor_origin(tensor)
     ui_share.link_panel(
         training.FIELDS,
         ui.read_widgets(training.FIELDS),

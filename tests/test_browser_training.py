@@ -72,7 +72,7 @@ def test_batch_size_one_shows_pytorchs_message(page, app_url):
     ).to_be_visible(timeout=15_000)
 
 
-SECTION_LABELS = {"stream": "Running statistics", "eval": "Train vs eval", "small": "Small batches"}
+SECTION_LABELS = {"stream": "Running stats", "eval": "Train vs eval", "small": "Small batches"}
 
 
 @pytest.mark.parametrize(("width", "height"), [(1440, 900), (1024, 768)])

@@ -372,3 +372,14 @@ def test_sentences_name_the_numbers_of_their_own_results():
         assert f"population's mean is {words.num(stream.population_mean[1])}" in text
         found = re.search(r"m′ = N × H × W = (.*?) values", text).group(1)
         assert found.endswith(f"{stream.count:,}")
+
+
+def test_presentation_gives_the_room_to_the_figures():
+    at = open_app(PAGE, {"present": "1", "section": "small"})
+    assert not at.error and at.get("plotly_chart")
+    captions = " ".join(c.value for c in at.caption)
+    assert "Batch norm over many batches" not in captions
+    assert "Batch statistics are estimates" not in captions
+    assert "Batch statistics are estimates" in " ".join(
+        c.value for c in open_app(PAGE, {"section": "small"}).caption
+    )

@@ -37,11 +37,11 @@ from . import explorer, source
 from .urlstate import Field
 
 SECTIONS = {
-    "stream": "Running statistics",
+    "stream": "Running stats",
     "eval": "Train vs eval",
     "batch": "Batch dependence",
     "small": "Small batches",
-    "fold": "Folding into the conv",
+    "fold": "Folding",
 }
 CONVENTION_IDS = tuple(CONVENTIONS)
 #: Training steps and batch size offered.
