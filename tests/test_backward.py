@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import bnviz
+import bnviz.engine.backward
 from bnviz.engine.backward import backward_terms, finite_differences, group_sum
 from bnviz.engine.schemes import AXES_SUBSETS, divisors
 
@@ -460,3 +461,33 @@ def test_matches_autograd_through_every_recipe(shape, scheme, params):
     out.backward(torch.from_numpy(dy))
     ours = bnviz.normalize_backward(x, dy, scheme, eps=d.eps, weight=gamma, **params)
     np.testing.assert_allclose(ours.dx, xt.grad.numpy(), rtol=1e-10, atol=1e-10)
+
+
+def test_jacobian_row_gives_the_numbers_of_its_closed_form():
+    x, _, _ = data((4, 3, 2, 5), seed=6)
+    row = bnviz.engine.backward.jacobian_row(x, "instance", (1, 2, 0, 3), eps=0.01)
+    values = x[1, 2]
+    assert row.group_size == 10 and row.mean == pytest.approx(values.mean())
+    assert row.var == pytest.approx(values.var())
+    assert row.divisor == pytest.approx(math.sqrt(values.var() + 0.01))
+    assert row.x_hat == pytest.approx((x[1, 2, 0, 3] - values.mean()) / row.divisor)
+    assert row.x_hat_of(x[1, 2, 1, 1]) == pytest.approx(
+        (x[1, 2, 1, 1] - values.mean()) / row.divisor
+    )
+    assert row.own == pytest.approx((1 - 1 / 10 - row.x_hat**2 / 10) / row.divisor)
+    assert row.group == 1 * 3 + 2 and row.gamma == 1.0 and (row.rho, row.kappa) == (1.0, 0.0)
+
+
+def test_gradients_carry_the_group_means_the_coupling_uses():
+    x, dy, rng = data((4, 6, 3, 5), seed=12)
+    gamma = rng.uniform(0.5, 1.5, size=(6,))
+    out = bnviz.normalize_backward(x, dy, "group", weight=gamma, num_groups=3)
+    dy_hat = dy * gamma[None, :, None, None]
+    for n, g in ((0, 0), (3, 2)):
+        cells = (n, slice(2 * g, 2 * g + 2))
+        assert out.mean_dy_hat[n, 2 * g, 0, 0] == pytest.approx(dy_hat[cells].mean())
+        x_hat = (x[cells] - x[cells].mean()) / math.sqrt(x[cells].var() + 1e-5)
+        assert out.mean_dy_hat_x_hat[n, 2 * g + 1, 0, 0] == pytest.approx(
+            (dy_hat[cells] * x_hat).mean()
+        )
+        assert out.divisor[n, 2 * g, 0, 0] == pytest.approx(math.sqrt(x[cells].var() + 1e-5))

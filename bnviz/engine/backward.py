@@ -81,6 +81,12 @@ class Gradients:
         ∂l/∂β = Σ ∂l/∂y likewise; None for a scheme without a learned shift β.
     mean, var : ndarray of float64, broadcastable to x
         Each group's mean and biased variance, as :func:`bnviz.normalize` gives them.
+    divisor : ndarray of float64, broadcastable to x
+        Each group's d (√(σ² + ε), σ + ε, √(mean x² + ε) or 1); 0 marks a group whose x̂ is 0
+        whatever x.
+    mean_dy_hat, mean_dy_hat_x_hat : ndarray of float64, broadcastable to x
+        Each group's mean(dŷ) and mean(dŷ · x̂): the coupling terms are −c·mean(dŷ)/d and
+        −t·mean(dŷ · x̂)/d.
     layout : Layout
     eps : float
     """
@@ -90,6 +96,9 @@ class Gradients:
     dbias: np.ndarray | None
     mean: np.ndarray
     var: np.ndarray
+    divisor: np.ndarray
+    mean_dy_hat: np.ndarray
+    mean_dy_hat_x_hat: np.ndarray
     layout: Layout
     eps: float
 
@@ -496,12 +505,17 @@ def normalize_backward(
         else:
             dweight = _param_total(group_sum(product, sum_axes), lay)
             dbias = _param_total(group_sum(g, sum_axes), lay) if formula.shift else None
+    divisor = np.zeros_like(scale)
+    np.divide(1.0, scale, out=divisor, where=scale > 0)
     return Gradients(
         dx=dx,
         dweight=dweight,
         dbias=dbias,
         mean=lay.expand_stat(mean),
         var=lay.expand_stat(var),
+        divisor=lay.expand_stat(divisor),
+        mean_dy_hat=lay.expand_stat(np.broadcast_to(mean_dyhat, lay.stat_shape)),
+        mean_dy_hat_x_hat=lay.expand_stat(np.broadcast_to(mean_projection, lay.stat_shape)),
         layout=lay,
         eps=inputs.eps,
     )
@@ -560,6 +574,96 @@ def _group_of(lay: Layout, view: np.ndarray, index: tuple, eps: float, formula: 
     return _Group(where, position, values, mean, var, scale[0], shift[0], rho[0], kappa[0])
 
 
+@dataclass(frozen=True)
+class JacobianRow:
+    """One output cell's row of the Jacobian, with the numbers of its closed form.
+
+    Attributes
+    ----------
+    index : tuple of int
+        The output cell i.
+    row : ndarray of float64, shape of x
+        ∂y_i/∂x_j for every input cell j: γ_i/d · (δ_ij − c/m′ − x̂_i · t_j/m′) on i's group, 0
+        elsewhere.
+    group : int
+        i's group label (:func:`bnviz.group_labels`).
+    group_size : int
+        m′.
+    mean, var, divisor : float
+        The group's μ, σ² and d (0: x̂ is 0 whatever x, and so is the row).
+    x_hat : float
+        x̂_i.
+    gamma : float
+        γ_i (1 where no γ is given).
+    rho, kappa : float
+        t_j = ρ · x̂_j + κ for every j of the group (module docstring).
+    formula : Formula
+    eps : float
+    """
+
+    index: tuple
+    row: np.ndarray
+    group: int
+    group_size: int
+    mean: float
+    var: float
+    divisor: float
+    x_hat: float
+    gamma: float
+    rho: float
+    kappa: float
+    formula: Formula
+    eps: float
+
+    @property
+    def own(self) -> float:
+        """∂y_i/∂x_i, the cell's own entry."""
+        return float(self.row[self.index])
+
+    def x_hat_of(self, value: float) -> float:
+        """x̂ of an input value of the group: (x − c·μ)/d (0 where d = 0)."""
+        if self.divisor == 0:
+            return 0.0
+        return (value - (self.mean if self.formula.centre else 0.0)) / self.divisor
+
+
+def jacobian_row(x, scheme: str | Scheme, index, *, eps=None, weight=None, **params) -> JacobianRow:
+    """:func:`jacobian` with the numbers of its closed form (group statistics, x̂_i, γ_i, t)."""
+    inputs = _inputs(x, None, scheme, eps, weight, params)
+    lay = inputs.layout
+    index = _cell_index(index, lay.shape)
+    view = inputs.x.reshape(lay.view_shape)
+    group = _group_of(lay, view, index, inputs.eps, inputs.formula)
+    m = lay.group_size
+    x_hat = group.values * group.scale + group.shift
+    t = group.rho * x_hat + group.kappa
+    gamma_i = 1.0
+    if inputs.gamma is not None:
+        flat = np.ravel_multi_index(index, lay.shape)
+        view_index = np.unravel_index(flat, lay.view_shape)
+        gamma_i = float(np.broadcast_to(inputs.gamma, lay.view_shape)[view_index])
+    centre = 1.0 if inputs.formula.centre else 0.0
+    row = np.asarray(-(centre + x_hat[group.position] * t) / m)  # 0-d for a one-cell group
+    row[group.position] += 1.0
+    out = np.zeros(lay.view_shape)
+    out[group.where] = gamma_i * group.scale * row
+    return JacobianRow(
+        index=index,
+        row=out.reshape(lay.shape),
+        group=int(lay.labels()[index]),
+        group_size=m,
+        mean=float(group.mean),
+        var=float(group.var),
+        divisor=float(1 / group.scale) if group.scale > 0 else 0.0,
+        x_hat=float(x_hat[group.position]),
+        gamma=gamma_i,
+        rho=float(group.rho),
+        kappa=float(group.kappa),
+        formula=inputs.formula,
+        eps=inputs.eps,
+    )
+
+
 def jacobian(x, scheme: str | Scheme, index, *, eps=None, weight=None, **params) -> np.ndarray:
     """∂y[index]/∂x: how one output cell depends on every input cell, in closed form.
 
@@ -579,27 +683,9 @@ def jacobian(x, scheme: str | Scheme, index, *, eps=None, weight=None, **params)
         0 outside the cell's group; on it, γ_i/d · (δ_ij − c/m′ − x̂_i · t_j/m′) (module
         docstring): (1 − 1/m′ − x̂_i²/m′)·γ/s at the cell itself and −(1 + x̂_i x̂_j)/m′·γ/s at
         the others for PyTorch's layers.  Equal to ``normalize_backward(x, e_i, ...).dx`` with
-        e_i the one-hot dy of the cell.
+        e_i the one-hot dy of the cell.  :func:`jacobian_row` also returns the numbers.
     """
-    inputs = _inputs(x, None, scheme, eps, weight, params)
-    lay = inputs.layout
-    index = _cell_index(index, lay.shape)
-    view = inputs.x.reshape(lay.view_shape)
-    group = _group_of(lay, view, index, inputs.eps, inputs.formula)
-    m = lay.group_size
-    x_hat = group.values * group.scale + group.shift
-    t = group.rho * x_hat + group.kappa
-    gamma_i = 1.0
-    if inputs.gamma is not None:
-        flat = np.ravel_multi_index(index, lay.shape)
-        view_index = np.unravel_index(flat, lay.view_shape)
-        gamma_i = float(np.broadcast_to(inputs.gamma, lay.view_shape)[view_index])
-    centre = 1.0 if inputs.formula.centre else 0.0
-    row = np.asarray(-(centre + x_hat[group.position] * t) / m)  # 0-d for a one-cell group
-    row[group.position] += 1.0
-    out = np.zeros(lay.view_shape)
-    out[group.where] = gamma_i * group.scale * row
-    return out.reshape(lay.shape)
+    return jacobian_row(x, scheme, index, eps=eps, weight=weight, **params).row
 
 
 def finite_differences(
