@@ -10,8 +10,9 @@ from bnviz.engine.local import LOCAL_PRESETS, local_terms
 from bnviz.figures import local_norms as local_figures
 from bnviz.text import answers
 from bnviz.ui import core as ui
+from bnviz.ui import groupmap as ui_map
 from bnviz.ui import share as ui_share
-from bnviz.views import local_norms
+from bnviz.views import explorer, local_norms
 
 MAP_KEY = "local.map"
 DIFF_KEY = "local.diff"
@@ -161,33 +162,23 @@ def local_page() -> None:
             key=ui.widget_key("local.colour"),
             horizontal=True,
         )
-        inside = cell is not None and all(i < k for i, k in zip(cell, result.drawn))
-        highlight = result.highlight(cell) if cell is not None else None
-        ui_share.chart(
-            local_figures.value_map_figure(
-                result.drawn_values(),
+        names = explorer.map_names(tensor)
+        ui_map.group_map(
+            local_norms.map_payload(
+                result,
                 values["local.colour"],
-                highlight=highlight,
-                selected=cell if inside else None,
+                cell=cell,
+                sample_names=names[0],
+                channel_names=names[1],
             ),
-            "bnviz-local-map",
             key=MAP_KEY,
-            on_select=lambda: ui.select_clicked_cell(MAP_KEY),
-            selection_mode="points",
         )
-        n, c, h, w = result.x.shape
-        caption = (
-            f"Rows are samples, columns channels, each tile one feature map. Bright and outlined: "
-            f"the cells convention A reads for the selected cell ({a.name})."
+        st.caption(
+            f"Rows are samples, columns channels, each tile one feature map. Hover a cell: the "
+            f"cells convention A ({a.name}) reads for its output light up; click or use the arrow "
+            "keys to select it. "
+            + local_norms.map_plan(result.x.shape).text_with("the outputs use the whole tensor")
         )
-        if result.capped:
-            d = result.drawn
-            caption += (
-                f" Drawn: samples 0–{d[0] - 1} of {n}, channels 0–{d[1] - 1} of {c}, rows "
-                f"0–{d[2] - 1} of {h}, columns 0–{d[3] - 1} of {w}; the outputs use the whole "
-                "tensor."
-            )
-        st.caption(caption)
     with right:
         st.subheader("Selected cell")
         ui.cell_inputs(result.x.shape, cell, key_format=CELL_INPUT)
@@ -198,7 +189,7 @@ def local_page() -> None:
                 f"Cell **{tuple(cell)}**: x = `{float(result.x[cell]):.6g}`, "
                 f"y_A = `{float(result.y_a[cell]):.6g}`, y_B = `{float(result.y_b[cell]):.6g}`."
             )
-            if not inside:
+            if local_norms.map_plan(result.x.shape).position(cell) is None:
                 st.caption("This cell lies beyond the drawn part of the map.")
         for conv in (a, b):
             st.markdown(f"**{conv.label}** — {conv.origin}")
@@ -212,14 +203,9 @@ def local_page() -> None:
     with col_b:
         convention_column(b, details["b"])
     st.subheader("Difference y_A − y_B")
-    ui_share.chart(
-        local_figures.value_map_figure(
-            result.drawn_values(), "diff", selected=cell if inside else None
-        ),
-        "bnviz-local-difference",
+    ui_map.group_map(
+        local_norms.map_payload(result, "diff", cell=cell, file_name="bnviz-local-difference"),
         key=DIFF_KEY,
-        on_select=lambda: ui.select_clicked_cell(DIFF_KEY),
-        selection_mode="points",
     )
     st.caption(
         f"max |y_A − y_B| = {result.max_diff:.3g} over the whole tensor. Red: A's output is larger, "

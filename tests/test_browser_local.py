@@ -3,6 +3,8 @@
 import re
 
 import pytest
+from playwright.sync_api import expect
+from test_browser import cell_centre, count_sent
 
 pytestmark = pytest.mark.browser
 
@@ -10,43 +12,28 @@ WINDOW_TITLE = (
     "() => [...document.querySelectorAll('.js-plotly-plot')].some("
     "p => p.layout && p.layout.title && (p.layout.title.text || '').includes({text}))"
 )
-
-# The (row, column) of the zeros of the map's dimming overlay (its second heatmap), whose z
-# travels as plotly's typed array {dtype, bdata, shape} or as nested lists.
-BRIGHT_CELLS = """() => {
-  const plot = document.querySelectorAll('.js-plotly-plot')[0];
-  let z = plot.data.filter(t => t.type === 'heatmap')[1].z;
-  if (z.bdata) {
-    const bytes = Uint8Array.from(atob(z.bdata), ch => ch.charCodeAt(0));
-    const flat = z.dtype === 'f4' ? new Float32Array(bytes.buffer) : new Float64Array(bytes.buffer);
-    const [rows, cols] = String(z.shape).split(',').map(Number);
-    z = Array.from({length: rows}, (_, r) => Array.from(flat.slice(r * cols, (r + 1) * cols)));
-  }
-  const out = [];
-  z.forEach((line, r) => line.forEach((v, c) => { if (v === 0) out.push([r, c]); }));
-  return out;
-}"""
+MAP = ".bnviz-map"
 
 
-def test_click_a_cell_highlights_its_window_with_ghost_cells(page, app_url):
+def test_hover_lights_the_window_and_a_click_shows_its_ghost_cells(page, app_url):
+    sent = count_sent(page)
     page.set_viewport_size({"width": 1400, "height": 1000})
-    # One sample, 6 channels of 3 x 3: the mosaic is 3 rows by 6 * 4 - 1 = 23 columns.
     page.goto(f"{app_url}/local?n=1&c=6&h=3&w=3")
-    page.wait_for_selector(".js-plotly-plot .nsewdrag", timeout=30_000)
+    page.wait_for_selector(f"{MAP} canvas", timeout=30_000)
     # The page opens on two conventions that differ (Caffe's α = 1 against MatConvNet's default).
     page.get_by_text(re.compile(r"A and B differ")).first.wait_for(timeout=30_000)
 
-    # Click cell (0, 5, 1, 2): tile column 5, its row 1 and column 2.
-    drag_layer = page.locator(".js-plotly-plot .nsewdrag").first
-    drag_layer.scroll_into_view_if_needed()
-    box = drag_layer.bounding_box()
-    col, row = 5 * 4 + 2, 1
-    x = box["x"] + (col + 0.5) / 23 * box["width"]
-    y = box["y"] + (row + 0.5) / 3 * box["height"]
+    # Hover cell (0, 5, 1, 2): convention A's window (LRN, 5 channels) lights, in the browser.
+    value_map = page.locator(MAP).first
+    value_map.scroll_into_view_if_needed()
+    before = sent["n"]
+    x, y = cell_centre(page, (0, 5, 1, 2))
     page.mouse.move(x, y)
-    page.mouse.click(x, y)
+    expect(value_map).to_have_attribute("data-lit-window", "0,5,1,2", timeout=2_000)
+    assert sent["n"] == before
 
-    # The selection reaches Python: the URL and the panel name the cell ...
+    # Click: the selection reaches Python, the URL and the panel name the cell ...
+    page.mouse.click(x, y)
     page.wait_for_url(re.compile(r"cell=0(%2C|,)5(%2C|,)1(%2C|,)2"), timeout=15_000)
     page.get_by_text(re.compile(r"Cell \(0, 5, 1, 2\)")).first.wait_for(timeout=15_000)
     # ... the enlarged window names it: channels 3 … 7, two of them outside the tensor (C = 6).
@@ -54,14 +41,13 @@ def test_click_a_cell_highlights_its_window_with_ghost_cells(page, app_url):
         WINDOW_TITLE.format(text="'Window of cell (0, 5, 1, 2): 5 cells, 2 hatched'"),
         timeout=15_000,
     )
-    # ... and the map keeps exactly the window's in-tensor cells bright (channels 3, 4, 5 at
-    # (h, w) = (1, 2)): the dimming overlay's zeros.
-    bright = page.evaluate(BRIGHT_CELLS)
-    assert bright == [[1, 3 * 4 + 2], [1, 4 * 4 + 2], [1, 5 * 4 + 2]]
     # The formula with this cell's numbers: two padded channels count 0.
     page.get_by_text(
         "2 of the 5 window cells lie outside the tensor: they count 0."
     ).first.wait_for(timeout=15_000)
+    # With nothing hovered, the map lights the selected cell's window.
+    page.mouse.move(5, 5)
+    expect(value_map).to_have_attribute("data-lit-window", "0,5,1,2")
 
 
 # The formulas whose content reaches beyond their box (which clips it vertically).

@@ -9,7 +9,7 @@ import pytest
 import bnviz
 from bnviz.figures import groups
 from bnviz.figures.groupmap import colour_groups
-from bnviz.figures.groups import Mosaic, decode_selection, group_map_figure
+from bnviz.figures.groups import Mosaic, group_map_figure
 from bnviz.views import explorer, source, summaries
 
 
@@ -78,10 +78,9 @@ def test_group_map_figure_carries_clickable_cells():
     assert heatmap.hoverinfo == "skip" and overlay.hoverinfo == "skip"
     assert points.hoverinfo is None  # the scatter must stay clickable
     assert points.customdata.shape == (labels.size, 10)
-    # Decoding the customdata of a point gives back its cell, as Streamlit would send it.
+    # Each point carries its cell's (n, c, h, w) and group, for the hover label.
     row = points.customdata[37]
-    as_sent = {"points": [{"customdata": {str(k): float(v) for k, v in enumerate(row)}}]}
-    index = decode_selection(as_sent)
+    index = tuple(int(v) for v in row[:4])
     assert labels[index] == row[4]
     assert len(fig.layout.shapes) == 1
 
@@ -93,24 +92,6 @@ def test_value_colouring_and_figure_size_at_the_cap():
     assert fig.data[0].zmid == 0.0
     size = len(pio.to_json(fig))
     assert size < 1_500_000, size
-
-
-@pytest.mark.parametrize(
-    ("selection", "expected"),
-    [
-        (None, None),
-        ({}, None),
-        ({"points": []}, None),
-        ({"points": [{"customdata": [1, 2, 3, 4, 9.5]}]}, (1, 2, 3, 4)),
-        ({"points": [{"customdata": {"0": 1.0, "1": 0.0, "2": 2.0, "3": 3.0}}]}, (1, 0, 2, 3)),
-        ({"points": [{"x": 1, "y": 2}]}, None),
-        ({"points": [{"customdata": [1.5, 0, 0, 0]}]}, None),
-        ({"points": [{"customdata": ["a", 0, 0, 0]}, {"customdata": [0, 1, 0, 0]}]}, (0, 1, 0, 0)),
-        ({"points": [{"customdata": [-1, 0, 0, 0]}]}, None),
-    ],
-)
-def test_decode_selection(selection, expected):
-    assert decode_selection(selection) == expected
 
 
 def test_distribution_figure_marks_zero_and_one():
@@ -144,10 +125,3 @@ def test_cell_details_formula_numbers():
     assert any(r"\sqrt" in line for line in details.latex)
     assert explorer.latex_number(1e-5) == "10^{-5}"
     assert explorer.signed(-1.5) == "(-1.5)"
-
-
-def test_drawn_extent_respects_caps():
-    for shape in [(1, 1, 1, 1), (256, 512, 4, 4), (1, 3, 512, 512), (8, 16, 48, 48)]:
-        drawn = explorer.drawn_extent(shape)
-        assert all(1 <= d <= s for d, s in zip(drawn, shape))
-        assert np.prod(drawn) <= explorer.MAX_DRAWN_CELLS or drawn[:2] == (1, 1)

@@ -10,6 +10,7 @@ from conftest import open_app
 from PIL import Image
 
 import bnviz
+from bnviz.figures.groupmap import read_payload
 from bnviz.views import explorer, local_norms, source, urlstate
 
 PAGE = "pages/local.py"
@@ -28,6 +29,11 @@ def markdown(at) -> str:
 
 def latex(at) -> str:
     return "\n".join(m.value for m in at.latex)
+
+
+def maps(at) -> list:
+    """Each browser-drawn map's (header, arrays)."""
+    return [read_payload(m.proto.bytes) for m in at.get("bidi_component")]
 
 
 def charts(at) -> list:
@@ -68,16 +74,18 @@ def test_page_opens_on_caffe_against_matconvnet_and_shows_their_difference():
         for part in (scheme.framework, scheme.detail, scheme.divisor_rule, scheme.borders):
             assert part in text
     specs = charts(at)
-    # The map (heatmap, window overlay, cells), both windows, the difference map.
-    assert len(specs) == 4
-    assert [t["type"] for t in specs[0]["data"]] == ["heatmap", "heatmap", "scatter"]
+    # Both windows as figures; the value map and the difference map drawn in the browser.
+    assert len(specs) == 2
     assert (
         "Window of cell (0, 0, 0, 0): 5 cells, 2 hatched ones"
-        in specs[1]["layout"]["title"]["text"]
+        in specs[0]["layout"]["title"]["text"]
     )
+    (value_map, _), (diff_map, diff_arrays) = maps(at)
+    # Hovering lights convention A's window (LRN across 5 channels: 2 before, 2 after).
+    assert value_map["window"] == {"axis": "C", "extents": [[2, 2]]}
     # The difference map is not blank: y_A − y_B reaches several units.
-    diff = array(specs[3]["data"][0]["z"])
-    assert np.nanmax(np.abs(diff)) > 1
+    assert diff_map["colour_label"] == "y_A − y_B"
+    assert np.max(np.abs(diff_arrays["extra1"])) > 1
     assert len(at.table) == 1
     rows = table(at)
     assert list(rows.columns) == list(local_norms.Equivalence("", "", "", 0, True).row())
@@ -169,7 +177,7 @@ def test_url_round_trip_restores_the_view_and_the_selected_cell():
     assert "extra cell before the centre in A and after it in B" in text
     assert "set A's size = 5, B's depth = 5, B's alpha = 0.1" in text
     # The map is coloured by B's output.
-    assert charts(at)[0]["data"][0]["colorbar"]["title"]["text"] == "y (B)"
+    assert maps(at)[0][0]["colour_label"] == "y_B"
 
 
 def test_selected_cell_shows_its_formula_with_numbers():
@@ -225,9 +233,9 @@ def test_sample_pictures_flow_into_the_page():
     at = run({"source": "samples", "samples": "sunset,sea", "size": "8", "local": "lrn-within"})
     assert not at.error
     assert "2 pictures brought to 8 × 8" in markdown(at)
-    spec = charts(at)[0]
-    assert spec["layout"]["yaxis"]["ticktext"] == ["n=0", "n=1"]
-    assert spec["layout"]["xaxis"]["ticktext"] == ["c=0", "c=1", "c=2"]
+    header, _ = maps(at)[0]
+    assert header["sample_names"] == ["sunset", "sea"]
+    assert header["channel_names"] == ["R", "G", "B"]
     assert "D = 25" in latex(at)
 
 
@@ -249,14 +257,17 @@ def test_uploaded_pictures_flow_into_the_page():
 def test_large_tensor_draws_a_capped_map():
     at = run({"n": "64", "c": "64", "h": "32", "w": "32"})
     assert any("the outputs use the whole tensor" in c.value for c in at.caption)
-    assert len(at.get("plotly_chart")[0].proto.spec) < 1_500_000
+    assert all(len(m.proto.bytes) < 1_500_000 for m in at.get("bidi_component"))
 
 
 def test_mvn_highlights_the_group_and_shows_mu_and_sigma():
     at = run({"local": "mvn", "mvn.across_channels": "1", "cell": "1,0,0,0"})
     text = latex(at)
     assert r"\sigma + \varepsilon" in text and "m' = 108" in text  # C·H·W = 3·6·6
-    dim = array(charts(at)[0]["data"][1]["z"])
-    assert np.sum(dim == 0) == 108  # bright: sample 1, every channel and location
+    header, arrays = maps(at)[0]
+    assert header["window"] is None and header["selected"] == [1, 0, 0, 0]
+    ids = arrays["group_id"][arrays["group"]]
+    k = np.ravel_multi_index((1, 0, 0, 0), header["shape"])
+    assert np.sum(ids == ids[k]) == 108  # lit: sample 1, every channel and location
     assert any("MVN shares statistics" in c.value for c in at.caption)
     assert "statistics shared by each sample, over its channels and locations" in markdown(at)

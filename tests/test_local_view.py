@@ -4,7 +4,6 @@ Hand-computed formulas, the comparison's explanations checked against the number
 it proposes must really make the two conventions agree), the equivalences, URL fields and presets.
 """
 
-import json
 import math
 
 import numpy as np
@@ -13,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import bnviz
-from bnviz.figures import groups
 from bnviz.figures import local_norms as local_figures
+from bnviz.figures.groupmap import read_payload
 from bnviz.views import explorer, source, urlstate
 from bnviz.views import local_norms as lv
 
@@ -183,7 +182,6 @@ def test_compute_runs_both_conventions_and_their_difference():
     np.testing.assert_array_equal(
         result.highlight(cell), bnviz.neighbourhood(X.shape, "lrn", cell, alpha=1.0)
     )
-    assert result.drawn == X.shape and not result.capped
 
 
 def test_mvn_convention_uses_caffes_eps_on_sigma():
@@ -199,11 +197,10 @@ def test_mvn_convention_uses_caffes_eps_on_sigma():
     )
 
 
-def test_large_tensors_are_drawn_capped():
-    x = np.zeros((64, 64, 32, 32), dtype=np.float32)
-    result = lv.compute(x, defaults())
-    assert result.capped and result.drawn == explorer.drawn_extent(x.shape)
-    assert result.drawn_values()["diff"].shape == result.drawn
+def test_large_tensors_are_drawn_cropped_not_strided():
+    plan = lv.map_plan((64, 64, 32, 32))
+    assert plan.stride == 1 and list(plan.rows) == list(range(len(plan.rows)))
+    assert "rows 0–" in plan.text_with("the outputs use the whole tensor")
 
 
 # --- the comparison sentence ---------------------------------------------------------------------
@@ -468,36 +465,19 @@ def test_digits():
 # --- figures ------------------------------------------------------------------------------------
 
 
-def test_value_map_figure_cells_decode_and_the_window_is_outlined():
+def test_value_map_payload_lights_the_window_of_the_hovered_cell():
     result = lv.compute(X, with_conventions("lrn", {"size": 3}, "cross-channel", {}))
-    cell = (1, 0, 2, 3)
-    highlight = result.highlight(cell)
-    fig = local_figures.value_map_figure(
-        result.drawn_values(), "y_a", highlight=highlight, selected=cell
-    )
-    spec = json.loads(fig.to_json())
-    assert [t["type"] for t in spec["data"]] == ["heatmap", "heatmap", "scatter"]
-    points = fig.data[2]
-    k = int(np.ravel_multi_index(cell, X.shape))
-    assert groups.decode_selection({"points": [{"customdata": list(points.customdata[k])}]}) == cell
-    assert points.customdata[k][4] == pytest.approx(X[cell])
-    assert points.customdata[k][5] == pytest.approx(result.y_a[cell])
-    # Window c − 1 … c + 1 at c = 0: channels 0 and 1 are inside, one outline per tile, plus the
-    # selected cell's black square.
-    outlines = [s for s in fig.layout.shapes if s.line.color == local_figures.WINDOW_LINE]
-    assert len(outlines) == 2
-    assert sum(s.line.color == "black" for s in fig.layout.shapes) == 1
-    # Dimmed everywhere except the window.
-    dim = fig.data[1].z
-    assert np.nansum(dim == 0) == highlight.sum()
-
-
-def test_difference_map_is_symmetric_around_zero():
-    values = {"x": X, "diff": np.where(X > 0, 0.5, -0.25)}
-    fig = local_figures.value_map_figure(values, "diff")
-    assert fig.data[0].zmin == -0.5 and fig.data[0].zmax == 0.5
-    zero = local_figures.value_map_figure({"diff": np.zeros((1, 1, 2, 2))}, "diff")
-    assert zero.data[0].zmax == 1.0
+    header, arrays = read_payload(lv.map_payload(result, "y_a", cell=(1, 0, 2, 3)))
+    # LRN over 3 channels: the window is c − 1 … c + 1 at one location.
+    assert header["window"] == {"axis": "C", "extents": [[1, 1]]}
+    assert header["selected"] == [1, 0, 2, 3] and not header["statistics"]
+    assert header["colour_label"] == "y_A"
+    np.testing.assert_allclose(arrays["y"], result.y_a.reshape(-1), rtol=1e-6)
+    np.testing.assert_allclose(arrays["extra1"], result.diff.reshape(-1), rtol=1e-6, atol=1e-7)
+    # The differences are coloured on a scale centred on 0.
+    header, _ = read_payload(lv.map_payload(result, "diff"))
+    low, high = header["scale"]
+    assert low == -high
 
 
 @pytest.mark.parametrize(

@@ -190,7 +190,9 @@ def layout(
     bad parameters.
     """
     shape = check_shape(shape)
-    order = axis_order if isinstance(axis_order, AxisOrder) else get_axis_order(axis_order, len(shape))
+    order = (
+        axis_order if isinstance(axis_order, AxisOrder) else get_axis_order(axis_order, len(shape))
+    )
     shape = order.engine_shape(shape)
     scheme = get_scheme(scheme)
     if len(shape) == 2:

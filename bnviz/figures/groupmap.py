@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import math
 import struct
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -110,6 +110,10 @@ class DrawPlan:
     @property
     def text(self) -> str:
         """What is drawn, in words ("" when every cell is)."""
+        return self.text_with("the statistics use the whole tensor")
+
+    def text_with(self, whole: str) -> str:
+        """What is drawn, ending with ``whole`` (what still uses the whole tensor)."""
         if self.complete:
             return ""
         n, c, h, w = self.shape
@@ -119,12 +123,16 @@ class DrawPlan:
             parts.append(f"samples 0–{s - 1} of {n}")
         if ch < c:
             parts.append(f"channels 0–{ch - 1} of {c}")
+        if self.stride == 1 and (len(self.rows) < h or len(self.cols) < w):
+            parts.append(
+                f"rows 0–{len(self.rows) - 1} of {h}, columns 0–{len(self.cols) - 1} of {w}"
+            )
         if self.stride > 1:
             parts.append(
                 f"every {_ordinal(self.stride)} row and column of the {h} × {w} maps "
                 f"({len(self.rows)} × {len(self.cols)} drawn)"
             )
-        return "Drawn: " + ", ".join(parts) + "; the statistics use the whole tensor."
+        return "Drawn: " + ", ".join(parts) + f"; {whole}."
 
 
 def _ordinal(k: int) -> str:
@@ -142,6 +150,7 @@ def plan_drawing(
     max_samples: int = MAX_SAMPLES,
     min_samples: int = MIN_SAMPLES,
     max_cells: int = MAX_DRAWN_CELLS,
+    crop: bool = False,
 ) -> DrawPlan:
     """Choose the cells of an (N, C, H, W) tensor to draw in about ``width_px`` × ``height_px``.
 
@@ -150,6 +159,8 @@ def plan_drawing(
     ``min_cell_px`` wide, else
     every k-th row and column; then as many samples as fit the height, at least ``min_samples``
     (when the tensor has them) and at most ``max_samples``.  The total stays under ``max_cells``.
+    ``crop``: the first rows and columns instead of every k-th (where neighbouring cells matter,
+    as for a local normalization's window).
 
     Returns
     -------
@@ -172,6 +183,15 @@ def plan_drawing(
         if samples * channels * rows * cols <= max_cells or (rows == 1 and cols == 1):
             break
         stride += 1
+    if crop:
+        return DrawPlan(
+            shape=(n, c, h, w),
+            samples=np.arange(samples),
+            channels=np.arange(channels),
+            rows=np.arange(rows),
+            cols=np.arange(cols),
+            stride=1,
+        )
     return DrawPlan(
         shape=(n, c, h, w),
         samples=np.arange(samples),
@@ -326,6 +346,13 @@ def map_payload(
     font_px: int = 13,
     max_height_px: int | None = None,
     file_name: str = "group-map",
+    colour_values: np.ndarray | None = None,
+    diverging: bool = False,
+    statistics: bool = True,
+    y_label: str = "y",
+    colour_label: str = "",
+    extra: Mapping[str, np.ndarray] | None = None,
+    window: Mapping | None = None,
 ) -> bytes:
     """The drawn cells of one scheme's group map as a binary payload for the browser.
 
@@ -356,6 +383,21 @@ def map_payload(
         Cells shrink so the map is at most this tall.
     file_name : str
         Name of the PNG the map's download button saves.
+    colour_values : ndarray of shape (N, C, H, W), optional
+        With ``colour_by="values"``: the values that colour the cells (``diverging``: a scale
+        centred on 0).
+    statistics : bool
+        False where the cells share no statistics (local norms): the tooltip shows no μ, σ².
+    y_label : str
+        What the tooltip calls ``y``.
+    colour_label : str
+        What colours the cells, in words (with ``colour_by="values"``).
+    extra : mapping of str to ndarray of shape (N, C, H, W), optional
+        More values the tooltip shows, by name.
+    window : mapping, optional
+        For a local normalization: ``{"axis": "C" or "HW", "extents": [[before, after], ...]}``,
+        the window of cells one output reads (one pair for C, one per row and column for HW);
+        hover then lights the hovered cell's window instead of its group.
 
     Returns
     -------
@@ -371,6 +413,9 @@ def map_payload(
     if colour_by == "group":
         rgb, distinct = group_colours(drawn_labels)
         low = high = None
+    elif colour_by == "values":
+        rgb, low, high = value_colours(plan.take(colour_values), diverging)
+        distinct = True
     else:
         rgb, low, high = value_colours(plan.take(x if colour_by == "x" else y), colour_by == "y")
         distinct = True
@@ -387,6 +432,9 @@ def map_payload(
         "group_mean": group_mean.astype(np.float32),
         "group_var": group_var.astype(np.float32),
     }
+    extra_names = list(extra or {})
+    for k, name in enumerate(extra_names):
+        arrays[f"extra{k}"] = plan.take(extra[name]).astype(np.float32).reshape(-1)
     position = plan.position(selected)
     header = {
         "shape": list(plan.drawn_shape),
@@ -406,6 +454,11 @@ def map_payload(
         "colour_by": colour_by,
         "scale": None if low is None else [low, high],
         "uses_variance": uses_variance,
+        "statistics": statistics,
+        "y_label": y_label,
+        "colour_label": colour_label,
+        "extra_names": extra_names,
+        "window": dict(window) if window else None,
         "link": link,
         "title": title,
         "font_px": font_px,

@@ -2,9 +2,10 @@
 
 The central figure is a **mosaic**: a tensor of shape (N, C, H, W) drawn as N rows by C columns of
 H x W tiles, all in one heatmap with one-cell gutters of NaN between tiles (one heatmap draws ~20x
-faster than a subplot per tile, see shared/notes).  Clicks reach Python through an invisible
-scatter point at every cell centre carrying the cell's (n, c, h, w): Streamlit returns no
-selection for heatmap traces.
+faster than a subplot per tile, see shared/notes); an invisible scatter point at every cell
+centre carries the cell's (n, c, h, w) and its values for the hover label.  Teaching mode animates
+this figure; the app's interactive group map is drawn in the browser instead
+(:mod:`bnviz.figures.groupmap`, ``bnviz/ui/static/groupmap.js``).
 """
 
 from __future__ import annotations
@@ -107,7 +108,7 @@ def cell_points(mosaic: Mosaic, customdata: np.ndarray, hover_lines: list) -> go
     """The invisible scatter that makes every cell hoverable and clickable.
 
     One point per cell centre, in ``np.indices`` order, named "cells"; ``customdata`` rows start
-    with (n, c, h, w) (:func:`decode_selection` reads them back).
+    with (n, c, h, w).
     """
     rows, cols = mosaic.positions()
     dtype = np.int16 if max(rows.max(), cols.max()) < 2**15 else np.int32
@@ -275,32 +276,6 @@ def group_map_figure(
         fig.update_xaxes(ticktext=[f"c={k}" for k in coordinates[1]])
         fig.update_yaxes(ticktext=[f"n={k}" for k in coordinates[0]])
     return fig
-
-
-def decode_selection(selection) -> tuple | None:
-    """The (n, c, h, w) of the first clicked point in a Streamlit plotly selection, or None.
-
-    ``selection`` is ``event.selection`` (or the widget state's ``"selection"``): a mapping with
-    ``"points"``, each point carrying the scatter's ``customdata`` as a list or, for NumPy
-    customdata, a dict ``{"0": n, "1": c, ...}``.  Points without four integer indices are
-    ignored.
-    """
-    if not selection:
-        return None
-    points = selection.get("points") if isinstance(selection, Mapping) else None
-    for point in points or ():
-        data = point.get("customdata") if isinstance(point, Mapping) else None
-        if isinstance(data, Mapping):
-            data = [data.get(str(k)) for k in range(4)]
-        if not isinstance(data, (list, tuple)) or len(data) < 4:
-            continue
-        try:
-            index = tuple(int(v) for v in data[:4])
-        except (TypeError, ValueError):
-            continue
-        if all(v == float(u) for v, u in zip(index, data[:4])) and min(index) >= 0:
-            return index
-    return None
 
 
 def distribution_figure(

@@ -1,138 +1,21 @@
 """Plotly figures of the "Local normalizations" page: pure functions from arrays to figures.
 
-- :func:`value_map_figure`: the tensor as the Explorer's mosaic (rows samples, columns channels,
-  tiles H x W), coloured by a value (x, either convention's y, or their difference), the cells
-  one output reads kept bright and outlined, every cell clickable (an invisible scatter point at
-  each cell centre carries its (n, c, h, w), decoded by :func:`bnviz.figures.groups.decode_selection`);
-- :func:`window_figure`: one cell's window enlarged, cell by cell with its value, the cells outside
-  the tensor drawn as hatched ghost cells that count 0.
+:func:`window_figure`: one cell's window enlarged, cell by cell with its value, the cells outside
+the tensor drawn as hatched ghost cells that count 0.  (The page's value maps are drawn in the
+browser: :func:`bnviz.views.local_norms.map_payload`.)
 """
 
 from __future__ import annotations
-
-from collections.abc import Mapping
 
 import numpy as np
 import plotly.graph_objects as go
 
 from ..engine.local import LocalTerms
-from .groups import (
-    INDEX_HOVER,
-    Mosaic,
-    cell_gaps,
-    cell_points,
-    dim_overlay,
-    mosaic_layout,
-    selected_outline,
-)
 
-#: What each value is called on hover and on colour bars.
-VALUE_NAMES = {"x": "x", "y_a": "y (A)", "y_b": "y (B)", "diff": "y_A − y_B"}
-#: Differences diverge around 0; values are drawn with a sequential scale (LRN keeps x's sign).
-SCALES = {"diff": "RdBu_r"}
 GHOST_FILL = "rgba(200,200,200,0.35)"
 GHOST_LINE = "#888888"
-WINDOW_LINE = "#D55E00"
 #: The window figure writes each cell's value up to this many cells.
 MAX_LABELLED_CELLS = 49
-
-
-def _boxes(mask: np.ndarray, mosaic: Mosaic) -> list:
-    """One rectangle (x0, x1, y0, y1) in mosaic coordinates around the True cells of each tile."""
-    n, c, h, w = mask.shape
-    boxes = []
-    for sample, channel in zip(*np.nonzero(mask.any(axis=(2, 3)))):
-        rows = np.nonzero(mask[sample, channel].any(axis=1))[0]
-        cols = np.nonzero(mask[sample, channel].any(axis=0))[0]
-        top, left = sample * (h + mosaic.gutter), channel * (w + mosaic.gutter)
-        boxes.append(
-            (left + cols[0] - 0.5, left + cols[-1] + 0.5, top + rows[0] - 0.5, top + rows[-1] + 0.5)
-        )
-    return boxes
-
-
-def value_map_figure(
-    values: Mapping[str, np.ndarray],
-    colour_by: str = "x",
-    *,
-    highlight: np.ndarray | None = None,
-    selected: tuple | None = None,
-    title: str | None = None,
-    height: int | None = None,
-    max_outlines: int = 256,
-) -> go.Figure:
-    """The mosaic of an (N, C, H, W) tensor coloured by one of ``values``, every cell clickable.
-
-    Parameters
-    ----------
-    values : mapping of str to ndarray of shape (N, C, H, W)
-        Any of "x", "y_a", "y_b", "diff" (see :data:`VALUE_NAMES`); all are shown on hover.
-    colour_by : str
-        The key of ``values`` that colours the map; "diff" uses a diverging scale centred on 0.
-    highlight : ndarray of bool, shape (N, C, H, W), optional
-        The cells the selected output reads (its window or group): kept bright and outlined per
-        tile, the others dimmed.
-    selected : tuple (n, c, h, w), optional
-        Outlined in black.
-    title : str, optional
-    height : int, optional
-        Pixels; default grows with the mosaic.
-    max_outlines : int
-        At most this many tiles get an outline around their highlighted cells.
-
-    Returns
-    -------
-    go.Figure
-        Traces: the heatmap (hover skipped), the dimming overlay when ``highlight`` is given, and a
-        scatter of invisible points at the cell centres named "cells", whose ``customdata`` rows
-        are (n, c, h, w, then the values in the order of ``values``).
-    """
-    names = [key for key in VALUE_NAMES if key in values]
-    shape = np.shape(values[colour_by])
-    mosaic = Mosaic(shape)
-    z = mosaic.grid(np.asarray(values[colour_by], dtype=np.float32))
-    if colour_by in SCALES:
-        finite = np.abs(z[np.isfinite(z)])
-        limit = float(finite.max()) if finite.size and finite.max() > 0 else 1.0
-        scale = {"colorscale": SCALES[colour_by], "zmin": -limit, "zmax": limit}
-    else:
-        scale = {"colorscale": "Viridis"}
-    traces = [
-        go.Heatmap(
-            z=z,
-            colorbar={"title": {"text": VALUE_NAMES[colour_by]}, "thickness": 12},
-            hoverinfo="skip",
-            name=VALUE_NAMES[colour_by],
-            **scale,
-            **cell_gaps(mosaic),
-        )
-    ]
-    shapes = []
-    if highlight is not None:
-        highlight = np.asarray(highlight, dtype=bool)
-        traces.append(dim_overlay(mosaic, highlight, name="window"))
-        for x0, x1, y0, y1 in _boxes(highlight, mosaic)[:max_outlines]:
-            shapes.append(
-                {
-                    "type": "rect",
-                    "x0": x0,
-                    "x1": x1,
-                    "y0": y0,
-                    "y1": y1,
-                    "line": {"color": WINDOW_LINE, "width": 2},
-                }
-            )
-    index = np.indices(shape).reshape(4, -1).T
-    columns = [index] + [np.asarray(values[k], dtype=np.float64).reshape(-1, 1) for k in names]
-    customdata = np.hstack(columns).astype(np.float32)
-    lines = [INDEX_HOVER]
-    lines += [f"{VALUE_NAMES[k]} = %{{customdata[{4 + i}]:.5g}}" for i, k in enumerate(names)]
-    traces.append(cell_points(mosaic, customdata, lines))
-    if selected is not None:
-        shapes.append(selected_outline(mosaic, selected))
-    return mosaic_layout(
-        go.Figure(traces), mosaic, shapes=shapes, title=title, height=height, bottom=30
-    )
 
 
 def _square_path(xs, ys) -> tuple[list, list]:

@@ -231,18 +231,6 @@ def show_input_error(error: Exception) -> None:
 CELL = "w.cell"
 
 
-def select_clicked_cell(chart_key: str) -> None:
-    """``on_select`` callback of a mosaic chart: its clicked cell becomes the selected one.
-
-    Set as a callback, it runs only when the selection changes, so a stale selection never
-    overrides a cell picked since with :func:`cell_inputs`.
-    """
-    event = st.session_state.get(chart_key)
-    clicked = groups.decode_selection(event.get("selection") if event else None)
-    if clicked is not None:
-        st.session_state[CELL] = clicked
-
-
 def _select_from_inputs(key_format: str) -> None:
     st.session_state[CELL] = tuple(int(st.session_state[key_format.format(a)]) for a in "nchw")
 

@@ -22,14 +22,6 @@ from . import source
 from .urlstate import Field
 
 MAX_VALUES = source.MAX_VALUES
-#: The Local norms page's maps (Plotly figures, one clickable point a cell) draw at most this many
-#: cells (~1 MB figure); the group map's plan is :func:`bnviz.figures.groupmap.plan_drawing`.
-MAX_DRAWN_CELLS = 12_288
-#: Drawn tiles are at most this many rows and columns; samples and channels as many as fit.
-MAX_TILE_SIDE = 48
-MAX_DRAWN_SAMPLES = 32
-MAX_DRAWN_CHANNELS = 32
-
 
 #: ε as offered in the app: "default" is the scheme's own (PyTorch's 1e-5, Caffe MVN's 1e-9).
 EPS_CHOICES = ("default", "0", "1e-9", "1e-5", "1e-3", "0.1", "1")
@@ -205,19 +197,6 @@ class ExplorerResult:
             "x̂": take(self.x_hat),
             "y": take(self.y),
         }
-
-
-def drawn_extent(shape: tuple, budget: int = MAX_DRAWN_CELLS) -> tuple:
-    """How many samples, channels, rows and columns of a tensor of ``shape`` get drawn.
-
-    Whole tiles (each side capped), as many channels as ``budget`` cells allow, then samples.
-    """
-    n, c, h, w = shape
-    rows, cols = min(h, MAX_TILE_SIDE), min(w, MAX_TILE_SIDE)
-    tiles = max(1, budget // (rows * cols))
-    channels = min(c, MAX_DRAWN_CHANNELS, tiles)
-    samples = max(1, min(n, MAX_DRAWN_SAMPLES, tiles // channels))
-    return (samples, channels, rows, cols)
 
 
 def compute(x: np.ndarray, values: dict) -> ExplorerResult:

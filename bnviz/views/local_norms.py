@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..engine.layout import group_labels
 from ..engine.local import (
     CHANNEL_AXES,
     LOCAL_PRESETS,
@@ -38,9 +39,10 @@ from ..engine.local import (
 )
 from ..engine.normalize import normalize
 from ..engine.schemes import SCHEMES, resolve_params
+from ..figures import groupmap
 from . import source
 from .explorer import constrain as shrink_tensor
-from .explorer import drawn_extent, drop_outside_cell, latex_number, signed
+from .explorer import drop_outside_cell, latex_number, signed
 from .urlstate import Field
 
 #: The statistic-sharing scheme offered beside the local ones: Caffe's mean-variance norm.
@@ -361,8 +363,6 @@ class LocalResult:
     diff : ndarray of float64, shape (N, C, H, W)
         y_a − y_b.
     a, b : Convention
-    drawn : tuple of int
-        How many samples, channels, rows and columns the maps draw (from index 0).
     """
 
     x: np.ndarray
@@ -371,25 +371,6 @@ class LocalResult:
     diff: np.ndarray
     a: Convention
     b: Convention
-    drawn: tuple
-
-    @property
-    def drawn_slice(self) -> tuple:
-        return tuple(slice(0, k) for k in self.drawn)
-
-    @property
-    def capped(self) -> bool:
-        return self.drawn != self.x.shape
-
-    def drawn_values(self) -> dict:
-        """x, y_a, y_b and diff of the drawn cells, each of shape ``drawn``."""
-        part = self.drawn_slice
-        return {
-            "x": self.x[part],
-            "y_a": self.y_a[part],
-            "y_b": self.y_b[part],
-            "diff": self.diff[part],
-        }
 
     @property
     def max_diff(self) -> float:
@@ -401,8 +382,8 @@ class LocalResult:
         return rounding_tolerance(self.x.dtype, self.y_a, self.y_b)
 
     def highlight(self, cell: tuple) -> np.ndarray:
-        """The cells convention A reads for ``cell``, drawn part only (bool, shape ``drawn``)."""
-        return cell_neighbourhood(self.x.shape, self.a, cell)[self.drawn_slice]
+        """The cells convention A reads for ``cell`` (bool, shape of x)."""
+        return cell_neighbourhood(self.x.shape, self.a, cell)
 
 
 def rounding_tolerance(dtype, *arrays) -> float:
@@ -421,7 +402,7 @@ def compute(x: np.ndarray, values: Mapping) -> LocalResult:
     a, b = convention(values, "a"), convention(values, "b")
     y_a, y_b = run(x, a), run(x, b)
     diff = y_a.astype(np.float64) - y_b.astype(np.float64)
-    return LocalResult(x, y_a, y_b, diff, a, b, drawn_extent(x.shape))
+    return LocalResult(x, y_a, y_b, diff, a, b)
 
 
 # --- why two conventions differ ----------------------------------------------------------------------
@@ -1091,3 +1072,58 @@ def _mvn_formula(x: np.ndarray, conv: Convention, cell: tuple) -> CellFormula:
         rf"{{{n(sigma)} + {n(conv.eps)}}} = {n(y)}",
     ]
     return CellFormula(tuple(lines), notes)
+
+
+#: Names of the values the maps show, on hover and in the colour legend.
+VALUE_NAMES = {"x": "x", "y_a": "y_A", "y_b": "y_B", "diff": "y_A − y_B"}
+
+
+def map_plan(shape: tuple) -> groupmap.DrawPlan:
+    """Which cells the page's maps draw: the first rows and columns of a large tensor (not every
+    k-th: a window is made of neighbouring cells)."""
+    return groupmap.plan_drawing(shape, crop=True)
+
+
+def map_payload(
+    result: LocalResult,
+    colour: str,
+    *,
+    cell=None,
+    sample_names=None,
+    channel_names=None,
+    file_name: str = "bnviz-local-map",
+) -> bytes:
+    """A value map of ``result`` for the browser (:func:`bnviz.figures.groupmap.map_payload`):
+    coloured by ``colour`` (a key of :data:`VALUE_NAMES`; "diff" on a scale centred on 0), and
+    lighting on hover the cells convention A reads for the hovered cell: its window for a local
+    normalization, its group for MVN."""
+    shape = result.x.shape
+    a = result.a
+    if a.is_local:
+        axis = "C" if a.scheme.axes == CHANNEL_AXES else "HW"
+        window = {"axis": axis, "extents": [list(e) for e in window_extents(a)]}
+        labels = np.zeros(shape, dtype=np.int32)
+    else:  # MVN: A reads its group
+        window = None
+        labels = group_labels(shape, a.scheme_id, **resolve_params(a.scheme, shape[1], a.params))
+    values = {"x": result.x, "y_a": result.y_a, "y_b": result.y_b, "diff": result.diff}
+    return groupmap.map_payload(
+        map_plan(shape),
+        labels,
+        x=result.x,
+        y=result.y_a,
+        mean=np.zeros(1),
+        var=np.zeros(1),
+        colour_by="values",
+        colour_values=values[colour],
+        diverging=colour == "diff",
+        statistics=False,
+        y_label=VALUE_NAMES["y_a"],
+        colour_label=VALUE_NAMES[colour],
+        extra={VALUE_NAMES["y_b"]: result.y_b, VALUE_NAMES["diff"]: result.diff},
+        selected=cell,
+        sample_names=sample_names,
+        channel_names=channel_names,
+        window=window,
+        file_name=file_name,
+    )

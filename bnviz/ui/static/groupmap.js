@@ -129,9 +129,25 @@ export default function ({ parentElement, data, setStateValue }) {
     return p ? A.group[flat(...p)] : null;
   }
 
+  // A local normalization lights the window of cells one output reads, not a group.
+  function windowTest() {
+    const p = hovered || selected;
+    if (!H.window || !p) return null;
+    const [n0, c0, h0, w0] = real(p);
+    const ext = H.window.extents;
+    if (H.window.axis === "C") {
+      const [before, after] = ext[0];
+      return (n, c, h, w) => n === n0 && h === h0 && w === w0 && c >= c0 - before && c <= c0 + after;
+    }
+    const [[rb, ra], [cb, ca]] = ext;
+    return (n, c, h, w) =>
+      n === n0 && c === c0 && h >= h0 - rb && h <= h0 + ra && w >= w0 - cb && w <= w0 + ca;
+  }
+
   function draw() {
     frame = 0;
-    const lit = litGroup();
+    const inWindow = windowTest();
+    const lit = H.window ? null : litGroup();
     ctx.clearRect(0, 0, g.width, g.height);
     ctx.fillStyle = "#262730";
     ctx.font = `${font}px sans-serif`;
@@ -162,7 +178,10 @@ export default function ({ parentElement, data, setStateValue }) {
           for (let w = 0; w < W; w++) {
             const k = flat(s, c, r, w);
             let red = A.rgb[3 * k], green = A.rgb[3 * k + 1], blue = A.rgb[3 * k + 2];
-            if (lit !== null && A.group[k] !== lit) {
+            const outside = inWindow
+              ? !inWindow(H.samples[s], H.channels[c], H.rows[r], H.cols[w])
+              : lit !== null && A.group[k] !== lit;
+            if (outside) {
               red += (255 - red) * DIM; green += (255 - green) * DIM; blue += (255 - blue) * DIM;
             } else if (lit !== null && !H.distinct) {
               red = 0; green = 114; blue = 178; // a lit group among too many: strong blue
@@ -184,6 +203,8 @@ export default function ({ parentElement, data, setStateValue }) {
       );
     }
     root.setAttribute("data-lit-group", lit === null ? "" : String(A.group_id[lit]));
+    const centre = hovered || selected;
+    root.setAttribute("data-lit-window", inWindow && centre ? real(centre).join(",") : "");
   }
 
   function request() {
@@ -208,11 +229,16 @@ export default function ({ parentElement, data, setStateValue }) {
     const lines = [
       `(n, c, h, w) = (${cell.join(", ")})`,
       `${H.sample_names[p[0]]} · ${H.channel_names[p[1]]}`,
-      `group ${A.group_id[q]}`,
-      `x = ${fmt(A.x[k])}`,
-      `μ = ${fmt(A.group_mean[q])}` + (H.uses_variance ? `, σ² = ${fmt(A.group_var[q])}` : ""),
-      `y = ${fmt(A.y[k])}`,
     ];
+    if (H.statistics) lines.push(`group ${A.group_id[q]}`);
+    lines.push(`x = ${fmt(A.x[k])}`);
+    if (H.statistics) {
+      lines.push(
+        `μ = ${fmt(A.group_mean[q])}` + (H.uses_variance ? `, σ² = ${fmt(A.group_var[q])}` : ""),
+      );
+    }
+    lines.push(`${H.y_label || "y"} = ${fmt(A.y[k])}`);
+    (H.extra_names || []).forEach((name, i) => lines.push(`${name} = ${fmt(A[`extra${i}`][k])}`));
     return lines.join("\n");
   }
 
