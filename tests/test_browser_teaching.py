@@ -216,3 +216,16 @@ def test_presentation_puts_the_map_above_the_fold_of_a_projector(page, app_url):
     box = page.locator(".bnviz-map canvas").first.bounding_box()
     assert box["y"] > 0 and box["y"] + box["height"] <= 768, box
     assert box["width"] > 400  # it fills the room it has, not a corner of it
+
+
+@pytest.mark.parametrize(("size", "present"), [((1440, 900), ""), ((1024, 768), "&present=1")])
+def test_teaching_caption_figure_and_controls_fit_on_one_screen(page, app_url, size, present):
+    """Question 1's tensor: from the caption's top to the slider's bottom fits in the viewport
+    (less Streamlit's header), so a lecturer sees the caption and ▶ Play together."""
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    page.goto(f"{app_url}/?teach=1&n=20&c=10&h=5&w=5{present}")
+    page.wait_for_selector(".js-plotly-plot .slider-rail-rect", timeout=30_000)
+    title = page.locator(".js-plotly-plot .gtitle").first.bounding_box()
+    slider = page.locator(".js-plotly-plot .slider-rail-rect").first.bounding_box()
+    header = 60  # Streamlit's fixed header
+    assert slider["y"] + slider["height"] - title["y"] <= size[1] - header
