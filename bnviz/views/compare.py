@@ -29,6 +29,7 @@ from ..engine.errors import InputError
 from ..engine.layout import Layout, layout
 from ..engine.normalize import normalize
 from ..engine.partitions import named_equivalents, same_groups
+from ..engine.running import CONVENTIONS
 from ..engine.schemes import SCHEMES, Param, axes_value, default_params, get_scheme, scheme_label
 from ..figures.groupmap import DrawPlan, plan_drawing
 from ..text.describe import describe, grouping_text, shape_text
@@ -292,35 +293,19 @@ LUA_TORCH_LAYERS = {
 }
 
 
-#: Batch norm's defaults: PyTorch's ``BatchNorm2d(eps=1e-05, momentum=0.1)``
-#: (torch/nn/modules/batchnorm.py) and Keras 3's ``BatchNormalization(momentum=0.99,
-#: epsilon=0.001)`` (keras/src/layers/normalization/batch_normalization.py).
-PYTORCH_BN_DEFAULTS = {"eps": 1e-5, "momentum": 0.1}
-KERAS_BN_DEFAULTS = {"epsilon": 1e-3, "momentum": 0.99}
-
-
-def keras_momentum_as_pytorch(momentum: float) -> float:
-    """PyTorch's momentum for Keras' ``momentum``.
-
-    Keras keeps ``moving = moving · momentum + batch · (1 − momentum)``; PyTorch keeps
-    ``running = (1 − momentum) · running + momentum · batch``: the new batch's weight is
-    Keras' 1 − momentum and PyTorch's momentum.
-    """
-    return round(1.0 - momentum, 12)
-
-
 def defaults_sentence() -> str:
-    """Keras' and PyTorch's batch-norm defaults, and what Keras' momentum is in PyTorch's terms."""
-    keras_m = KERAS_BN_DEFAULTS["momentum"]
-    torch_m = PYTORCH_BN_DEFAULTS["momentum"]
+    """Keras' and PyTorch's batch-norm defaults, and what Keras' momentum is in PyTorch's terms
+    (from the conventions' declarations, :data:`bnviz.engine.running.CONVENTIONS`)."""
+    torch, keras = CONVENTIONS["pytorch"], CONVENTIONS["keras"]
+    keras_weight = keras.new_batch_weight(keras.momentum)
     return (
-        f"Keras defaults to ε = {KERAS_BN_DEFAULTS['epsilon']:g} (PyTorch {PYTORCH_BN_DEFAULTS['eps']:g}) "
-        f"and momentum {keras_m:g}, but the two momenta weigh different terms: Keras updates "
-        "moving = moving · momentum + batch · (1 − momentum), PyTorch running = (1 − momentum) · "
-        f"running + momentum · batch. Keras' {keras_m:g} gives the new batch a weight of "
-        f"{keras_momentum_as_pytorch(keras_m):g}, which is PyTorch's momentum "
-        f"{keras_momentum_as_pytorch(keras_m):g}; PyTorch's default {torch_m:g} is Keras' momentum "
-        f"{keras_momentum_as_pytorch(torch_m):g}."
+        f"Keras defaults to ε = {keras.eps:g} (PyTorch {torch.eps:g}) and momentum "
+        f"{keras.momentum:g}, but the two momenta weigh different terms: Keras updates moving = "
+        "moving · momentum + batch · (1 − momentum), PyTorch running = (1 − momentum) · running "
+        f"+ momentum · batch. Keras' {keras.momentum:g} gives the new batch a weight of "
+        f"{keras_weight:g}, which is PyTorch's momentum {torch.momentum_for_weight(keras_weight):g}; "
+        f"PyTorch's default {torch.momentum:g} is Keras' momentum "
+        f"{keras.momentum_for_weight(torch.new_batch_weight(torch.momentum)):g}."
     )
 
 
