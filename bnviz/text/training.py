@@ -12,6 +12,7 @@ import math
 import numpy as np
 
 from ..engine.running import CONVENTIONS
+from .latex import latex_number, signed
 
 NAMES = {cid: c.name for cid, c in CONVENTIONS.items()}
 
@@ -34,25 +35,6 @@ def sn(value: float, digits: int = 4) -> str:
 def percent(weight: float) -> str:
     """0.1 as "10 %", 0.01 as "1 %", 0.001 as "0.1 %"."""
     return f"{num(100 * weight, 3)} %"
-
-
-def latex_number(value: float, digits: int = 4) -> str:
-    """A float for LaTeX: ``digits`` significant digits, powers of ten as 10^{k}."""
-    value = float(value)
-    if value == 0:
-        return "0"
-    text = f"{value:.{digits}g}"
-    if "e" in text:
-        mantissa, exponent = text.split("e")
-        power = f"10^{{{int(exponent)}}}"
-        return power if mantissa in ("1", "1.0") else rf"{mantissa} \times {power}"
-    return text
-
-
-def signed(value: float) -> str:
-    """:func:`latex_number` in parentheses when negative (it follows an operator)."""
-    text = latex_number(value)
-    return f"({text})" if float(value) < 0 else text
 
 
 def change_text(moved: float | None) -> str:

@@ -18,6 +18,7 @@ from ..engine.schemes import SCHEMES, Param
 from ..figures import groupmap
 from ..figures.groupmap import DrawPlan, plan_drawing
 from ..text.describe import Description, describe
+from ..text.latex import latex_number, signed
 from . import source
 from .urlstate import Field
 
@@ -242,24 +243,6 @@ class CellDetails:
     gamma: float | None
     beta: float | None
     latex: tuple
-
-
-def latex_number(value: float, digits: int = 4) -> str:
-    """A float for LaTeX: 4 significant digits, powers of ten as 10^{k}."""
-    if value == 0:
-        return "0"
-    text = f"{value:.{digits}g}"
-    if "e" in text:
-        mantissa, exponent = text.split("e")
-        power = f"10^{{{int(exponent)}}}"
-        return power if mantissa in ("1", "1.0") else rf"{mantissa} \times {power}"
-    return text
-
-
-def signed(value: float) -> str:
-    """:func:`latex_number`, in parentheses when negative (it follows an operator)."""
-    text = latex_number(value)
-    return f"({text})" if value < 0 else text
 
 
 def cell_details(result: ExplorerResult, index: tuple) -> CellDetails:

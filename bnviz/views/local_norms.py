@@ -40,9 +40,10 @@ from ..engine.local import (
 from ..engine.normalize import normalize
 from ..engine.schemes import SCHEMES, resolve_params
 from ..figures import groupmap
+from ..text.latex import latex_number, signed
 from . import source
 from .explorer import constrain as shrink_tensor
-from .explorer import drop_outside_cell, latex_number, signed
+from .explorer import drop_outside_cell
 from .urlstate import Field
 
 #: The statistic-sharing scheme offered beside the local ones: Caffe's mean-variance norm.
