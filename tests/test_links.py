@@ -12,6 +12,7 @@ PAGES = {
     "Images": "pages/images.py",
     "Compare": "pages/compare.py",
     "Local norms": "pages/local.py",
+    "Train vs. inference": "pages/training.py",
 }
 
 
