@@ -26,7 +26,7 @@ from PIL import Image
 
 from ..engine import conv, loading
 from ..figures import groups
-from ..views import explorer, images, local_norms, source, training, urlstate
+from ..views import backward, explorer, images, local_norms, source, training, urlstate
 from ..views.urlstate import Field
 
 PERSISTED = "bnviz.persisted"
@@ -41,6 +41,7 @@ PAGES = (
     ("pages/compare.py", "Compare", ":material/compare:"),
     ("pages/local.py", "Local norms", ":material/blur_on:"),
     ("pages/training.py", "Train vs. inference", ":material/model_training:"),
+    ("pages/backward.py", "Backward", ":material/undo:"),
 )
 
 
@@ -355,6 +356,19 @@ def training_result(values: dict) -> training.TrainingResult:
     """:func:`bnviz.views.training.compute` on the page's tensor, cached per page settings."""
     settings = {key: values[key] for key in training.PAGE_KEYS}
     return _keyed_by_tensor(_training_result, values, settings)
+
+
+@st.cache_data(max_entries=8, show_spinner="Computing the gradients…")
+def _backward_result(values: dict, present: bool, uploads_digest: str, _uploads: tuple):
+    return backward.compute(
+        _tensor(tensor_values(values), uploads_digest, _uploads).x, values, present
+    )
+
+
+def backward_result(values: dict, present: bool = False) -> backward.BackwardResult:
+    """:func:`bnviz.views.backward.compute` on the page's tensor, cached per values."""
+    digest, files = _uploads()
+    return _backward_result(values, present, digest if values["source"] == "upload" else "", files)
 
 
 def tensor_sidebar(values: dict, container=st.sidebar) -> None:
