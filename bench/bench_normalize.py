@@ -92,7 +92,7 @@ def time_interleaved(functions: dict, repetitions: int) -> dict:
 
 def run(shapes, repetitions: int, offset: float) -> None:
     rng = np.random.default_rng(0)
-    columns = ("copy", "naive", "bnviz", "torch")
+    columns = ("copy", "naive", "bnviz", "bwd", "torch")  # bwd: bnviz.normalize_backward
     header = (
         f"{'shape':>18} {'scheme':<16}"
         + "".join(f"{c + ' ms':>10}" for c in columns)
@@ -104,6 +104,7 @@ def run(shapes, repetitions: int, offset: float) -> None:
     print("-" * len(header))
     for shape in shapes:
         x = (offset + rng.standard_normal(shape, dtype=np.float32)).astype(np.float32)
+        dy = rng.standard_normal(shape, dtype=np.float32)
         tensor = torch.from_numpy(x) if torch is not None else None
         label = "x".join(map(str, shape))
         for scheme_id in bnviz.SCHEMES:
@@ -118,6 +119,9 @@ def run(shapes, repetitions: int, offset: float) -> None:
                 "copy": x.copy,
                 "naive": lambda x=x, lay=lay: naive_numpy(x, lay.view_shape, lay.reduced_axes),
                 "bnviz": lambda x=x, s=scheme_id, p=params: bnviz.normalize(x, s, eps=EPS, **p),
+                "bwd": lambda x=x, d=dy, s=scheme_id, p=params: bnviz.normalize_backward(
+                    x, d, s, eps=EPS, **p
+                ),
             }
             torch_call = torch_function(scheme_id, tensor, params)
             if torch_call is not None:

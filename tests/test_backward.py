@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 import bnviz
 import bnviz.engine.backward
-from bnviz.engine.backward import backward_terms, finite_differences, group_sum
+from bnviz.engine.backward import backward_terms, finite_differences
 from bnviz.engine.schemes import AXES_SUBSETS, divisors
 
 SHAPES = [(4, 6, 3, 5), (5, 4, 7), (8, 6)]
@@ -154,18 +154,6 @@ def test_float16_and_integers():
     assert half.dx.dtype == np.float16
     exact = bnviz.normalize_backward(x.astype(np.float64), dy, "instance").dx
     np.testing.assert_allclose(half.dx.astype(np.float64), exact, atol=2e-3)
-
-
-@pytest.mark.parametrize("axes", [(0,), (1, 3), (0, 2, 3), (0, 1, 2, 3), ()])
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_group_sum_is_a_float64_sum(axes, dtype):
-    a = np.random.default_rng(0).normal(size=(7, 300, 5, 11)).astype(dtype)
-    expected = a.astype(np.float64).sum(axis=axes, keepdims=True)
-    got = group_sum(a, axes)
-    assert got.dtype == np.float64 and got.shape == expected.shape
-    np.testing.assert_allclose(
-        got, expected, rtol=1e-5 if dtype == np.float32 else 1e-12, atol=1e-3
-    )
 
 
 # --- Hand-computed ----------------------------------------------------------------------------

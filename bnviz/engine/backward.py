@@ -32,9 +32,11 @@ Conventions: a group whose divisor is 0 (a constant group with ε = 0) has x̂ =
 forward pass's convention), so its gradient is 0; at σ = 0 MVN's σ is not differentiable and its
 path through σ is taken as 0 (every deviation x − μ is 0 there; central differences agree).
 
-Three implementations: :func:`normalize_backward` (fast: the forward's tiled kernels, float64
-group sums), :func:`backward_terms` (plain float64, each path separately: the yardstick and what
-the app shows) and :func:`finite_differences` (central differences in float64).
+Three implementations: :func:`normalize_backward` (fast: the forward pass's statistics, then two
+tiled passes over x and dy, one summing per group in float64 and one writing dx, with the
+temporaries of a tile in the cache), :func:`backward_terms` (plain float64, each path
+separately: the yardstick and what the app shows) and :func:`finite_differences` (central
+differences in float64).
 """
 
 from __future__ import annotations
@@ -49,12 +51,7 @@ from .layout import Layout, group_index, layout
 from .moments import (
     BLOCK_BYTES,
     FAST_DTYPES,
-    SEGMENT,
-    SEGMENT_ROWS,
-    _canonical,
-    _plan,
     _working_dtype,
-    affine,
     moments,
     moments_reference,
     scale_shift,
@@ -328,44 +325,6 @@ def _param_total(per_cell: np.ndarray, lay: Layout) -> np.ndarray:
 # The fast path.
 
 
-def group_sum(a: np.ndarray, axes: tuple) -> np.ndarray:
-    """Σ of a float32 or float64 array over ``axes``, in float64, about as fast as one read.
-
-    Parameters
-    ----------
-    a : ndarray of float32 or float64, any shape
-    axes : tuple of int
-
-    Returns
-    -------
-    ndarray of float64, shape of ``a`` with ``axes`` set to 1
-        Runs of at most SEGMENT contiguous values (rows) or SEGMENT_ROWS rows (columns) are
-        summed in a's precision, pairwise or by BLAS, the partial sums added in float64: the
-        error stays near √SEGMENT · a's machine epsilon times Σ|a| (see bnviz.engine.moments).
-    """
-    axes = tuple(sorted({axis % a.ndim for axis in axes}))
-    shape = tuple(1 if axis in axes else n for axis, n in enumerate(a.shape))
-    if not axes or a.size == 0:
-        return a.astype(np.float64).reshape(shape) if a.size else np.zeros(shape)
-    plan = _plan(a.shape, axes)
-    a3 = _canonical(a, plan)
-    if plan.kind == "rows":
-        p, k, q = a3.shape
-        matrix = a3.reshape(p * k, q)
-        total = np.zeros(p * k)
-        for q0 in range(0, q, SEGMENT):
-            total += np.add.reduce(matrix[:, q0 : q0 + SEGMENT], axis=1)
-        total = total.reshape(p, k).sum(axis=0)
-    else:
-        outer, p, k = a3.shape
-        total = np.zeros((outer, k))
-        ones = np.ones(min(p, SEGMENT_ROWS), dtype=a3.dtype)
-        for p0 in range(0, p, SEGMENT_ROWS):
-            block = a3[:, p0 : p0 + SEGMENT_ROWS, :]
-            total += np.matmul(ones[: block.shape[1]], block)
-    return total.reshape(shape)
-
-
 def _tiles(shape: tuple, block: int):
     """Index tuples (slices) covering an array of ``shape`` in C order, each tile at most
     ``block`` elements (or one run of the last axis of ``block``), so that a few temporaries of a
@@ -389,27 +348,80 @@ def _tiles(shape: tuple, block: int):
             )
 
 
-def _take(coefficient: np.ndarray, tile: tuple) -> np.ndarray:
-    """The part of a broadcastable coefficient (axes of size 1 or full) that meets ``tile``."""
-    return coefficient[
-        tuple(slice(None) if n == 1 else part for n, part in zip(coefficient.shape, tile))
-    ]
+def _part(array: np.ndarray, tile: tuple) -> tuple:
+    """The index of the part of ``array`` (axes of size 1 or full) that meets ``tile``."""
+    return tuple(slice(None) if n == 1 else part for n, part in zip(array.shape, tile))
 
 
-def _fused_dx(g, x_hat, out, factors, K, E) -> None:
-    """out = g · Π factors + K · x̂ + E, tile by tile (one read of g and x̂, one write of out).
+def _deviation_tile(view, centre, tile, out) -> np.ndarray:
+    """x − c on one tile, into ``out`` (c: each group's mean rounded to the working precision)."""
+    return np.subtract(view[tile], centre[_part(centre, tile)], out=out)
 
-    All arrays share the view's rank; ``factors``, ``K`` and ``E`` broadcast against it.
+
+#: Sums within one tile are taken in float64 (NumPy casts as it reduces): nothing is summed in
+#: float32, and tiles add up in float64.
+_SUM = {"dtype": np.float64, "keepdims": True}
+
+
+def _first_pass(view, g, centre, x_hat_map, cell_gamma, reduced, stat_shape, params):
+    """One tiled read of x and dy: per group Σ g and Σ g·(x − c) (g = γ·dy where γ varies
+    within a group, else dy); with ``params`` = (shape, axes), also Σ dy and Σ dy·x̂ over those
+    axes (x̂ = (x − c)·scale + offset from ``x_hat_map``), for ∂l/∂γ and ∂l/∂β.
+
+    The deviations and products live only in cache-sized buffers.
     """
-    buffer = np.empty(BLOCK_BYTES // g.itemsize, dtype=g.dtype)
-    for tile in _tiles(g.shape, BLOCK_BYTES // g.itemsize):
+    block = BLOCK_BYTES // g.itemsize
+    buffers = np.empty((3, block), dtype=g.dtype)
+    sums = [np.zeros(stat_shape), np.zeros(stat_shape)]
+    param_sums = [np.zeros(params[0]), np.zeros(params[0])] if params is not None else None
+    add = np.add.reduce
+    tiles = list(_tiles(view.shape, block))
+    if param_sums is not None:
+        # Tiles that add into the same part of the parameters' sums one after the other, so
+        # that part stays in the cache (layer norm: every sample of a run of channels).
+        def order(tile):
+            starts = [part.start or 0 for part in tile]
+            summed = [starts[a] for a in params[1]]
+            return [v for a, v in enumerate(starts) if a not in params[1]] + summed
+
+        tiles.sort(key=order)
+    for tile in tiles:
+        gs = g[tile]
+        size, shape = gs.size, gs.shape
+        deviation = _deviation_tile(view, centre, tile, buffers[0, :size].reshape(shape))
+        product = np.multiply(gs, deviation, out=buffers[1, :size].reshape(shape))
+        if param_sums is not None:
+            scale, offset = x_hat_map
+            x_hat = np.multiply(deviation, scale[_part(scale, tile)], out=deviation)
+            np.add(x_hat, offset[_part(offset, tile)], out=x_hat)
+            where = _part(param_sums[0], tile)
+            param_sums[0][where] += add(gs, axis=params[1], **_SUM)
+            param_sums[1][where] += add(np.multiply(gs, x_hat, out=x_hat), axis=params[1], **_SUM)
+        if cell_gamma is not None:
+            weights = cell_gamma[_part(cell_gamma, tile)]
+            gs = np.multiply(gs, weights, out=buffers[2, :size].reshape(shape))
+            product = np.multiply(product, weights, out=product)
+        where = _part(sums[0], tile)
+        sums[0][where] += add(gs, axis=reduced, **_SUM)
+        sums[1][where] += add(product, axis=reduced, **_SUM)
+    return (*sums, *(param_sums or (None, None)))
+
+
+def _second_pass(view, g, centre, out, factors, K, E) -> None:
+    """out = g · Π factors + K · (x − c) + E, tile by tile (one read of x and dy, one write).
+
+    ``factors``, ``K`` and ``E`` broadcast against the view.
+    """
+    block = BLOCK_BYTES // g.itemsize
+    buffer = np.empty(block, dtype=g.dtype)
+    for tile in _tiles(g.shape, block):
         target = out[tile]
-        work = buffer[: target.size].reshape(target.shape)
-        np.multiply(x_hat[tile], _take(K, tile), out=work)
-        np.add(work, _take(E, tile), out=work)
-        np.multiply(g[tile], _take(factors[0], tile), out=target)
+        work = _deviation_tile(view, centre, tile, buffer[: target.size].reshape(target.shape))
+        np.multiply(work, K[_part(K, tile)], out=work)
+        np.add(work, E[_part(E, tile)], out=work)
+        np.multiply(g[tile], factors[0][_part(factors[0], tile)], out=target)
         for factor in factors[1:]:
-            np.multiply(target, _take(factor, tile), out=target)
+            np.multiply(target, factor[_part(factor, tile)], out=target)
         np.add(target, work, out=target)
 
 
@@ -445,7 +457,8 @@ def normalize_backward(
         (module docstring), ``dweight`` = Σ dy·x̂ and ``dbias`` = Σ dy over the cells sharing
         each γ/β entry (float64, the parameter shape; None where the scheme learns none), and
         the forward statistics.  Statistics and sums are float64; the cell-by-cell work is in
-        x's precision (float32 for float16), x̂ computed by the forward pass's own kernel.
+        x's precision (float32 for float16), tile by tile, centred on each group's mean as the
+        forward pass is (accurate where a group's mean is large).
     """
     inputs = _inputs(x, dy, scheme, eps, weight, params)
     lay, formula, gamma = inputs.layout, inputs.formula, inputs.gamma
@@ -462,49 +475,57 @@ def normalize_backward(
     _check_statistics(mean, var)
     scale, shift = scale_shift(mean, var, inputs.eps, formula)
     rho, kappa = _coupling(formula, mean, var, scale)
-    # x̂ as the forward pass computes it: tiled, and accurate where a group's mean is large.
-    x_hat = affine(view, reduced, mean, scale, shift).astype(work, copy=False)
-    product = np.multiply(g, x_hat)  # dy·x̂, cell by cell
-
-    # Σ dy and Σ dy·x̂ over each group; γ varying within a group weighs them cell by cell.
+    # x̂ = (x − c)·scale + offset with c the mean rounded to the working precision and
+    # offset = c·scale + shift (as moments.affine computes it): x − c is exact near a large mean.
+    centre = mean.astype(work)
+    offset = centre.astype(np.float64) * scale + shift
     per_cell = _varies_along(gamma, reduced)
-    if per_cell:
-        cell_gamma = gamma.astype(work)
-        sum_dyhat = group_sum(g * cell_gamma, reduced)
-        sum_projection = group_sum(product * cell_gamma, reduced)
+    cell_gamma = gamma.astype(work) if per_cell else None
+    # ∂l/∂γ and ∂l/∂β sum over the axes γ does not vary along: where those hold every reduced
+    # axis (γ constant over each group), the groups' own sums add up; otherwise they are
+    # summed cell by cell in the same pass.
+    params = None
+    if lay.param_shape is not None:
+        target = _param_view_shape(lay)
+        sum_axes = tuple(a for a, n in enumerate(target) if n == 1 and lay.view_shape[a] > 1)
+        if per_cell or not {a for a in reduced if lay.view_shape[a] > 1} <= set(sum_axes):
+            params = (target, sum_axes)
+    x_hat_map = (scale.astype(work), offset.astype(work))
+    sum_g, sum_g_dev, param_dy, param_dy_x_hat = _first_pass(
+        view, g, centre, x_hat_map, cell_gamma, reduced, lay.stat_shape, params
+    )
+    # Σ g·x̂ = scale·Σ g·(x − c) + offset·Σ g, per group.
+    sum_g_x_hat = scale * sum_g_dev + offset * sum_g
+    # Σ dŷ and Σ dŷ·x̂ over each group (γ constant over a group multiplies its sums).
+    if gamma is not None and not per_cell:
+        sum_dyhat, sum_projection = sum_g * gamma, sum_g_x_hat * gamma
     else:
-        sum_dy = group_sum(g, reduced)
-        sum_dy_x_hat = group_sum(product, reduced)
-        group_gamma = gamma if gamma is not None else 1.0
-        sum_dyhat, sum_projection = sum_dy * group_gamma, sum_dy_x_hat * group_gamma
+        sum_dyhat, sum_projection = sum_g, sum_g_x_hat
     m = lay.group_size
     mean_dyhat, mean_projection = sum_dyhat / m, sum_projection / m
 
-    # dx = scale·γ·dy + K·x̂ + E per group (γ per cell where it varies within a group).
+    # dx = scale·γ·dy + K·x̂ + E per group = scale·γ·dy + K·scale·(x − c) + (K·offset + E).
     K = -scale * rho * mean_projection
     E = -scale * kappa * mean_projection
     if formula.centre:
         E = E - scale * mean_dyhat
-    factors = [scale.astype(work)]
-    if gamma is not None:
-        factors.append(gamma.astype(work))
+    E = K * offset + E
+    K = K * scale
+    first = scale * gamma if gamma is not None and not per_cell else scale
+    factors = [first.astype(work)] + ([cell_gamma] if per_cell else [])
     out = np.empty_like(g)
     with np.errstate(over="ignore", invalid="ignore"):
-        _fused_dx(g, x_hat, out, factors, K.astype(work), E.astype(work))
+        _second_pass(view, g, centre, out, factors, K.astype(work), E.astype(work))
     dx = out.reshape(inputs.x.shape).astype(dtype, copy=False)
 
     dweight = dbias = None
     if lay.param_shape is not None:
-        # ∂l/∂γ and ∂l/∂β: Σ over the axes γ does not vary along.  Where those include every
-        # reduced axis, the groups' own sums add up; otherwise sum the cells again.
-        target = _param_view_shape(lay)
-        sum_axes = tuple(a for a, n in enumerate(target) if n == 1 and lay.view_shape[a] > 1)
-        if not per_cell and {a for a in reduced if lay.view_shape[a] > 1} <= set(sum_axes):
-            dweight = _param_total(sum_dy_x_hat, lay)
-            dbias = _param_total(sum_dy, lay) if formula.shift else None
+        if params is None:
+            dweight = _param_total(sum_g_x_hat, lay)
+            dbias = _param_total(sum_g, lay) if formula.shift else None
         else:
-            dweight = _param_total(group_sum(product, sum_axes), lay)
-            dbias = _param_total(group_sum(g, sum_axes), lay) if formula.shift else None
+            dweight = _param_total(param_dy_x_hat, lay)
+            dbias = _param_total(param_dy, lay) if formula.shift else None
     divisor = np.zeros_like(scale)
     np.divide(1.0, scale, out=divisor, where=scale > 0)
     return Gradients(
