@@ -120,14 +120,16 @@ def in_rows(slots, draw) -> None:
                 draw(s)
 
 
-def jacobian_section(result, values: dict) -> None:
+def jacobian_section(result, present: bool) -> None:
     st.subheader("One output cell, every input")
-    st.caption(
-        f"Each map shows ∂y{words.cell_text(result.cell)}/∂x: how far the selected output cell "
-        "moves when each input moves. It is nonzero exactly on the cell's group, the cells it "
-        "shares statistics with. Click a cell (or use the arrow keys) to pick another output."
-    )
-    ui.cell_inputs(result.shape, result.cell, label_format="output cell {}")
+    if not present:  # a projector keeps the room for the maps; the cell is picked below them
+        st.caption(
+            f"Each map shows ∂y{words.cell_text(result.cell)}/∂x: how far the selected output "
+            "cell moves when each input moves. It is nonzero exactly on the cell's group, the "
+            "cells it shares statistics with. Click a cell (or use the arrow keys) to pick "
+            "another output."
+        )
+        ui.cell_inputs(result.shape, result.cell, label_format="output cell {}")
 
     def draw(s):
         ui_map.group_map(s.jacobian_map, key=f"backward.jacobian{s.slot}")
@@ -139,6 +141,8 @@ def jacobian_section(result, values: dict) -> None:
         st.caption(words.jacobian_caption(s.jacobian, s.label) + clip)
 
     in_rows(result.slots, draw)
+    if present:
+        ui.cell_inputs(result.shape, result.cell, label_format="output cell {}")
     labels = [s.label for s in result.slots]
     st.radio(
         "Formula with the numbers put in, for",
@@ -266,30 +270,36 @@ def backward_page() -> None:
     sidebar()
 
     st.title("The backward pass")
-    st.caption(
-        "Cells that share a mean and a variance share their gradient too: every value of a group "
-        "moves every other, through μ and σ². Pick an output cell, a loss, and 2 to 4 schemes in "
-        "the sidebar."
-    )
+    caption = st.empty()
     view = ui_share.view_controls(PAGE, teaching=False)
+    present = view["present"]
+    if not present:
+        caption.caption(
+            "Cells that share a mean and a variance share their gradient too: every value of a "
+            "group moves every other, through μ and σ². Pick an output cell, a loss, and 2 to 4 "
+            "schemes in the sidebar."
+        )
     ui.show_notices()
     if problem is not None:
         ui.show_input_error(problem)
         finish()
         return
-    ui.show_tensor_origin(tensor)
+    if not present:
+        ui.show_tensor_origin(tensor)
     try:
-        result = ui.backward_result(values, view["present"])
+        result = ui.backward_result(values, present)
     except InputError as error:
         ui.show_input_error(error)
         finish()
         return
-    jacobian_section(result, values)
+    jacobian_section(result, present)
     loss_section(result)
     held_section(result)
     check_section(result)
     if result.plan.text:
         st.caption(result.plan.text)
+    if present:
+        ui.show_tensor_origin(tensor)
     share_section(result, tensor)
     finish()
 

@@ -460,3 +460,14 @@ def test_readings_follow_the_formula_not_the_scheme():
     assert words.held_name(Formula(divide="std_plus_eps")) == "dŷ/d (μ and σ held)"
     assert words.held_name(Formula(divide="none")) == "dŷ (μ held)"
     assert words.held_name(Formula(centre=False, divide="rms")) == "dŷ/r (mean x² held)"
+
+
+def test_why_names_each_term_where_it_holds():
+    from bnviz.engine.schemes import Formula
+
+    pytorch, rms = Formula(), Formula(centre=False, divide="rms", shift=False)
+    both = words.why_sentence([pytorch, pytorch], "cell", (0, 0, 0, 0))
+    assert "subtracts the mean of dŷ over its group and x̂ times" in both
+    mixed = words.why_sentence([rms, pytorch], "cell", (0, 0, 0, 0))
+    assert "the mean of dŷ over its group (in the schemes that subtract a mean) and" in mixed
+    assert "(in the schemes that divide by a spread)" not in mixed

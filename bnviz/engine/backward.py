@@ -35,7 +35,7 @@ path through σ is taken as 0 (every deviation x − μ is 0 there; central diff
 Three implementations: :func:`normalize_backward` (fast: the forward pass's statistics, then two
 tiled passes over x and dy, one summing per group in float64 and one writing dx, with the
 temporaries of a tile in the cache), :func:`backward_terms` (plain float64, each path
-separately: the yardstick and what the app shows) and :func:`finite_differences` (central
+separately: the yardstick the tests hold the fast path to) and :func:`finite_differences` (central
 differences in float64).
 """
 

@@ -377,15 +377,22 @@ def push_sentence(p: PushFacts, total_samples: int) -> str:
 
 
 def why_sentence(formulas: Sequence[Formula], loss: str, cell: Sequence[int]) -> str:
-    """Why one dy gives several dx: the coupling term the schemes share, and their groups."""
-    centred = any(f.centre for f in formulas)
-    divided = any(f.divide != "none" for f in formulas)
+    """Why one dy gives several dx: the coupling terms the schemes have, and their groups."""
+
+    def which(count: int, what: str) -> str:
+        # Said of every scheme, or of those it holds for.
+        return "" if count == len(formulas) else f" (in the schemes that {what})"
+
+    centred = sum(f.centre for f in formulas)
+    divided = sum(f.divide != "none" for f in formulas)
     parts = []
     if centred:
-        parts.append("the mean of dŷ over its group")
+        parts.append("the mean of dŷ over its group" + which(centred, "subtract a mean"))
     if divided:
-        parts.append("x̂ times the mean of dŷ·x̂ over its group")
-    coupling = " and ".join(parts)
+        parts.append(
+            "x̂ times the mean of dŷ·x̂ over its group" + which(divided, "divide by a spread")
+        )
+    coupling = " and ".join(parts) if parts else "nothing"
     return (
         f"Every scheme gets the same dy ({dy_text(loss, cell)}). A cell's gradient is not its "
         f"own dŷ = γ·dy alone: it subtracts {coupling}, all divided by its group's divisor. "
