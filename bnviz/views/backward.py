@@ -16,9 +16,10 @@ import numpy as np
 
 from ..engine.backward import finite_differences, jacobian_row, normalize_backward
 from ..engine.layout import Layout, layout
-from ..engine.schemes import SCHEMES, scheme_label
+from ..engine.schemes import scheme_label
 from ..figures import groupmap
 from ..figures.groupmap import DrawPlan
+from ..figures.style import PROJECTOR_MAP
 from ..text import backward as words
 from ..text.describe import Description, describe, grouping_text, product_text
 from . import compare, explorer
@@ -227,10 +228,12 @@ def _colours(values: np.ndarray, plan: DrawPlan, cell: tuple) -> tuple[np.ndarra
 
 
 def _payload(
-    plan, labels, x, values, *, lay, mean, var, cell, name, title, key, extra, present, colour
+    plan, labels, x, values, *, lay, mean, var, cell, name, title, key, extra, present, file
 ):
-    colour_values, clip = _colours(values, plan, cell) if colour else (values, None)
-    options = {"font_px": 18, "max_height_px": 400} if present else {}
+    """One map of ``values`` (N, C, H, W) on the canvas group map: coloured on a scale centred
+    on 0 (see :func:`_colours`), the tooltip naming them ``name``, cells lit by ``labels``."""
+    colour_values, clip = _colours(values, plan, cell)
+    options = PROJECTOR_MAP if present else {}
     payload = groupmap.map_payload(
         plan,
         labels,
@@ -249,7 +252,7 @@ def _payload(
         selected=cell,
         link=key,
         title=title,
-        file_name=f"bnviz-backward-{title.split('.')[0] if title else 'map'}",
+        file_name=f"bnviz-backward-{file}",
         **options,
     )
     return payload, clip
@@ -425,7 +428,7 @@ def _slot(x, dy, values, slot, cell, plan, present, focus) -> tuple:
         title=title,
         key="backward.jacobian",
         extra={"x̂": x_hat},
-        colour=True,
+        file=f"jacobian-{slot}",
         **common,
     )
     dx_map, dx_clip = _payload(
@@ -437,7 +440,7 @@ def _slot(x, dy, values, slot, cell, plan, present, focus) -> tuple:
         title=title,
         key="backward.dx",
         extra={"∂l/∂y": dy},
-        colour=True,
+        file=f"dx-{slot}",
         **common,
     )
     result = SlotResult(
@@ -486,7 +489,7 @@ def _slot(x, dy, values, slot, cell, plan, present, focus) -> tuple:
                 title=f"{words.held_statistics(formula)} held constant",
                 key="backward.dx",
                 extra={"∂l/∂x": grads.dx},
-                colour=True,
+                file="held",
                 **common,
             )[0],
             "true": _payload(
@@ -498,7 +501,7 @@ def _slot(x, dy, values, slot, cell, plan, present, focus) -> tuple:
                 title="the true gradient",
                 key="backward.dx",
                 extra={words.held_name(formula): held},
-                colour=True,
+                file="true",
                 **common,
             )[0],
         }
@@ -581,7 +584,7 @@ def compute(x: np.ndarray, values: dict, present: bool = False) -> BackwardResul
         detail = held or detail
         if check is not None:
             check_rows += check
-    options = {"font_px": 18, "max_height_px": 400} if present else {}
+    options = PROJECTOR_MAP if present else {}
     dy_map = groupmap.map_payload(
         plan,
         np.zeros(shape, dtype=np.int32),
@@ -630,12 +633,3 @@ def compute(x: np.ndarray, values: dict, present: bool = False) -> BackwardResul
         check_text=check_text,
         plan=plan,
     )
-
-
-def scheme_names(values: dict) -> list[str]:
-    """The shown schemes' labels, for the "scheme in detail" choice."""
-    return [
-        scheme_label(s, compare.slot_params(values, k))
-        for k, s in enumerate(values["schemes"], start=1)
-        if s in SCHEMES
-    ]
