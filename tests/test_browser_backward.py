@@ -60,7 +60,9 @@ def test_the_loss_and_the_gradient_check(page, app_url):
     choose(page, "Loss", "Push its sample up")
     page.wait_for_url(re.compile(r"loss=sample"), timeout=15_000)
     expect(
-        page.get_by_text(re.compile(r"in all 4 samples although dy is nonzero only in sample 0")).first
+        page.get_by_text(
+            re.compile(r"in all 4 samples although dy is nonzero only in sample 0")
+        ).first
     ).to_be_visible(timeout=15_000)
     expect(page.get_by_text("dx is 0 on every cell (to rounding)").first).to_be_visible()
     page.get_by_text("Run a gradient check").click()
