@@ -1,23 +1,25 @@
 """Browser benchmark (issue 10): what a person waits for, measured in a real browser.
 
 Run as ``.venv/bin/python bench/bench_browser.py`` (``make bench-browser``); ``--trials`` sets
-the repetitions (default 7), ``--only`` a subset of the pages (``--only q1`` is a seconds-long
-smoke run), ``--json`` writes the raw samples.
+the rounds (default 7), ``--only`` a subset of the pages (``--only q1`` is a seconds-long smoke
+run), ``--root`` the app's directory (e.g. an exported commit), ``--json`` writes the raw samples.
+The whole run takes about 8 minutes on 2 cores; no round starts after ``--max-minutes``.
 
 It serves the app (``streamlit run app.py``) and, in the same run, a bare Streamlit page with
-one Plotly heatmap of 200 × 200 cells (``bench/bare_page.py``, the baseline) on two free
-loopback ports, and drives Debian's chromium with Playwright.  Every trial opens a fresh browser
-context (empty cache, new Streamlit session) on a link with a seed not used before, so the
-server computes everything afresh, as for a visitor following a link.  Rounds are interleaved: each
+one Plotly heatmap of 200 × 200 cells (``bench/bare_page.py``, the baseline) on free loopback
+ports, and drives Debian's chromium with Playwright.  Every trial opens a fresh browser context
+(empty cache, new Streamlit session) on a link with a seed not used before, so the server
+computes everything afresh, as for a visitor following a link.  Rounds are interleaved: each
 round runs every page once (in a rotated order), so the machine's noise hits the app and the
 baseline alike.  A first round warms the server up (imports) and is not counted.
 
 Measured (times from the browser's own clock, ``performance.now()`` and event time stamps):
 
-- **page open → first map**: from navigation start until the first group map is drawn (canvas
-  with a size, ``data-lit-group`` set), the first Plotly heatmap drawn (Local norms, the bare
-  page) or the first picture loaded (Images); "→ complete" waits for every map, plot or picture
-  and the script run's end.
+- **page open → first map**: from navigation start until the frame after the first group map
+  was drawn (its ``data-lit-group`` set at the end of a drawing) was painted; on pages without a
+  map, the first Plotly figure drawn (Local norms, Train vs. inference, the bare page) or the
+  first picture loaded (Images).  "→ every map" and "→ complete" wait for every map, plot or
+  picture, and the script run's end.
 - **control change → redrawn map**: from the key or mouse event that commits a new scheme or
   N until the summary says the new numbers and the map's canvas has been replaced and drawn.
 - **click → selected group**: from the mouse press on a cell until the URL holds the cell and
@@ -30,8 +32,10 @@ Measured (times from the browser's own clock, ``performance.now()`` and event ti
   the largest tensor (64 × 64 × 32 × 32 = 2²² values), and the map payload computed with the
   app's own code.
 
-After the browser runs, it times the server's side alone (each page's script run in Streamlit's
-AppTest, cold) so that page times can be split into server and browser work.
+Where the time goes: the browser's network events (DevTools protocol) time each websocket
+message, read as Streamlit's ``ForwardMsg`` (first element, script finished), apart from the
+page's busy main thread, whose long tasks are summed; after the browser runs, each page's script
+runs alone in Streamlit's AppTest (cold, then again with cached results).
 """
 
 from __future__ import annotations
@@ -161,7 +165,6 @@ INIT_JS = r"""
     [...document.querySelectorAll(".js-plotly-plot")].filter((p) =>
       p.querySelector(".heatmaplayer image, .scatterlayer path, .barlayer path, .gl-container canvas"),
     ).length;
-  B.heatmaps = () => document.querySelectorAll(".js-plotly-plot .heatmaplayer image").length;
   B.images = () => document.querySelectorAll('[data-testid="stImage"] img').length;
   B.loadedImages = () =>
     [...document.querySelectorAll('[data-testid="stImage"] img')].filter(
@@ -235,15 +238,11 @@ OPEN_JS = """([kind, all]) => {
 
 @dataclass
 class Results:
-    samples: dict = field(default_factory=dict)  # name -> list of ms
-    notes: dict = field(default_factory=dict)  # name -> dict of extra numbers
+    samples: dict = field(default_factory=dict)  # name -> list of ms (or bytes, frames)
     failures: dict = field(default_factory=dict)  # name -> list of messages
 
     def add(self, name: str, value: float) -> None:
         self.samples.setdefault(name, []).append(float(value))
-
-    def note(self, name: str, **values) -> None:
-        self.notes.setdefault(name, {}).update(values)
 
     def fail(self, name: str, error: BaseException) -> None:
         self.failures.setdefault(name, []).append(f"{type(error).__name__}: {error}"[:300])
@@ -321,7 +320,8 @@ class Tab:
 
     The browser's network events (DevTools protocol) give each websocket frame's time on the
     network, unaffected by the page's busy main thread, and the server's messages are read as
-    Streamlit's ``ForwardMsg``: ``frames`` holds (page ms, "sent" or the message's type, bytes).
+    Streamlit's ``ForwardMsg``: :meth:`frames` gives (page ms, "sent" or the message's type,
+    bytes) for each.
     """
 
     def __init__(self, browser):
@@ -394,9 +394,10 @@ class Tab:
         """Navigate; ms from navigation start until the first ``kind`` ("map", "plot", "image")
         was shown, until ``complete`` held, and until the script run ended.
 
-        ``self.phases`` then holds when the websocket opened, when the last message before the
-        first map arrived, when the map was drawn (before its frame was painted), all in ms from
-        navigation start, and the bytes received and the long tasks' time until then.
+        ``self.phases`` then holds when the websocket opened, when the first element arrived,
+        when the script run finished (network times) and when the map was drawn (before its frame
+        was painted), all in ms from navigation start, and the bytes received and the long tasks'
+        time until then.
         """
         self.page.goto(url, wait_until="commit", timeout=OPEN_TIMEOUT_MS)
         handle = self.page.wait_for_function(
@@ -406,14 +407,14 @@ class Tab:
         self.origin = self.page.evaluate("performance.timeOrigin")
         long_tasks = self.page.evaluate("window.__bench.long")
         frames = self.frames()
-        finished = [t for t, kind, _ in frames if kind == "script_finished"]
-        deltas = [t for t, kind, _ in frames if kind == "delta"]
+        finished = [t for t, message, _ in frames if message == "script_finished"]
+        deltas = [t for t, message, _ in frames if message == "delta"]
         self.phases = {
             "websocket open": self.page_ms(self.socket_open) if self.socket_open else None,
             "first element": deltas[0] if deltas else None,
             "script finished": finished[0] if finished else None,
             "map drawn": drawn,
-            "bytes before the map": sum(size for t, kind, size in frames if t <= drawn),
+            "bytes before the map": sum(size for t, _, size in frames if t <= drawn),
             "long tasks before the map": sum(min(d, shown - t) for t, d in long_tasks if t < shown),
         }
         return shown, every, done
