@@ -479,3 +479,12 @@ def test_gradients_carry_the_group_means_the_coupling_uses():
             (dy_hat[cells] * x_hat).mean()
         )
         assert out.divisor[n, 2 * g, 0, 0] == pytest.approx(math.sqrt(x[cells].var() + 1e-5))
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("scheme", ["batch", "layer", "rms"])
+def test_a_non_finite_dy_anywhere_is_an_input_error(bad, scheme):
+    x, dy, _ = data((3, 4, 2, 5), seed=1)
+    dy[2, 3, 1, 4] = bad
+    with pytest.raises(bnviz.InputError, match="dy contains NaN or infinite"):
+        bnviz.normalize_backward(x.astype(np.float32), dy.astype(np.float32), scheme)

@@ -51,6 +51,10 @@ from .layout import Layout, group_index, layout
 from .moments import (
     BLOCK_BYTES,
     FAST_DTYPES,
+    SEGMENT,
+    SEGMENT_ROWS,
+    _plan,
+    _segment_length,
     _working_dtype,
     moments,
     moments_reference,
@@ -160,6 +164,9 @@ def _resolve_eps(lay: Layout, eps, dtype) -> float:
     return eps
 
 
+DY_NOT_FINITE = "dy contains NaN or infinite values."
+
+
 @dataclass(frozen=True)
 class _Inputs:
     x: np.ndarray
@@ -170,16 +177,19 @@ class _Inputs:
     gamma: np.ndarray | None  # γ broadcastable to the (N, G, Cg, H, W) view, float64
 
 
-def _inputs(x, dy, scheme, eps, weight, params) -> _Inputs:
-    """Checked x and dy, the layout, ε, the formula and γ shaped for the view."""
+def _inputs(x, dy, scheme, eps, weight, params, check_dy: bool = True) -> _Inputs:
+    """Checked x and dy, the layout, ε, the formula and γ shaped for the view.
+
+    ``check_dy=False`` leaves dy's finiteness to the caller (the fast path sees it in its sums).
+    """
     x = as_float_array(x)
     lay = layout(x.shape, scheme, **params)
     if dy is not None:
         dy = as_float_array(dy, "dy")
         if dy.shape != x.shape:
             raise InputError(f"dy must have the shape of x, {x.shape}; got {dy.shape}.")
-        if not np.isfinite(dy).all():
-            raise InputError("dy contains NaN or infinite values.")
+        if check_dy and not np.isfinite(dy).all():
+            raise InputError(DY_NOT_FINITE)
     eps = _resolve_eps(lay, eps, x.dtype)
     gamma = None
     if weight is not None:
@@ -358,9 +368,35 @@ def _deviation_tile(view, centre, tile, out) -> np.ndarray:
     return np.subtract(view[tile], centre[_part(centre, tile)], out=out)
 
 
-#: Sums within one tile are taken in float64 (NumPy casts as it reduces): nothing is summed in
-#: float32, and tiles add up in float64.
-_SUM = {"dtype": np.float64, "keepdims": True}
+def _tile_sum(a: np.ndarray, axes: tuple) -> np.ndarray:
+    """Σ of a contiguous tile over ``axes``, as float64 with those axes kept as 1.
+
+    As the forward pass's moments: BLAS matrix-vector products against a ones vector over runs
+    of at most SEGMENT values (or SEGMENT_ROWS rows) in the tile's precision, the partial sums
+    added in float64; a pattern of axes that does not reduce to rows or columns is summed by
+    NumPy in float64.
+    """
+    shape = tuple(1 if i in axes else n for i, n in enumerate(a.shape))
+    if shape == a.shape:  # nothing to sum within this tile
+        return a.astype(np.float64)
+    plan = _plan(a.shape, axes)
+    ones = _ONES.get(a.dtype)
+    if plan.permutation is None:
+        if plan.kind == "rows":
+            p, k, q = plan.dims
+            length, count = _segment_length(q)
+            if length * count == q and length <= len(ones):
+                rows = a.reshape(p * k * count, length) @ ones[:length]
+                return rows.reshape(p, k, count).sum(axis=(0, 2), dtype=np.float64).reshape(shape)
+        else:
+            outer, p, k = plan.dims
+            if p <= SEGMENT_ROWS:
+                return (ones[:p] @ a.reshape(outer, p, k)).astype(np.float64).reshape(shape)
+    return np.add.reduce(a, axis=axes, dtype=np.float64, keepdims=True)
+
+
+#: Ones vectors for :func:`_tile_sum`, one per working dtype.
+_ONES = {np.dtype(t): np.ones(SEGMENT, dtype=t) for t in (np.float32, np.float64)}
 
 
 def _first_pass(view, g, centre, x_hat_map, cell_gamma, reduced, stat_shape, params):
@@ -374,7 +410,6 @@ def _first_pass(view, g, centre, x_hat_map, cell_gamma, reduced, stat_shape, par
     buffers = np.empty((3, block), dtype=g.dtype)
     sums = [np.zeros(stat_shape), np.zeros(stat_shape)]
     param_sums = [np.zeros(params[0]), np.zeros(params[0])] if params is not None else None
-    add = np.add.reduce
     tiles = list(_tiles(view.shape, block))
     if param_sums is not None:
         # Tiles that add into the same part of the parameters' sums one after the other, so
@@ -395,15 +430,15 @@ def _first_pass(view, g, centre, x_hat_map, cell_gamma, reduced, stat_shape, par
             x_hat = np.multiply(deviation, scale[_part(scale, tile)], out=deviation)
             np.add(x_hat, offset[_part(offset, tile)], out=x_hat)
             where = _part(param_sums[0], tile)
-            param_sums[0][where] += add(gs, axis=params[1], **_SUM)
-            param_sums[1][where] += add(np.multiply(gs, x_hat, out=x_hat), axis=params[1], **_SUM)
+            param_sums[0][where] += _tile_sum(gs, params[1])
+            param_sums[1][where] += _tile_sum(np.multiply(gs, x_hat, out=x_hat), params[1])
         if cell_gamma is not None:
             weights = cell_gamma[_part(cell_gamma, tile)]
             gs = np.multiply(gs, weights, out=buffers[2, :size].reshape(shape))
             product = np.multiply(product, weights, out=product)
         where = _part(sums[0], tile)
-        sums[0][where] += add(gs, axis=reduced, **_SUM)
-        sums[1][where] += add(product, axis=reduced, **_SUM)
+        sums[0][where] += _tile_sum(gs, reduced)
+        sums[1][where] += _tile_sum(product, reduced)
     return (*sums, *(param_sums or (None, None)))
 
 
@@ -460,7 +495,7 @@ def normalize_backward(
         x's precision (float32 for float16), tile by tile, centred on each group's mean as the
         forward pass is (accurate where a group's mean is large).
     """
-    inputs = _inputs(x, dy, scheme, eps, weight, params)
+    inputs = _inputs(x, dy, scheme, eps, weight, params, check_dy=False)
     lay, formula, gamma = inputs.layout, inputs.formula, inputs.gamma
     dtype = np.result_type(inputs.x.dtype, inputs.dy.dtype)
     # float16 is computed in float32, dtypes without fast kernels (longdouble) in float64.
@@ -494,6 +529,9 @@ def normalize_backward(
     sum_g, sum_g_dev, param_dy, param_dy_x_hat = _first_pass(
         view, g, centre, x_hat_map, cell_gamma, reduced, lay.stat_shape, params
     )
+    # A NaN or infinity in dy shows in its group's sums (checked here, not cell by cell).
+    if not (np.isfinite(sum_g).all() and np.isfinite(sum_g_dev).all()):
+        raise InputError(DY_NOT_FINITE)
     # Σ g·x̂ = scale·Σ g·(x − c) + offset·Σ g, per group.
     sum_g_x_hat = scale * sum_g_dev + offset * sum_g
     # Σ dŷ and Σ dŷ·x̂ over each group (γ constant over a group multiplies its sums).
