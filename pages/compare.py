@@ -183,6 +183,32 @@ def cube_view(slot: int, values: dict, result: explorer.ExplorerResult) -> None:
         )
 
 
+def cubes_section(values: dict, shape: tuple, results: dict, slots) -> None:
+    """Each scheme's groups as an N × C × (H·W) cube, in rows like the maps."""
+    extent = cube.cube_extent(shape)
+    st.caption(
+        "As in the Group Normalization paper's figure: each voxel is one cell, the locations "
+        "(h, w) laid along one axis as p = h·W + w. The selected cell's group is shaded, the "
+        "cell itself darker; drag to rotate."
+        + (
+            f" Drawn: the first {extent[0]} samples, {extent[1]} channels and {extent[2]} "
+            f"locations (at most {' × '.join(map(str, cube.MAX_EXTENT))})."
+            if extent != (shape[0], shape[1], shape[2] * shape[3])
+            else ""
+        )
+    )
+    per_row = compare.maps_per_row(len(slots))
+    for start in range(0, len(slots), per_row):
+        row = slots[start : start + per_row]
+        for slot, column in zip(row, st.columns(per_row, gap="medium")):
+            if slot in results:
+                with column:
+                    params = results[slot].layout.params
+                    label = scheme_label(values["schemes"][slot - 1], params)
+                    st.markdown(f"**{slot}. {label}**")
+                    cube_view(slot, values, results[slot])
+
+
 def table_section(values: dict, shape: tuple) -> None:
     st.subheader(f"Every scheme on a tensor of shape {tuple(shape)}")
     configs = compare.table_configs(values, shape[1])
@@ -300,27 +326,17 @@ def compare_page() -> None:
         st.caption(explorer.map_caption(first, "group", plan, linked=True))
 
     st.subheader("The same groups in 3-D: N × C × (H·W)")
-    extent = cube.cube_extent(shape)
-    st.caption(
-        "As in the Group Normalization paper's figure: each voxel is one cell, the locations "
-        "(h, w) laid along one axis as p = h·W + w. The selected cell's group is shaded, the "
-        "cell itself darker; drag to rotate."
-        + (
-            f" Drawn: the first {extent[0]} samples, {extent[1]} channels and {extent[2]} "
-            f"locations (at most {' × '.join(map(str, cube.MAX_EXTENT))})."
-            if extent != (shape[0], shape[1], shape[2] * shape[3])
-            else ""
+    if st.toggle(
+        "Show the cubes",
+        key=ui.widget_key("cubes"),
+        help="Rotatable 3-D figures: they take a few seconds to draw, so they start hidden.",
+    ):
+        cubes_section(values, shape, results, slots)
+    else:
+        st.caption(
+            "As in the Group Normalization paper's figure: each scheme's groups as a cube of "
+            "N × C × (H·W) voxels. Switch them on above."
         )
-    )
-    for start in range(0, len(slots), per_row):
-        row = slots[start : start + per_row]
-        for slot, column in zip(row, st.columns(per_row, gap="medium")):
-            if slot in results:
-                with column:
-                    params = results[slot].layout.params
-                    label = scheme_label(values["schemes"][slot - 1], params)
-                    st.markdown(f"**{slot}. {label}**")
-                    cube_view(slot, values, results[slot])
 
     table_section(values, shape)
     frameworks_section(tensor.x, shape)

@@ -103,7 +103,8 @@ def test_a_tampered_link_gives_one_warning_listing_every_correction(page):
     assert text.count("\n- ") == len(tampered)
     for label in ("N (batch)", "C (channels)", "H (height)", "W (width)", "seed", "data"):
         assert f"- {label}: " in text
-    assert at.get("plotly_chart") or at.get("imgs") or at.get("image")  # the page still draws
+    # The page still draws (a figure, a picture, or a map drawn in the browser).
+    assert at.get("plotly_chart") or at.get("imgs") or at.get("image") or at.get("bidi_component")
 
 
 def test_one_correction_is_one_plain_warning():

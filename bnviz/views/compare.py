@@ -72,12 +72,15 @@ SCHEMES_FIELD = Field(
 SLOT_FIELDS = tuple(_param_field(p, slot) for slot in SLOTS for p in PARAMS)
 #: The selected cell (n, c, h, w), shared by every view; the Explorer's field of the same key.
 CELL_FIELD = Field("cell", "cell", (0, 0, 0, 0), label="selected cell")
+#: Whether the 3-D cubes are drawn: off when the page opens, because they cost most of its
+#: opening time and of every rerun (WebGL scenes; measured by make bench-browser).
+CUBES_FIELD = Field("cubes", "bool", False, label="3-D cubes")
 #: The tensor's fields; a fresh link opens on 6 channels so that group norm (G = 2) differs from
 #: both layer and instance norm (with 3 channels every G is one of them).
 TENSOR_FIELDS = tuple(
     dataclasses.replace(f, default=6) if f.key == "c" else f for f in source.FIELDS
 )
-FIELDS = TENSOR_FIELDS + (SCHEMES_FIELD,) + SLOT_FIELDS + (CELL_FIELD,)
+FIELDS = TENSOR_FIELDS + (SCHEMES_FIELD,) + SLOT_FIELDS + (CELL_FIELD, CUBES_FIELD)
 
 
 def constrain(values: dict) -> tuple[dict, list[str]]:
