@@ -162,19 +162,25 @@ def explorer_page() -> None:
         for sentence in d.sentences:
             st.markdown(f"- {answers.sentence_markdown(sentence, d)}")
     st.subheader("Each group before and after")
-    selected_group = int(result.labels[cell]) if cell is not None else None
-    shown = summaries.groups_to_show(result.layout, selected_group)
-    ui_share.chart(
-        groups.distribution_figure(
-            summaries.group_summaries(result.x, result.layout, shown),
-            summaries.group_summaries(result.x_hat, result.layout, shown),
-            selected_group=selected_group,
-            colours=groupmap.group_colour_map(result.drawn_labels()),
-        ),
-        downloads.download_name("distributions", d),
-    )
-    if len(shown) < d.groups:
-        st.caption(f"The first {len(shown)} of {d.groups:,} groups (and the selected one).")
+    if st.toggle(
+        "Show each group's values as box plots",
+        key=ui.widget_key("boxes"),
+        help="Before and after normalization, in the map's colours, with the measured means and "
+        "variances.",
+    ):
+        selected_group = int(result.labels[cell]) if cell is not None else None
+        shown = summaries.groups_to_show(result.layout, selected_group)
+        ui_share.chart(
+            groups.distribution_figure(
+                summaries.group_summaries(result.x, result.layout, shown),
+                summaries.group_summaries(result.x_hat, result.layout, shown),
+                selected_group=selected_group,
+                colours=groupmap.group_colour_map(result.drawn_labels()),
+            ),
+            downloads.download_name("distributions", d),
+        )
+        if len(shown) < d.groups:
+            st.caption(f"The first {len(shown)} of {d.groups:,} groups (and the selected one).")
 
     ui_share.share_panel(explorer.FIELDS, values, result, tensor=tensor, cell=cell)
     ui.save_state(explorer.FIELDS, ui.read_widgets(explorer.FIELDS))

@@ -1,5 +1,7 @@
 """The Explorer page, headless (Streamlit's AppTest)."""
 
+import json
+
 import numpy as np
 import pytest
 from conftest import open_app
@@ -126,3 +128,15 @@ def test_custom_axes_from_the_url_and_its_control():
     at.selectbox(key="w.keep").set_value("").run()
     assert at.query_params["keep"] == "none"
     assert at.info[0].value == bnviz.describe((4, 4, 6, 6), "custom", keep="").summary
+
+
+def test_box_plots_start_hidden_and_show_the_groups_in_the_map_colours():
+    at = run({"c": "3"})
+    assert not at.get("plotly_chart")  # no Plotly on the first view: it opens faster
+    at.toggle(key="w.boxes").set_value(True).run()
+    (chart,) = at.get("plotly_chart")
+    spec = json.loads(chart.proto.spec)
+    colours = {t["name"]: t["fillcolor"] for t in spec["data"][:3]}
+    assert len(set(colours.values())) == 3  # three channels, three colours as on the map
+    assert at.query_params["boxes"] == "1"
+    assert "variance 1" in spec["layout"]["annotations"][1]["text"]

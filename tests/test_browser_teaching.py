@@ -119,7 +119,7 @@ def test_slider_jumps_to_a_group(page, app_url):
 
 
 def test_presentation_enlarges_fonts_and_folds_the_sidebar(page, app_url):
-    open_page(page, app_url, "")
+    open_page(page, app_url, "boxes=1")  # the box plots: a Plotly figure whose type we read
     assert page.evaluate("getComputedStyle(document.documentElement).fontSize") == "16px"
     assert page.evaluate(SIDEBAR_WIDTH) > 200
     tick = "() => getComputedStyle(document.querySelector('.js-plotly-plot .xtick text')).fontSize"
@@ -162,7 +162,9 @@ def test_nothing_is_fetched_from_outside(page, app_url):
 
 def test_share_panel_link_downloads_and_png(page, app_url):
     query = "n=3&c=4&h=5&w=6&scheme=batch-pixel&cell=2,1,3,4"
-    open_page(page, app_url, query)
+    page.set_viewport_size({"width": 1400, "height": 1000})
+    page.goto(f"{app_url}/?{query}")
+    page.wait_for_selector(".bnviz-map canvas", timeout=30_000)
     page.get_by_text("Link to this view").wait_for()
     # The link is the page's full address, with the selected cell.
     link = page.locator("[data-testid='stCode'] code").first.inner_text().strip()

@@ -190,9 +190,9 @@ def test_teaching_mode_draws_frames_play_and_slider():
     # The chart's camera button saves a PNG named after the view.
     config = json.loads(at.get("plotly_chart")[0].proto.config)
     assert config["toImageButtonOptions"]["filename"] == "bnviz-group-2x8x6x6-teaching"
-    # Off again: the clickable map without frames.
+    # Off again: the map drawn in the browser, no animated figure left.
     at.toggle(key="w.teach").set_value(False).run()
-    assert "frames" not in figure(at) or not figure(at)["frames"]
+    assert not at.get("plotly_chart") and at.get("bidi_component")
     assert "teach" not in at.query_params
 
 
@@ -207,9 +207,10 @@ def presentation_css(at) -> bool:
 
 
 def test_presentation_enlarges_fonts_and_folds_the_share_panel():
-    at = run({"present": "1"})
+    at = run({"present": "1", "boxes": "1"})
     assert at.toggle(key="w.present").value is True
     assert presentation_css(at)
+    assert at.get("plotly_chart")  # the box plots, at projector size
     for index in range(len(at.get("plotly_chart"))):
         layout = figure(at, index)["layout"]
         assert layout["font"]["size"] == style.PROJECTOR_FONT
@@ -218,7 +219,7 @@ def test_presentation_enlarges_fonts_and_folds_the_share_panel():
     assert not panel.proto.expanded
     assert at.query_params["present"] == "1"
 
-    plain = run()
+    plain = run({"boxes": "1"})
     assert not presentation_css(plain)
     assert "font" not in figure(plain)["layout"]
 

@@ -65,6 +65,9 @@ SCHEME_FIELDS = (
 VIEW_FIELDS = (
     Field("colour", "choice", "group", choices=("group", "x", "y"), label="colour by"),
     Field("cell", "cell", None, label="selected cell"),
+    # The box plots start hidden: their Plotly script and figure were most of the page's opening
+    # time and of each click's rerun (make bench-browser).
+    Field("boxes", "bool", False, label="box plots"),
 )
 VIEW_KEYS = tuple(f.key for f in VIEW_FIELDS)
 FIELDS = source.FIELDS + SCHEME_FIELDS + VIEW_FIELDS
