@@ -13,6 +13,7 @@ PAGES = {
     "Compare": "pages/compare.py",
     "Local norms": "pages/local.py",
     "Train vs. inference": "pages/training.py",
+    "Backward": "pages/backward.py",
 }
 
 
