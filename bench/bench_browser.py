@@ -47,7 +47,6 @@ import json
 import logging
 import os
 import re
-import shutil
 import socket
 import statistics
 import subprocess
@@ -62,19 +61,10 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 ROOT = Path(__file__).resolve().parents[1]
 BARE = Path(__file__).resolve().parent / "bare_page.py"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-# As tests/conftest.py: flags that work on these machines, no outside traffic.
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-]
+# One set of launch flags for tests, scripts and benchmarks: tests/conftest.py's.
+sys.path.insert(0, str(ROOT / "tests"))
+from conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+
 VIEWPORT = {"width": 1400, "height": 1000}
 
 # The links of README's "Questions answered by one link" (sizes), and the largest tensor.
