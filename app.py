@@ -49,12 +49,16 @@ def scheme_controls(values: dict, channels: int) -> None:
         "for Caffe's MVN.",
     )
     has_params = scheme.param_axes is not None
-    sb.checkbox("Learned γ and β", key=ui.widget_key("affine"), disabled=not has_params)
+    # RMSNorm learns a scale γ and no shift β: its declaration says so.
+    has_shift = scheme.formula_for({p.name: p.default for p in scheme.params}).shift
+    learned = "γ and β" if has_shift else "γ"
+    sb.checkbox(f"Learned {learned}", key=ui.widget_key("affine"), disabled=not has_params)
     if values["affine"] and has_params:
         cols = sb.columns(2)
         ui.number_field(fields["gamma"], container=cols[0], step=0.1)
-        ui.number_field(fields["beta"], container=cols[1], step=0.1)
-        sb.caption("Every entry of γ and of β gets this value.")
+        if has_shift:
+            ui.number_field(fields["beta"], container=cols[1], step=0.1)
+        sb.caption(f"Every entry of {'γ and of β' if has_shift else 'γ'} gets this value.")
 
 
 def selected_cell_panel(result: explorer.ExplorerResult, cell) -> None:
@@ -79,7 +83,7 @@ def selected_cell_panel(result: explorer.ExplorerResult, cell) -> None:
         st.caption("This scheme has no learned γ and β.")
     else:
         st.caption(
-            f"γ and β: {d.param_text}" + (" (not applied)." if result.weight is None else ".")
+            f"{d.learned}: {d.param_text}" + (" (not applied)." if result.weight is None else ".")
         )
     if result.plan.position(cell) is None:
         st.caption(

@@ -140,3 +140,12 @@ def test_box_plots_start_hidden_and_show_the_groups_in_the_map_colours():
     assert len(set(colours.values())) == 3  # three channels, three colours as on the map
     assert at.query_params["boxes"] == "1"
     assert "variance 1" in spec["layout"]["annotations"][1]["text"]
+
+
+def test_rms_norm_offers_a_scale_and_no_shift():
+    at = run({"scheme": "rms", "affine": "1", "gamma": "2", "cell": "1,1,2,2"})
+    assert at.checkbox(key="w.affine").label == "Learned γ"
+    assert not [n for n in at.sidebar.number_input if n.key == "w.beta"]
+    captions = " ".join(c.value for c in at.caption)
+    assert "γ: 108 entries, shape (3, 6, 6)." in captions
+    assert any(r"y &= \gamma \hat{x}" in line.value for line in at.latex)
