@@ -22,8 +22,15 @@ from ..text.describe import describe
 #: Normalized values are shown in the window [-WINDOW, +WINDOW] (in units of the group's σ).
 WINDOW = 3.0
 #: Schemes the Images page offers: every statistic-sharing scheme that needs no choice from the
-#: user beyond a default (group norm takes G from its declared teaching default).
-PICTURE_SCHEMES = tuple(s for s in SCHEMES if s != "custom")
+#: user beyond a default (group norm takes G from its declared teaching default), and whose x̂ is
+#: in units of a standard deviation (the page's window and sentences speak of σ; RMS-based schemes
+#: divide by a root mean square, with no mean subtracted).
+PICTURE_SCHEMES = tuple(
+    s
+    for s, scheme in SCHEMES.items()
+    if not any(p.kind == "axes" for p in scheme.params)
+    and scheme.formula_for({p.name: p.default for p in scheme.params}).centre
+)
 
 
 def to_display(x_hat: np.ndarray, window: float = WINDOW) -> np.ndarray:
