@@ -305,3 +305,8 @@ def test_projector_font_and_room_for_the_title():
     for fig in (small, big):
         inner = fig.layout.height - fig.layout.margin.t - fig.layout.margin.b
         assert inner == plain.layout.height - plain.layout.margin.t - plain.layout.margin.b
+
+
+def test_rms_caption_names_the_mean_square_it_divides_by():
+    lay = bnviz.layout((2, 3, 4, 4), "rms")
+    assert animation.frame_lines(lay, 1, 0.5, 2.0)[2] == "mean x² = 2.25"  # σ² + μ²

@@ -124,7 +124,11 @@ def frame_lines(
     count = product_text(lay.group_factors, size)
     second = f"m′ = {names + ' = ' if names else ''}{count} {'value' if size == 1 else 'values'}"
     lines = [first, second]
-    if mean is not None:
+    if mean is not None and lay.scheme.formula_for(lay.params).divide == "rms":
+        # No mean is subtracted: the group's statistic is its mean square, σ² + μ².
+        if var is not None:
+            lines.append(f"mean x² = {var + mean * mean:.4g}")
+    elif mean is not None:
         lines.append(f"μ = {mean:.4g}" + (f", σ² = {var:.4g}" if var is not None else ""))
     return lines
 
@@ -206,13 +210,15 @@ def teaching_figure(
     )
 
     scheme = lay.scheme
-    uses_variance = scheme.formula_for(lay.params).uses_variance
+    formula = scheme.formula_for(lay.params)
+    # σ² enters the caption where the formula uses it (and, as σ² + μ², for a mean square).
+    uses_statistic = formula.uses_variance or formula.divide == "rms"
     first_cell = {int(g): tuple(np.argwhere(labels == g)[0]) for g in groups}
     captions = []
     for g in groups:
         cell = first_cell[int(g)]
         mean = float(values["μ"][cell]) if "μ" in values else None
-        var = float(values["σ²"][cell]) if "σ²" in values and uses_variance else None
+        var = float(values["σ²"][cell]) if "σ²" in values and uses_statistic else None
         # Bold throughout: Streamlit's theme bolds the first title, the frames must match it.
         captions.append(f"<b>{frame_label(lay, int(g), mean, var)}</b>")
 
