@@ -94,3 +94,26 @@ def test_value_colours_span_the_range():
     assert tuple(rgb[1]) == (247, 247, 247)  # 0 is white on the diverging scale
     rgb, low, high = groupmap.value_colours(np.array([1.0, 3.0]), diverging=False)
     assert (low, high) == (1.0, 3.0) and tuple(rgb[0]) == (0x44, 0x01, 0x54)
+
+
+def test_rms_maps_carry_the_mean_square_flag_for_their_tooltip():
+    shape = (2, 3, 4, 4)
+    x = np.random.default_rng(0).normal(size=shape)
+    out = bnviz.normalize(x, "rms")
+    labels = bnviz.group_labels(shape, "rms")
+    header, arrays = read_payload(
+        map_payload(
+            plan_drawing(shape),
+            labels,
+            x=x,
+            y=out.y,
+            mean=out.mean,
+            var=out.var,
+            uses_variance=False,
+            mean_square=True,
+        )
+    )
+    assert header["mean_square"] and not header["uses_variance"]
+    # The tooltip's mean x² is σ² + μ² of the group: the divisor's square less ε.
+    square = arrays["group_var"] + arrays["group_mean"] ** 2
+    np.testing.assert_allclose(square, (x.reshape(2, -1) ** 2).mean(axis=1), rtol=1e-5)

@@ -337,6 +337,7 @@ def map_payload(
     mean: np.ndarray,
     var: np.ndarray,
     uses_variance: bool = True,
+    mean_square: bool = False,
     colour_by: str = "group",
     selected=None,
     sample_names: Sequence[str] | None = None,
@@ -367,6 +368,9 @@ def map_payload(
         Each cell's group statistics.
     uses_variance : bool
         False where the scheme only subtracts the mean (σ² is then not shown).
+    mean_square : bool
+        True where the scheme divides by the root mean square (RMS, pixel norm): the tooltip
+        shows each group's mean x² (σ² + μ²) instead of μ and σ².
     colour_by : {"group", "x", "y"}
     selected : tuple (n, c, h, w), optional
         Outlined, and its group lit when nothing is hovered.
@@ -454,6 +458,7 @@ def map_payload(
         "colour_by": colour_by,
         "scale": None if low is None else [low, high],
         "uses_variance": uses_variance,
+        "mean_square": mean_square,
         "statistics": statistics,
         "y_label": y_label,
         "colour_label": colour_label,

@@ -242,6 +242,7 @@ def _payload(
         mean=mean,
         var=var,
         uses_variance=lay is not None and lay.scheme.formula_for(lay.params).uses_variance,
+        mean_square=lay is not None and lay.scheme.formula_for(lay.params).divide == "rms",
         colour_by="values",
         colour_values=colour_values,
         diverging=True,

@@ -344,6 +344,7 @@ def group_map_payload(
         mean=result.mean,
         var=result.var,
         uses_variance=result.description.uses_variance,
+        mean_square=result.description.formula.divide == "rms",
         colour_by=colour_by,
         selected=cell,
         sample_names=sample_names,

@@ -232,7 +232,10 @@ export default function ({ parentElement, data, setStateValue }) {
     ];
     if (H.statistics) lines.push(`group ${A.group_id[q]}`);
     lines.push(`x = ${fmt(A.x[k])}`);
-    if (H.statistics) {
+    if (H.statistics && H.mean_square) {
+      const m = A.group_mean[q];
+      lines.push(`mean x² = ${fmt(A.group_var[q] + m * m)}`);
+    } else if (H.statistics) {
       lines.push(
         `μ = ${fmt(A.group_mean[q])}` + (H.uses_variance ? `, σ² = ${fmt(A.group_var[q])}` : ""),
       );
