@@ -60,7 +60,7 @@ from .moments import (
     moments_reference,
     scale_shift,
 )
-from .normalize import _param_array, as_float_array
+from .normalize import _param_array, as_float_array, check_eps
 from .schemes import Formula, Scheme
 
 # --------------------------------------------------------------------------------------------
@@ -153,15 +153,8 @@ class GradientTerms:
 
 
 def _resolve_eps(lay: Layout, eps, dtype) -> float:
-    """ε as given, or the scheme's default for x's dtype; InputError for anything unusable."""
-    eps = lay.scheme.default_eps(dtype) if eps is None else eps
-    try:
-        eps = float(eps)
-    except (TypeError, ValueError):
-        raise InputError(f"eps must be a number, not {eps!r}.") from None
-    if not (math.isfinite(eps) and eps >= 0):
-        raise InputError(f"eps must be a finite number >= 0; got {eps}.")
-    return eps
+    """ε as given, or the scheme's default for x's dtype (checked as :func:`normalize` does)."""
+    return check_eps(lay.scheme.default_eps(dtype) if eps is None else eps)
 
 
 DY_NOT_FINITE = "dy contains NaN or infinite values."

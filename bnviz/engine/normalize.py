@@ -59,6 +59,18 @@ def as_float_array(x, name: str = "x") -> np.ndarray:
     raise InputError(f"{name} must hold real numbers; got dtype {array.dtype}.")
 
 
+def check_eps(eps) -> float:
+    """ε as a float; InputError unless it is a finite number ≥ 0 (every entry point checks it
+    here)."""
+    try:
+        value = float(eps)
+    except (TypeError, ValueError):
+        raise InputError(f"eps must be a number, not {eps!r}.") from None
+    if not (math.isfinite(value) and value >= 0):
+        raise InputError(f"eps must be a finite number >= 0; got {value}.")
+    return value
+
+
 def _param_array(name: str, value, lay: Layout, dtype) -> np.ndarray:
     """gamma or beta, checked against the scheme's parameter shape, shaped to broadcast on NCHW."""
     expected = lay.param_shape
@@ -119,13 +131,7 @@ def normalize(
     x_given = as_float_array(x)
     lay = partition(x_given.shape, scheme, axis_order=layout, **params)
     x = lay.order.to_engine_array(x_given)
-    eps = lay.scheme.default_eps(x.dtype) if eps is None else eps
-    try:
-        eps = float(eps)
-    except (TypeError, ValueError):
-        raise InputError(f"eps must be a number, not {eps!r}.") from None
-    if not (math.isfinite(eps) and eps >= 0):
-        raise InputError(f"eps must be a finite number >= 0; got {eps}.")
+    eps = check_eps(lay.scheme.default_eps(x.dtype) if eps is None else eps)
 
     view = np.ascontiguousarray(x).reshape(lay.view_shape)
     mean, var = moments(view, lay.reduced_axes)

@@ -43,7 +43,7 @@ import numpy as np
 
 from .errors import InputError
 from .layout import Layout, layout
-from .normalize import Normalized, as_float_array, normalize
+from .normalize import Normalized, as_float_array, check_eps, normalize
 from .schemes import get_scheme, resolve_params
 from .torch_recipe import EPS_NOT_POSITIVE, ONE_VALUE_PER_CHANNEL, torch_recipe
 
@@ -272,7 +272,7 @@ class RunningStatistics:
         self.convention = get_convention(convention)
         check_batch_scheme(self.scheme, **self.params)
         self.momentum = _momentum(self.convention, momentum)
-        self.eps = _eps(self.convention.eps if eps is None else eps)
+        self.eps = check_eps(self.convention.eps if eps is None else eps)
         self.steps = 0
         self._shape: tuple | None = None  # running_shape, set by the first batch
         self._mean: np.ndarray | None = None  # estimates, or Caffe's sums
@@ -521,16 +521,6 @@ def _momentum(convention: Convention, momentum):
     return value
 
 
-def _eps(eps) -> float:
-    try:
-        value = float(eps)
-    except (TypeError, ValueError):
-        raise InputError(f"eps must be a number, not {eps!r}.") from None
-    if not (math.isfinite(value) and value >= 0):
-        raise InputError(f"eps must be a finite number >= 0; got {value}.")
-    return value
-
-
 def _per_statistic(name: str, value, size: int, default: float) -> np.ndarray:
     """γ or β as one float64 entry per statistic (a scalar is repeated)."""
     if value is None:
@@ -593,7 +583,7 @@ def fold_batch_norm(weight, bias, mean, var, *, gamma=None, beta=None, eps=1e-5)
     sigma2 = per_channel("var", var, 1.0)
     g = per_channel("gamma", gamma, 1.0)
     be = per_channel("beta", beta, 0.0)
-    eps = _eps(eps)
+    eps = check_eps(eps)
     if np.any(sigma2 + eps <= 0):
         raise InputError("var + eps must be positive in every channel (a variance is ≥ 0).")
     scale = g / np.sqrt(sigma2 + eps)
