@@ -111,3 +111,28 @@ def app_url():
         process.wait(timeout=10)
     except subprocess.TimeoutExpired:
         process.kill()
+
+
+def scheme_configs(channels: int):
+    """Every (scheme id, params) the engine accepts with C = ``channels``, read from the
+    declarations: each allowed value of a parameter with ``choices`` (G: every divisor of C),
+    every kept-axes set, both values of every boolean."""
+    import itertools
+
+    import bnviz
+    from bnviz.engine.schemes import AXES_SUBSETS
+
+    for scheme in bnviz.SCHEMES.values():
+        options = []
+        for param in scheme.params:
+            if param.choices is not None:
+                values = list(param.choices(channels))
+            elif param.kind == "axes":
+                values = list(AXES_SUBSETS)
+            elif param.kind == "bool":
+                values = [False, True]
+            else:
+                values = [param.value_for(channels)]
+            options.append([(param.name, value) for value in values])
+        for combo in itertools.product(*options):
+            yield scheme.id, dict(combo)

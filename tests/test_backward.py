@@ -5,37 +5,24 @@ differences of ``bnviz.normalize`` in float64 (always, for every scheme), agains
 numbers, and by the properties the closed form implies, each tested as exactly as it holds.
 """
 
-import itertools
 import math
 
 import numpy as np
 import pytest
+from conftest import scheme_configs
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import bnviz
 import bnviz.engine.backward
 from bnviz.engine.backward import backward_terms, finite_differences
-from bnviz.engine.schemes import AXES_SUBSETS, divisors
 
 SHAPES = [(4, 6, 3, 5), (5, 4, 7), (8, 6)]
 
 
 def configs(shape):
-    """Every (scheme, params) the engine accepts on ``shape``: all custom axis sets, every G,
-    both MVN settings."""
-    for scheme in bnviz.SCHEMES.values():
-        if scheme.id == "custom":
-            for keep in AXES_SUBSETS:
-                yield scheme.id, {"keep": keep}
-        elif scheme.id == "group":
-            for g in divisors(shape[1]):
-                yield scheme.id, {"num_groups": g}
-        elif scheme.id == "mvn":
-            for across, variance in itertools.product((False, True), repeat=2):
-                yield scheme.id, {"across_channels": across, "normalize_variance": variance}
-        else:
-            yield scheme.id, {}
+    """Every (scheme, params) the engine accepts on ``shape`` (see conftest.scheme_configs)."""
+    return scheme_configs(shape[1])
 
 
 CASES = [(shape, scheme, params) for shape in SHAPES for scheme, params in configs(shape)]

@@ -7,9 +7,9 @@ BatchNorm1d(D) on x.transpose(1, 2), ConvNeXt's channels-last LayerNorm, F.rms_n
 
 import numpy as np
 import pytest
+from conftest import scheme_configs
 
 import bnviz
-from bnviz.engine.schemes import AXES_SUBSETS
 
 NHWC = (3, 4, 5, 6)
 NLD = (3, 5, 8)
@@ -91,21 +91,14 @@ def test_channels_last_layer_norm_and_rms_norm_over_c_h_w():
     np.testing.assert_allclose(ours, rms, atol=2e-6)
 
 
-def _configs(shape, layout):
-    for scheme in bnviz.SCHEMES:
-        if scheme == "custom":
-            for keep in AXES_SUBSETS[::3]:
-                yield scheme, {"keep": keep}
-        elif scheme == "group":
-            yield scheme, {"num_groups": 2}
-        else:
-            yield scheme, {}
-
-
 @pytest.mark.torch
 @pytest.mark.parametrize(
     ("shape", "layout", "scheme", "params"),
-    [(s, lay, sc, p) for s, lay in ((NHWC, "NHWC"), (NLD, "NLD")) for sc, p in _configs(s, lay)],
+    [
+        (s, lay, sc, p)
+        for s, lay, channels in ((NHWC, "NHWC", NHWC[3]), (NLD, "NLD", NLD[2]))
+        for sc, p in scheme_configs(channels)
+    ],
 )
 def test_every_recipe_runs_on_every_layout(shape, layout, scheme, params):
     d = bnviz.describe(shape, scheme, layout=layout, **params)

@@ -7,14 +7,13 @@ PyTorch refuses exactly where the description says so, with the message it quote
 module's parameter and buffer shapes are the ones ``describe`` states.
 """
 
-import itertools
 import math
 
 import numpy as np
 import pytest
+from conftest import scheme_configs
 
 import bnviz
-from bnviz.engine.schemes import AXES_SUBSETS, divisors
 
 torch = pytest.importorskip("torch", reason="PyTorch not installed: the recipes cannot be run")
 pytestmark = pytest.mark.torch
@@ -32,19 +31,8 @@ SHAPES = [
 
 
 def configs(shape):
-    """Every (scheme, params) the engine accepts on ``shape``."""
-    for scheme in bnviz.SCHEMES.values():
-        if scheme.id == "custom":
-            for keep in AXES_SUBSETS:
-                yield scheme.id, {"keep": keep}
-        elif scheme.id == "group":
-            for g in divisors(shape[1]):
-                yield scheme.id, {"num_groups": g}
-        elif scheme.id == "mvn":
-            for across, variance in itertools.product((False, True), repeat=2):
-                yield scheme.id, {"across_channels": across, "normalize_variance": variance}
-        else:
-            yield scheme.id, {}
+    """Every (scheme, params) the engine accepts on ``shape`` (see conftest.scheme_configs)."""
+    return scheme_configs(shape[1])
 
 
 CASES = [
