@@ -92,13 +92,9 @@ def selected_cell_panel(result: explorer.ExplorerResult, cell) -> None:
 
 
 def explorer_page() -> None:
-    values = ui.load_state("explorer", explorer.FIELDS, explorer.constrain)
-    try:
-        tensor, problem = ui.current_tensor(values), None
-        values = ui.update_state(values, lambda v: explorer.fit_to_shape(v, tensor.x.shape))
-    except InputError as error:
-        tensor, problem = None, error
-    ui.tensor_sidebar(values)
+    values, tensor, problem = ui.open_tensor_page(
+        "explorer", explorer.FIELDS, explorer.constrain, explorer.fit_to_shape
+    )
     scheme_controls(values, tensor.x.shape[1] if tensor is not None else values["c"])
 
     st.title("Which cells share a mean and a variance?")

@@ -258,13 +258,9 @@ def finish() -> None:
 
 def backward_page() -> None:
     ui.page_setup("Backward")
-    values = ui.load_state(PAGE, backward.FIELDS, backward.constrain)
-    try:
-        tensor, problem = ui.current_tensor(values), None
-        values = ui.update_state(values, lambda v: backward.fit_to_shape(v, tensor.x.shape))
-    except InputError as error:
-        tensor, problem = None, error
-    ui.tensor_sidebar(values)
+    values, tensor, problem = ui.open_tensor_page(
+        PAGE, backward.FIELDS, backward.constrain, backward.fit_to_shape
+    )
     channels = tensor.x.shape[1] if tensor is not None else values["c"]
     scheme_controls(values, channels)
     sidebar()

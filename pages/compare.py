@@ -275,13 +275,9 @@ def finish() -> None:
 
 def compare_page() -> None:
     ui.page_setup("Compare")
-    values = ui.load_state(PAGE, compare.FIELDS, compare.constrain)
-    try:
-        tensor, problem = ui.current_tensor(values), None
-        values = ui.update_state(values, lambda v: compare.fit_to_shape(v, tensor.x.shape))
-    except InputError as error:
-        tensor, problem = None, error
-    ui.tensor_sidebar(values)
+    values, tensor, problem = ui.open_tensor_page(
+        PAGE, compare.FIELDS, compare.constrain, compare.fit_to_shape
+    )
 
     st.title("Compare schemes side by side")
     st.caption(

@@ -59,13 +59,9 @@ def show_pictures(column, planes, caption: str) -> None:
 
 def images_page() -> None:
     ui.page_setup("Images")
-    values = ui.load_state(PAGE, FIELDS, constrain)
-    try:
-        tensor, problem = ui.current_tensor(values), None
-        values = ui.update_state(values, lambda v: fit_to_batch(v, tensor.x.shape[0]))
-    except InputError as error:
-        tensor, problem = None, error
-    ui.tensor_sidebar(values)
+    values, tensor, problem = ui.open_tensor_page(
+        PAGE, FIELDS, constrain, lambda v, shape: fit_to_batch(v, shape[0])
+    )
     ui_share.presentation_mode()
     st.title("Seeing images normalized")
     st.caption(

@@ -103,13 +103,9 @@ def convention_column(conv: local_norms.Convention, details) -> None:
 
 def local_page() -> None:
     ui.page_setup("Local norms")
-    values = ui.load_state("local", local_norms.FIELDS, local_norms.constrain)
-    try:
-        tensor, problem = ui.current_tensor(values), None
-        values = ui.update_state(values, lambda v: local_norms.fit_to_shape(v, tensor.x.shape))
-    except InputError as error:
-        tensor, problem = None, error
-    ui.tensor_sidebar(values)
+    values, tensor, problem = ui.open_tensor_page(
+        "local", local_norms.FIELDS, local_norms.constrain, local_norms.fit_to_shape
+    )
     for slot in local_norms.SLOTS:
         convention_controls(slot, values)
 

@@ -255,13 +255,9 @@ def finish() -> None:
 
 def training_page() -> None:
     ui.page_setup("Train vs. inference")
-    values = ui.load_state(PAGE, training.FIELDS, training.constrain)
-    try:
-        tensor, problem = ui.current_tensor(values), None
-        values = ui.update_state(values, lambda v: training.fit_to_tensor(v, tensor.x.shape))
-    except InputError as error:
-        tensor, problem = None, error
-    ui.tensor_sidebar(values)
+    values, tensor, problem = ui.open_tensor_page(
+        PAGE, training.FIELDS, training.constrain, training.fit_to_tensor
+    )
     training_sidebar()
 
     st.title("Train vs. inference")

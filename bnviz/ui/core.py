@@ -25,6 +25,7 @@ import streamlit as st
 from PIL import Image
 
 from ..engine import conv, loading
+from ..engine.errors import InputError
 from ..figures import groups
 from ..views import backward, explorer, images, local_norms, source, training, urlstate
 from ..views.urlstate import Field
@@ -516,3 +517,29 @@ def param_widget(param, key: str, channels: int, container=st) -> bool:
     else:
         return False
     return True
+
+
+def open_tensor_page(
+    page: str,
+    fields: Iterable[Field],
+    constrain: Callable[[dict], tuple[dict, list[str]]] | None,
+    fit: Callable[[dict, tuple], tuple[dict, list[str]]],
+) -> tuple:
+    """Every page's start: its values from the URL or widgets (:func:`load_state`), its tensor,
+    the values fitted to the tensor's shape (``fit(values, shape)``), and the tensor sidebar.
+
+    Returns
+    -------
+    values : dict
+    tensor : Tensor or None
+        None when the user must fix something first; ``problem`` then says what.
+    problem : InputError or None
+    """
+    values = load_state(page, fields, constrain)
+    try:
+        tensor, problem = current_tensor(values), None
+        values = update_state(values, lambda v: fit(v, tensor.x.shape))
+    except InputError as error:
+        tensor, problem = None, error
+    tensor_sidebar(values)
+    return values, tensor, problem
