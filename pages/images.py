@@ -3,8 +3,6 @@
 Thin: reads controls and the URL, calls bnviz.views.images (through ui's cache), lays out images.
 """
 
-import dataclasses
-
 import streamlit as st
 
 from bnviz import InputError
@@ -12,44 +10,12 @@ from bnviz.engine.schemes import SCHEMES
 from bnviz.text import answers
 from bnviz.ui import core as ui
 from bnviz.ui import share as ui_share
-from bnviz.views import images, source
-from bnviz.views.urlstate import Field
+from bnviz.views import images
 
 #: At most this many images are drawn (the statistics always use the whole batch).
 MAX_SHOWN = 8
-PAGE = "images"
-FIELDS = (
-    # This page is about pictures: a fresh link opens on the sample images.
-    *(dataclasses.replace(f, default="samples") if f.key == "source" else f for f in source.FIELDS),
-    Field(
-        "schemes",
-        "choices",
-        ("batch", "instance", "layer"),
-        choices=images.PICTURE_SCHEMES,
-        label="schemes",
-    ),
-    Field("image", "int", 0, 0, 255, label="image"),
-    Field("focus", "choice", "batch", choices=images.PICTURE_SCHEMES, label="scheme per channel"),
-)
-
-
-def constrain(values: dict) -> tuple[dict, list[str]]:
-    values = dict(values)
-    notices = []
-    if len(values["schemes"]) > 4:
-        notices.append("At most four schemes side by side; the first four are shown.")
-        values["schemes"] = tuple(values["schemes"][:4])
-    return values, notices
-
-
-def fit_to_batch(values: dict, count: int) -> tuple[dict, list[str]]:
-    """The shown ``image`` brought within the batch of ``count`` pictures, with a notice if moved."""
-    values = dict(values)
-    if values["image"] > count - 1:
-        notice = f"image: {values['image']} is outside 0–{count - 1}; using {count - 1}."
-        values["image"] = count - 1
-        return values, [notice]
-    return values, []
+PAGE = images.PAGE
+FIELDS = images.FIELDS
 
 
 def show_pictures(column, planes, caption: str) -> None:
@@ -60,7 +26,7 @@ def show_pictures(column, planes, caption: str) -> None:
 def images_page() -> None:
     ui.page_setup("Images")
     values, tensor, problem = ui.open_tensor_page(
-        PAGE, FIELDS, constrain, lambda v, shape: fit_to_batch(v, shape[0])
+        PAGE, FIELDS, images.constrain, images.fit_to_shape
     )
     ui_share.presentation_mode()
     st.title("Seeing images normalized")

@@ -9,6 +9,7 @@ display mapping: :func:`to_display` puts x̂ = −3 at black, 0 at mid-gray and 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -18,6 +19,8 @@ from ..engine.errors import InputError
 from ..engine.normalize import normalize
 from ..engine.schemes import SCHEMES, default_params
 from ..text.describe import describe
+from . import source
+from .urlstate import Field
 
 #: Normalized values are shown in the window [-WINDOW, +WINDOW] (in units of the group's σ).
 WINDOW = 3.0
@@ -31,6 +34,49 @@ PICTURE_SCHEMES = tuple(
     if not any(p.kind == "axes" for p in scheme.params)
     and scheme.formula_for({p.name: p.default for p in scheme.params}).centre
 )
+
+
+#: The page's name in links and state.
+PAGE = "images"
+#: The Images page's URL fields: the tensor's, opening on the sample pictures, and its own.
+FIELDS = (
+    # This page is about pictures: a fresh link opens on the sample images.
+    *(dataclasses.replace(f, default="samples") if f.key == "source" else f for f in source.FIELDS),
+    Field(
+        "schemes",
+        "choices",
+        ("batch", "instance", "layer"),
+        choices=PICTURE_SCHEMES,
+        label="schemes",
+    ),
+    Field("image", "int", 0, 0, 255, label="image"),
+    Field("focus", "choice", "batch", choices=PICTURE_SCHEMES, label="scheme per channel"),
+)
+
+
+def constrain(values: dict) -> tuple[dict, list[str]]:
+    """At most four schemes side by side, with a notice when a link asks for more."""
+    values = dict(values)
+    notices = []
+    if len(values["schemes"]) > 4:
+        notices.append("At most four schemes side by side; the first four are shown.")
+        values["schemes"] = tuple(values["schemes"][:4])
+    return values, notices
+
+
+def fit_to_batch(values: dict, count: int) -> tuple[dict, list[str]]:
+    """The shown ``image`` brought within the batch of ``count`` pictures, with a notice if moved."""
+    values = dict(values)
+    if values["image"] > count - 1:
+        notice = f"image: {values['image']} is outside 0–{count - 1}; using {count - 1}."
+        values["image"] = count - 1
+        return values, [notice]
+    return values, []
+
+
+def fit_to_shape(values: dict, shape: tuple) -> tuple[dict, list[str]]:
+    """:func:`fit_to_batch` for a tensor of ``shape`` (N, C, H, W)."""
+    return fit_to_batch(values, shape[0])
 
 
 def to_display(x_hat: np.ndarray, window: float = WINDOW) -> np.ndarray:
