@@ -27,7 +27,16 @@ from PIL import Image
 from ..engine import conv, loading
 from ..engine.errors import InputError
 from ..figures import groups
-from ..views import backward, explorer, images, local_norms, source, training, urlstate
+from ..views import (
+    backward,
+    explorer,
+    images,
+    local_norms,
+    questions,
+    source,
+    training,
+    urlstate,
+)
 from ..views.urlstate import Field
 
 PERSISTED = "bnviz.persisted"
@@ -43,6 +52,7 @@ PAGES = (
     ("pages/local.py", "Local norms", ":material/blur_on:"),
     ("pages/training.py", "Train vs. inference", ":material/model_training:"),
     ("pages/backward.py", "Backward", ":material/undo:"),
+    ("pages/questions.py", "Questions", ":material/help:"),
 )
 
 
@@ -543,3 +553,10 @@ def open_tensor_page(
         tensor, problem = None, error
     tensor_sidebar(values)
     return values, tensor, problem
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def question_answer(question_id: str):
+    """:meth:`bnviz.views.questions.Question.compute` for one question, cached: every session
+    shares the same answers (they depend on nothing but the code)."""
+    return questions.QUESTIONS_BY_ID[question_id].compute()

@@ -11,6 +11,8 @@ import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
+#: A "text" field keeps at most this many characters (a search box, not a document).
+MAX_TEXT = 200
 #: The axes an "axes" field picks from, in the order their letters are written.
 AXES = "NCHW"
 
@@ -23,9 +25,9 @@ class Field:
     ----------
     key : str
         The query parameter's name.
-    kind : {"int", "float", "bool", "choice", "cell", "choices", "axes"}
-        "cell" is a tuple of non-negative ints written "1,0,2,3"; "choices" a tuple of choices
-        written "batch,layer"; "axes" a set of the axes N, C, H, W held as their letters in that
+    kind : {"int", "float", "bool", "choice", "cell", "choices", "axes", "text"}
+        "text" is free text (at most :data:`MAX_TEXT` characters kept); "cell" is a tuple of
+        non-negative ints written "1,0,2,3"; "choices" a tuple of choices written "batch,layer"; "axes" a set of the axes N, C, H, W held as their letters in that
         order ("NC"), written so, "none" for the empty set (any order and case is read).
     default : object
     low, high : number, optional
@@ -79,6 +81,8 @@ def parse_field(field: Field, raw) -> tuple[object, str | None]:
             if text.lower() in ("0", "false", "no", "off"):
                 return False, None
             return field.default, replaced
+        if field.kind == "text":
+            return text[:MAX_TEXT], None
         if field.kind == "choice":
             return (text, None) if text in field.choices else (field.default, replaced)
         if field.kind == "cell":

@@ -1,0 +1,151 @@
+"""Small pictures as RGB arrays: a group map in miniature, and a few lines.
+
+Pure NumPy (no Plotly, no browser): the Questions page shows one beside each answer, and
+twenty of them must cost less than one interactive map.  ``st.image`` (or Pillow) draws the
+arrays as they are.
+
+Conventions: tensors are (N, C, H, W); a thumbnail is an ndarray of uint8 of shape
+(height, width, 3) on a white ground; tiles are laid out as the group map lays them out (rows are
+samples, columns are channels, each tile one feature map).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from .groupmap import PALETTE, group_colours, plan_drawing
+
+WHITE = np.array([255, 255, 255], dtype=np.uint8)
+#: Cells outside the highlighted ones are mixed this much with white.
+FADE = 0.8
+GAP_PX = 4
+MARK_RGB = np.array([20, 20, 20], dtype=np.uint8)
+
+
+def map_thumbnail(
+    labels: np.ndarray,
+    *,
+    highlight: np.ndarray | None = None,
+    mark=None,
+    width_px: int = 280,
+    height_px: int = 180,
+) -> np.ndarray:
+    """A group map in miniature: each group one colour, as the interactive map colours it.
+
+    Parameters
+    ----------
+    labels : ndarray of int, shape (N, C, H, W)
+        Group ids (same id: same mean and variance), e.g. from :func:`bnviz.group_labels`.
+    highlight : ndarray of bool, broadcastable to (N, C, H, W), optional
+        Cells drawn in full colour; the others are faded (a group, a window, a Jacobian row).
+    mark : tuple of int (n, c, h, w), optional
+        A cell outlined in black (the selected cell), when it is drawn.
+    width_px, height_px : int
+        The room the picture may take; cells are square, at least 2 px.
+
+    Returns
+    -------
+    ndarray of uint8, shape (height, width, 3)
+        At most ``width_px`` wide; the first samples and channels and every k-th row and column
+        when the tensor is larger (as :func:`plan_drawing` chooses).
+    """
+    labels = np.asarray(labels)
+    plan = plan_drawing(
+        labels.shape,
+        width_px=width_px + 40,  # plan_drawing keeps 40 px for sample names; a thumbnail has none
+        height_px=height_px,
+        min_cell_px=2,
+        max_samples=4,
+        min_samples=1,
+        max_channels=8,
+        min_channels=1,
+    )
+    drawn = plan.take(labels)
+    rgb, _ = group_colours(drawn)
+    if highlight is not None:
+        lit = plan.take(np.asarray(highlight, dtype=bool))
+        faded = (FADE * 255 + (1 - FADE) * rgb.astype(np.float64)).round().astype(np.uint8)
+        rgb = np.where(lit[..., None], rgb, faded)
+    s, c, h, w = drawn.shape
+    cell = max(
+        2,
+        min(
+            (width_px - (c - 1) * GAP_PX) // (c * w), (height_px - (s - 1) * GAP_PX) // (s * h), 24
+        ),
+    )
+    tile_h, tile_w = h * cell, w * cell
+    image = np.empty((s * tile_h + (s - 1) * GAP_PX, c * tile_w + (c - 1) * GAP_PX, 3), np.uint8)
+    image[:] = WHITE
+    for n in range(s):
+        for k in range(c):
+            tile = np.repeat(np.repeat(rgb[n, k], cell, axis=0), cell, axis=1)
+            top, left = n * (tile_h + GAP_PX), k * (tile_w + GAP_PX)
+            image[top : top + tile_h, left : left + tile_w] = tile
+    where = plan.position(mark) if mark is not None else None
+    if where is not None and cell >= 3:
+        n, k, i, j = where
+        top, left = n * (tile_h + GAP_PX) + i * cell, k * (tile_w + GAP_PX) + j * cell
+        box = image[top : top + cell, left : left + cell]
+        box[[0, -1], :] = MARK_RGB
+        box[:, [0, -1]] = MARK_RGB
+    return image
+
+
+def _rgb(hex_colour: str) -> np.ndarray:
+    return np.array([int(hex_colour[i : i + 2], 16) for i in (1, 3, 5)], dtype=np.uint8)
+
+
+def lines_thumbnail(
+    series: Sequence[np.ndarray],
+    *,
+    colours: Sequence[str] | None = None,
+    width_px: int = 280,
+    height_px: int = 140,
+    level: float | None = None,
+) -> np.ndarray:
+    """Lines over a common x axis (step 0, 1, 2, ...), each in its own colour.
+
+    Parameters
+    ----------
+    series : sequence of ndarray of shape (T,)
+        The lines' values, one per step (the same T for all).
+    colours : sequence of "#rrggbb", optional
+        One per line; the group map's palette by default.
+    level : float, optional
+        A dashed grey horizontal line at this value (a population's value, say).
+
+    Returns
+    -------
+    ndarray of uint8, shape (height_px, width_px, 3)
+        The y range spans every line and ``level``; no axes or labels (the caption says what
+        is drawn).
+    """
+    colours = colours or PALETTE
+    values = [np.asarray(line, dtype=np.float64) for line in series]
+    everything = np.concatenate(values + ([np.array([level])] if level is not None else []))
+    low, high = float(everything.min()), float(everything.max())
+    if high == low:
+        high, low = high + 1.0, low - 1.0
+    margin = 6
+    image = np.empty((height_px, width_px, 3), np.uint8)
+    image[:] = WHITE
+
+    def to_row(v):
+        return np.round(margin + (high - v) / (high - low) * (height_px - 2 * margin)).astype(int)
+
+    if level is not None:
+        row = int(to_row(np.array(level)))
+        for x0 in range(margin, width_px - margin, 8):
+            image[row, x0 : x0 + 4] = (150, 150, 150)
+    for line, colour in zip(values, colours):
+        steps = len(line)
+        # Sample each line densely along x so the pixels join up, two pixels thick.
+        xs = np.linspace(0, max(steps - 1, 1), 4 * width_px)
+        ys = np.interp(xs, np.arange(steps), line)
+        cols = np.round(margin + xs / max(steps - 1, 1) * (width_px - 2 * margin)).astype(int)
+        rows = to_row(ys)
+        for dr in (0, 1):
+            image[np.clip(rows + dr, 0, height_px - 1), cols] = _rgb(colour)
+    return image

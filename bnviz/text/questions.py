@@ -1,0 +1,116 @@
+"""Sentences of the Questions page that the other pages do not already say.
+
+Numbers in, words out (no Streamlit, no Plotly).  Most answers are the linked page's own
+sentences (:mod:`bnviz.views.questions` picks them); these fill the gaps: what a thumbnail shows,
+how a question's own terms map onto the tensor drawn, and the few cited facts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from .describe import Description
+
+#: Ioffe & Szegedy 2015, section 3.2 (quoted).
+CONVOLUTIONAL_PROPERTY = (
+    "Ioffe & Szegedy (2015, §3.2) want the normalization of convolutional layers to obey "
+    "the convolutional property, \u201cso that different elements of the same feature map, at "
+    "different locations, are normalized in the same way\u201d: hence one γ and β per feature map."
+)
+#: Wu & He 2018, section 4 (their default number of groups).
+GN_DEFAULT = (
+    "Wu & He (2018, \u201cGroup Normalization\u201d, §4) use G = 32 groups by default; PyTorch's "
+    "GroupNorm requires G to divide C."
+)
+
+
+def cell_text(cell: Sequence[int]) -> str:
+    return "(" + ", ".join(str(int(v)) for v in cell) + ")"
+
+
+def group_caption(d: Description, cell: Sequence[int]) -> str:
+    """What a group-map thumbnail shows: the scheme, and the lit group of ``cell``."""
+    what = "mean square" if not d.formula.centre else "mean and variance"
+    return (
+        f"{d.scheme.name} on {tuple(d.layout.shape)}: rows are samples, columns channels; each "
+        f"colour one group. Lit: the cells sharing cell {cell_text(cell)}'s {what}."
+    )
+
+
+def colour_planes(names: Sequence[str], samples: int) -> str:
+    """RGB pictures: which planes share a pair (channel names as the page gives them)."""
+    planes = ", ".join(f"all {name} planes" for name in names)
+    return (
+        f"The same as for one channel, once per colour channel: across the {samples} pictures, "
+        f"{planes} each share one mean and one variance."
+    )
+
+
+def method_sentence(number: int, d: Description) -> str:
+    """Method ``number`` of the three-methods question, named by what it computes."""
+    used = " This is batch norm as CNNs use it." if d.scheme.id == "batch" else ""
+    return f"Method {number}: {d.sentences[0]}{used}"
+
+
+def group_ends(channels: int, allowed: Sequence[int], ends: Mapping[int, Sequence[str]]) -> str:
+    """G's choices for C channels, and which named schemes G = 1 and G = C group cells as."""
+    parts = []
+    for g, names in ends.items():
+        if names:
+            verb = "does" if len(names) == 1 else "do"
+            parts.append(f"G = {g} groups the cells as {' and '.join(names)} {verb}")
+    choices = ", ".join(str(g) for g in allowed)
+    said = "; ".join(parts)
+    ends_text = f" {said[:1].upper()}{said[1:]}." if said else ""
+    return f"G must divide C = {channels}: G ∈ {{{choices}}}.{ends_text}"
+
+
+def tokens_framing(sequences: int, tokens: int, features: int) -> str:
+    """How a transformer's (N, L, D) activations are drawn as (N, C, H, W)."""
+    return (
+        f"A transformer's activations are (N, L, D); drawn here as (N, C, H, W) = "
+        f"({sequences}, {features}, 1, {tokens}): {sequences} sequences (rows), {features} "
+        f"features (the channels), {tokens} tokens along W. Layer norm over channels is "
+        f"nn.LayerNorm(D) on each token."
+    )
+
+
+def eps_inside(modules: Sequence[str]) -> str:
+    """The PyTorch modules whose ε goes inside the square root (from the declared formulas)."""
+    listed = ", ".join(modules[:-1]) + f" and {modules[-1]}" if len(modules) > 1 else modules[0]
+    return (
+        f"PyTorch's {listed} add ε inside the square root, √(σ² + ε) (RMSNorm: √(mean x² + ε)); "
+        "Caffe's MVN adds it to σ, as here."
+    )
+
+
+def channel_caption(shape: Sequence[int]) -> str:
+    return (
+        f"Batch norm on {tuple(shape)}: each colour one channel's group, over the batch and "
+        "every location. Lit: channel 0's."
+    )
+
+
+def stream_caption(conventions: Sequence[str], steps: int, statistic: str = "mean") -> str:
+    names = {"pytorch": "PyTorch", "keras": "Keras", "caffe": "Caffe"}
+    lines = " and ".join(names.get(c, c) for c in conventions)
+    return (
+        f"Channel 0's running {statistic} over {steps} training steps: {lines} (first and "
+        f"second colour); dashed, the population's {statistic}."
+    )
+
+
+def jacobian_caption(label: str, cell: Sequence[int]) -> str:
+    return (
+        f"{label}: lit, the cells whose inputs move output {cell_text(cell)} (its group); "
+        "outlined, the cell itself."
+    )
+
+
+def window_caption(label: str, cell: Sequence[int], count: int) -> str:
+    return f"{label}: lit, the {count} cells in cell {cell_text(cell)}'s window."
+
+
+def conventions_framing(a: str, b: str) -> str:
+    """Which local normalization is A and which is B on the Local norms page."""
+    return f"A is {a}, B is {b}, each with its own default parameters."

@@ -1,0 +1,765 @@
+"""The Questions page's model: questions as learners ask them, each answered by one link.
+
+Pure (no Streamlit).  Each :class:`Question` is declared once, here: its words, its topic, the
+page and URL state that show the answer, and an answer function.  The answer function opens the
+view exactly as the page does (:func:`open_view`: the URL parsed with the page's own fields,
+constrained, its tensor built, fitted) and takes its numbers and sentences from the same page
+models the page calls, so what the gallery says is what the link shows
+(``tests/test_questions_page.py`` checks every number of every answer against the page).
+
+The README's list of questions is generated from :data:`QUESTIONS` (:func:`readme_table`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from urllib.parse import parse_qsl
+
+import numpy as np
+
+from ..engine.layout import group_labels, layout
+from ..engine.partitions import same_groups
+from ..engine.schemes import SCHEMES, default_params, divisors
+from ..figures.thumbnail import lines_thumbnail, map_thumbnail
+from ..text import backward as backward_words
+from ..text import questions as words
+from ..text.describe import Description, describe
+from . import backward, compare, explorer, images, local_norms, source, training, urlstate
+
+#: Topics to filter by, in the order the page offers them.
+TOPICS = {
+    "sharing": "Which cells share statistics",
+    "conventions": "Conventions",
+    "training": "Training vs. inference",
+    "backward": "Backward",
+    "local": "Local norms",
+    "beyond": "Beyond CNNs",
+}
+
+
+@dataclass(frozen=True)
+class PageModel:
+    """What a page makes of its URL: its fields, their constraints, and the fit to the tensor.
+
+    ``path`` is the page's URL path ("" for the Explorer), ``script`` its file (for AppTest).
+    """
+
+    path: str
+    script: str
+    fields: tuple
+    constrain: Callable | None
+    fit: Callable
+
+
+PAGE_MODELS = {
+    "explorer": PageModel("", "app.py", explorer.FIELDS, explorer.constrain, explorer.fit_to_shape),
+    "compare": PageModel(
+        "compare", "pages/compare.py", compare.FIELDS, compare.constrain, compare.fit_to_shape
+    ),
+    "images": PageModel(
+        "images", "pages/images.py", images.FIELDS, images.constrain, images.fit_to_shape
+    ),
+    "local": PageModel(
+        "local",
+        "pages/local.py",
+        local_norms.FIELDS,
+        local_norms.constrain,
+        local_norms.fit_to_shape,
+    ),
+    "training": PageModel(
+        "training", "pages/training.py", training.FIELDS, training.constrain, training.fit_to_tensor
+    ),
+    "backward": PageModel(
+        "backward", "pages/backward.py", backward.FIELDS, backward.constrain, backward.fit_to_shape
+    ),
+}
+
+
+@dataclass(frozen=True)
+class View:
+    """A page's values and tensor as a link opens them.
+
+    Attributes
+    ----------
+    values : dict
+        Every field's value after the page's constraints and the fit to the tensor.
+    tensor : Tensor
+        The page's tensor (``tensor.x`` of shape (N, C, H, W)).
+    notices : tuple of str
+        What the page would say it replaced (empty for the declared links: tested).
+    """
+
+    values: dict
+    tensor: source.Tensor
+    notices: tuple
+
+
+def open_view(page: str, query: str) -> View:
+    """The values and tensor the page ``page`` opens on for the URL query ``query``."""
+    model = PAGE_MODELS[page]
+    values, notices = urlstate.parse(model.fields, dict(parse_qsl(query)))
+    if model.constrain is not None:
+        values, more = model.constrain(values)
+        notices += more
+    tensor = source.build(values)
+    values, more = model.fit(values, tensor.x.shape)
+    return View(values, tensor, tuple(notices + more))
+
+
+@dataclass(frozen=True)
+class Picture:
+    """A small picture and what it shows.
+
+    Attributes
+    ----------
+    image : ndarray of uint8, shape (height, width, 3)
+    caption : str
+    """
+
+    image: np.ndarray
+    caption: str
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A question's answer, computed for its view.
+
+    Attributes
+    ----------
+    sentences : tuple of str
+        Two or three sentences; every number in them is on the linked page.
+    picture : Picture
+    cited : tuple of str
+        Sentences that quote a paper or a framework (with the source named); their numbers are
+        the source's, not computed.
+    """
+
+    sentences: tuple
+    picture: Picture
+    cited: tuple = ()
+
+
+@dataclass(frozen=True)
+class Question:
+    """One question, declared once.
+
+    Attributes
+    ----------
+    id : str
+        A short name, unique (``?q=<id>`` on the Questions page opens it alone).
+    title : str
+        The question in a learner's words.
+    topic : str
+        A key of :data:`TOPICS`.
+    page : str
+        A key of :data:`PAGE_MODELS`: where the answer is shown.
+    query : str
+        The URL query that opens the exact view ("" for the page as it opens).
+    answer : callable
+        ``answer(view) -> Answer``.
+    asked : str
+        Where people ask it, in a few words.
+    keywords : str
+        More words a search should find it by.
+    """
+
+    id: str
+    title: str
+    topic: str
+    page: str
+    query: str
+    answer: Callable[[View], Answer] = field(repr=False)
+    asked: str = ""
+    keywords: str = ""
+
+    @property
+    def link(self) -> str:
+        """The view's link from the server's root, e.g. ``/compare?schemes=batch,layer``."""
+        path = "/" + PAGE_MODELS[self.page].path
+        return path + (f"?{self.query}" if self.query else "")
+
+    @property
+    def page_title(self) -> str:
+        return PAGE_TITLES[self.page]
+
+    def compute(self) -> Answer:
+        """The answer, computed for the view the link opens."""
+        return self.answer(open_view(self.page, self.query))
+
+
+#: The pages' titles as the navigation shows them.
+PAGE_TITLES = {
+    "explorer": "Explorer",
+    "compare": "Compare",
+    "images": "Images",
+    "local": "Local norms",
+    "training": "Train vs. inference",
+    "backward": "Backward",
+}
+
+
+# ---- the pictures ------------------------------------------------------------------------------
+
+
+def _group_picture(shape, scheme: str, params: Mapping, cell, caption: str) -> Picture:
+    """The scheme's groups on ``shape``, the group of ``cell`` lit and outlined."""
+    labels = group_labels(shape, scheme, **params)
+    cell = tuple(cell) if cell is not None else (0, 0, 0, 0)
+    lit = labels == labels[cell]
+    return Picture(map_thumbnail(labels, highlight=lit, mark=cell), caption)
+
+
+def _cell(values: Mapping) -> tuple:
+    return tuple(values.get("cell") or (0, 0, 0, 0))
+
+
+def _formula(scheme_id: str):
+    """The scheme's formula at its declared default parameters."""
+    scheme = SCHEMES[scheme_id]
+    return scheme.formula_for({p.name: p.default for p in scheme.params})
+
+
+def _sentence(sentences, word: str) -> str:
+    """The one sentence of a page's ``sentences`` that starts with ``word``, else the one that
+    contains it."""
+    found = [s for s in sentences if s.startswith(word)] or [s for s in sentences if word in s]
+    (found,) = found
+    return found
+
+
+def _explorer_description(view: View) -> tuple[Description, dict]:
+    values = view.values
+    params = explorer.scheme_params(values)
+    d = describe(
+        view.tensor.x.shape, values["scheme"], eps=explorer.eps_value(values["eps"]), **params
+    )
+    return d, params
+
+
+def _explorer_picture(view: View, d: Description, params: Mapping) -> Picture:
+    cell = _cell(view.values)
+    return _group_picture(
+        view.tensor.x.shape,
+        view.values["scheme"],
+        params,
+        cell,
+        words.group_caption(d, cell),
+    )
+
+
+def _compare_descriptions(view: View) -> list[tuple[str, dict, Description]]:
+    values = view.values
+    shape = view.tensor.x.shape
+    return [
+        (
+            scheme,
+            compare.slot_params(values, slot),
+            describe(shape, scheme, **compare.slot_params(values, slot)),
+        )
+        for slot, scheme in enumerate(values["schemes"], start=1)
+    ]
+
+
+def _compare_picture(view: View, slot: int = 0) -> Picture:
+    scheme, params, d = _compare_descriptions(view)[slot]
+    cell = _cell(view.values)
+    return _group_picture(view.tensor.x.shape, scheme, params, cell, words.group_caption(d, cell))
+
+
+# ---- the answers -------------------------------------------------------------------------------
+
+
+def _spatial_locations(view: View) -> Answer:
+    d, params = _explorer_description(view)
+    return Answer((d.sentences[0], d.sentences[2]), _explorer_picture(view, d, params))
+
+
+def _feature_maps(view: View) -> Answer:
+    d, params = _explorer_description(view)
+    return Answer((view.tensor.description, d.sentences[0]), _explorer_picture(view, d, params))
+
+
+def _rgb(view: View) -> Answer:
+    d, params = _explorer_description(view)
+    names = view.tensor.channel_names
+    return Answer(
+        (d.sentences[0], words.colour_planes(names, view.tensor.x.shape[0])),
+        _explorer_picture(view, d, params),
+    )
+
+
+def _per_channel_params(view: View) -> Answer:
+    (_, _, per_channel), (_, _, per_activation) = _compare_descriptions(view)[:2]
+    return Answer(
+        (per_channel.sentences[0], per_activation.sentences[0]),
+        _compare_picture(view),
+        cited=(words.CONVOLUTIONAL_PROPERTY,),
+    )
+
+
+def _three_methods(view: View) -> Answer:
+    described = _compare_descriptions(view)
+    return Answer(
+        tuple(words.method_sentence(k, d) for k, (_, _, d) in enumerate(described, start=1)),
+        _compare_picture(view, slot=len(described) - 1),
+    )
+
+
+def _choose_groups(view: View) -> Answer:
+    described = _compare_descriptions(view)
+    shape = view.tensor.x.shape
+    channels = shape[1]
+    group_slot = next(k for k, (s, _, _) in enumerate(described) if s == "group")
+    scheme, params, d = described[group_slot]
+    (param,) = SCHEMES[scheme].params
+    # Which named schemes G = 1 and G = C reproduce, measured on this shape.
+    ends = {
+        g: [
+            SCHEMES[other].name
+            for other in SCHEMES
+            if other != scheme
+            and not SCHEMES[other].params
+            and _formula(other) == _formula(scheme)
+            and same_groups(layout(shape, scheme, **{param.name: g}), layout(shape, other))
+        ]
+        for g in (1, channels)
+    }
+    return Answer(
+        (d.sentences[0], words.group_ends(channels, divisors(channels), ends)),
+        _compare_picture(view, slot=group_slot),
+        cited=(words.GN_DEFAULT,),
+    )
+
+
+def _style(view: View) -> Answer:
+    results = images.normalize_pictures(view.tensor.x, view.values["schemes"])
+    sentences = tuple(
+        images.colour_sentence(r, view.tensor.names, colour=view.tensor.colour_channels)
+        for r in results
+    )
+    instance = next(r for r in results if r.scheme == "instance")
+    labels = group_labels(view.tensor.x.shape, "instance")
+    return Answer(
+        sentences,
+        Picture(
+            map_thumbnail(labels, highlight=labels == 0, mark=(0, 0, 0, 0)),
+            words.group_caption(describe(view.tensor.x.shape, "instance"), (0, 0, 0, 0))
+            + f" {instance.summary}",
+        ),
+    )
+
+
+def _transformer(view: View) -> Answer:
+    described = _compare_descriptions(view)
+    _, _, d = described[0]
+    n, c, _, length = view.tensor.x.shape
+    return Answer(
+        (words.tokens_framing(n, length, c), d.sentences[0], d.sentences[2]),
+        _compare_picture(view),
+    )
+
+
+def _convnext(view: View) -> Answer:
+    (_, _, last), (_, _, whole) = _compare_descriptions(view)[:2]
+    return Answer(
+        (last.sentences[0], whole.sentences[0]), _compare_picture(view), cited=(last.sentences[-1],)
+    )
+
+
+def _rms(view: View) -> Answer:
+    (_, _, rms), (_, _, layer_norm) = _compare_descriptions(view)[:2]
+    return Answer(
+        (rms.sentences[0], rms.sentences[3], layer_norm.sentences[3]),
+        _compare_picture(view),
+        cited=(rms.sentences[-1],),
+    )
+
+
+def _eps(view: View) -> Answer:
+    d, params = _explorer_description(view)
+    shape = view.tensor.x.shape
+    modules = sorted(
+        {
+            recipe.module_name
+            for s in SCHEMES
+            if _formula(s).divide in ("std", "rms")
+            and not any(p.kind == "axes" for p in SCHEMES[s].params)  # custom: any module
+            and (recipe := describe(shape, s, **default_params(s, shape[1])).torch) is not None
+            and recipe.module_name
+        }
+    )
+    return Answer(
+        (d.sentences[4], words.eps_inside(modules)),
+        _explorer_picture(view, d, params),
+    )
+
+
+def _training(view: View) -> training.TrainingResult:
+    return training.compute(view.tensor, view.values)
+
+
+def _channel_picture(view: View, caption: str) -> Picture:
+    shape = view.tensor.x.shape
+    return _group_picture(shape, "batch", {}, (0, 0, 0, 0), caption)
+
+
+def _eval(view: View) -> Answer:
+    result = _training(view)
+    return Answer(
+        tuple(result.sentences[:2]),
+        _channel_picture(view, words.channel_caption(view.tensor.x.shape)),
+    )
+
+
+def _one_value(view: View) -> Answer:
+    result = _training(view)
+    return Answer(
+        (result.sentences[0],), _channel_picture(view, words.channel_caption(view.tensor.x.shape))
+    )
+
+
+def _small(view: View) -> Answer:
+    result = _training(view)
+    return Answer(
+        (result.sentences[0], result.sentences[2]),
+        _channel_picture(view, words.channel_caption(view.tensor.x.shape)),
+        cited=(result.sentences[3],),
+    )
+
+
+def _fold(view: View) -> Answer:
+    result = _training(view)
+    return Answer(
+        (result.sentences[0], result.sentences[2], result.sentences[3]),
+        _channel_picture(view, words.channel_caption(view.tensor.x.shape)),
+    )
+
+
+def _stream_picture(result: training.TrainingResult, statistic: int = 0) -> Picture:
+    """Channel 0's running mean (``statistic`` 0) or variance (1) after each step."""
+    stream = result.stream
+    conventions = ("pytorch", "keras")
+    lines = [stream.running[name][statistic][:, 0] for name in conventions]
+    population = (stream.population_mean, stream.population_var)[statistic]
+    return Picture(
+        lines_thumbnail(lines, level=float(population[0])),
+        words.stream_caption(conventions, stream.steps, ("mean", "variance")[statistic]),
+    )
+
+
+def _momentum(view: View) -> Answer:
+    result = _training(view)
+    sentences = (
+        _sentence(result.sentences, "PyTorch's momentum"),
+        _sentence(result.sentences, "Keras' momentum"),
+    )
+    return Answer(sentences, _stream_picture(result))
+
+
+def _running_var(view: View) -> Answer:
+    result = _training(view)
+    return Answer((_sentence(result.sentences, "unbiased"),), _stream_picture(result, 1))
+
+
+def _backward(view: View) -> backward.BackwardResult:
+    return backward.compute(view.tensor.x, view.values)
+
+
+def _backward_picture(view: View, result: backward.BackwardResult) -> Picture:
+    slot = result.slots[0]
+    scheme = view.values["schemes"][0]
+    params = compare.slot_params(view.values, 1)
+    return _group_picture(
+        view.tensor.x.shape,
+        scheme,
+        params,
+        result.cell,
+        words.jacobian_caption(slot.label, result.cell),
+    )
+
+
+def _influence(view: View) -> Answer:
+    result = _backward(view)
+    return Answer(
+        tuple(
+            backward_words.jacobian_caption(s.jacobian, s.label).split(". ")[0] + "."
+            for s in result.slots
+        ),
+        _backward_picture(view, result),
+    )
+
+
+def _sum_zero(view: View) -> Answer:
+    result = _backward(view)
+    held = backward_words.held_sentences(result.held)
+    return Answer(tuple(held[:2]), _backward_picture(view, result))
+
+
+def _local(view: View) -> Answer:
+    result = local_norms.compute(view.tensor.x, view.values)
+    sentences = local_norms.comparison_sentences(result)
+    shape = view.tensor.x.shape
+    cell = _cell(view.values)
+    window = local_norms.cell_neighbourhood(shape, result.a, cell)
+    plain = [sentence.replace("**", "") for sentence in sentences]
+    framing = words.conventions_framing(
+        local_norms.scheme_name(result.a.scheme_id), local_norms.scheme_name(result.b.scheme_id)
+    )
+    return Answer(
+        (framing, *plain[1:3]),
+        Picture(
+            map_thumbnail(np.zeros(shape, dtype=np.int64), highlight=window, mark=cell),
+            words.window_caption(
+                local_norms.scheme_name(result.a.scheme_id), cell, int(np.count_nonzero(window))
+            ),
+        ),
+    )
+
+
+QUESTIONS = (
+    Question(
+        "spatial-locations",
+        "With 10 feature maps of 5×5 and a mini-batch of 20, does each feature map get its own mean "
+        "and variance? Is the effective mini-batch 20×25?",
+        "sharing",
+        "explorer",
+        "n=20&c=10&h=5&w=5&cell=0,3,2,2",
+        _spatial_locations,
+        "deep-learning mailing list",
+        "batch norm convolution m' effective mini-batch locations feature map",
+    ),
+    Question(
+        "feature-maps",
+        "A 50×50 image through 7 filters of 5×5 ('valid') gives 7 feature maps of 46×46. With 10 "
+        "images, is the effective mini-batch 10×46×46 for every feature map?",
+        "sharing",
+        "explorer",
+        "source=samples&samples=sunset,sea,leaves,checker,stained-glass,night-cast,fruit,snow,"
+        "dunes,flowers&size=50&conv=1&filters=edge-x,edge-y,laplacian,box-blur,gaussian-blur,"
+        "sharpen,emboss&kernel=5",
+        _feature_maps,
+        "deep-learning mailing list",
+        "convolution filters valid padding feature maps m'",
+    ),
+    Question(
+        "rgb",
+        "The diagram computes the mean over h, w and the batch for one channel. What changes for RGB "
+        "images?",
+        "sharing",
+        "explorer",
+        "source=samples&samples=sunset,sea,leaves,fruit&cell=1,0,5,5",
+        _rgb,
+        "Q&A community",
+        "colour channels red green blue picture",
+    ),
+    Question(
+        "gamma-per-channel",
+        'Why do γ and β have C entries and not C×H×W? What is the "convolutional property"?',
+        "sharing",
+        "compare",
+        "schemes=batch,batch-pixel&n=8&c=16&h=5&w=5",
+        _per_channel_params,
+        "Cross Validated",
+        "gamma beta parameters per activation per channel convolutional property",
+    ),
+    Question(
+        "three-methods",
+        "For T of shape (N, C, H, W): normalize each location over N and C, each (c, h, w) over N, "
+        "or each channel over N, H and W. Which is used in practice?",
+        "sharing",
+        "compare",
+        "schemes=batch-location,batch-pixel,batch&n=2&c=3&h=4&w=4",
+        _three_methods,
+        "Data Science Stack Exchange",
+        "per location per activation per channel which axes",
+    ),
+    Question(
+        "choose-groups",
+        "How do I choose G in GroupNorm? What do G = 1 and G = C do?",
+        "sharing",
+        "compare",
+        "schemes=layer,group,instance&n=2&c=8&h=4&w=4&num_groups2=4",
+        _choose_groups,
+        "forums, GroupNorm users",
+        "group norm num_groups divisor layer norm instance norm",
+    ),
+    Question(
+        "style-transfer",
+        "Instance norm or batch norm for style transfer: what does each do to a picture?",
+        "sharing",
+        "images",
+        "schemes=batch,instance",
+        _style,
+        "style-transfer tutorials",
+        "instance norm contrast colour cast images pictures",
+    ),
+    Question(
+        "transformers",
+        "Why do transformers use layer norm and not batch norm, and over which axes?",
+        "beyond",
+        "compare",
+        "schemes=layer-channels,batch&n=4&c=8&h=1&w=6",
+        _transformer,
+        "forums on transformers",
+        "tokens sequence LayerNorm features NLP attention",
+    ),
+    Question(
+        "convnext",
+        "ConvNeXt's LayerNorm: channels_last LayerNorm(C) or LayerNorm([C, H, W])?",
+        "beyond",
+        "compare",
+        "schemes=layer-channels,layer&n=2&c=4&h=3&w=3",
+        _convnext,
+        "ConvNeXt code readers",
+        "channels last permute LayerNorm2d",
+    ),
+    Question(
+        "rmsnorm",
+        "What does RMSNorm leave out compared with LayerNorm?",
+        "beyond",
+        "compare",
+        "schemes=rms,layer&n=2&c=8&h=1&w=4",
+        _rms,
+        "LLM code readers",
+        "root mean square T5 LLaMA no mean no beta",
+    ),
+    Question(
+        "eval-mode",
+        "What does model.eval() change for batch norm? Why is my output different at test time?",
+        "training",
+        "training",
+        "section=eval",
+        _eval,
+        "PyTorch forums",
+        "evaluation inference running mean running var test time train mode",
+    ),
+    Question(
+        "one-value",
+        "ValueError: Expected more than 1 value per channel when training",
+        "training",
+        "training",
+        "section=eval&n=1&h=1&w=1",
+        _one_value,
+        "PyTorch forums, Stack Overflow",
+        "batch size 1 error global pooling linear",
+    ),
+    Question(
+        "small-batches",
+        "Why does batch norm get worse with small batches?",
+        "training",
+        "training",
+        "section=small",
+        _small,
+        "forums, detection and segmentation users",
+        "batch size noise group norm ImageNet",
+    ),
+    Question(
+        "fold",
+        "How is batch norm folded into the convolution for inference?",
+        "training",
+        "training",
+        "section=fold&conv=1",
+        _fold,
+        "deployment guides",
+        "fuse merge conv bn weights bias deployment",
+    ),
+    Question(
+        "momentum",
+        "Keras momentum 0.99 vs PyTorch momentum 0.1: which is which?",
+        "conventions",
+        "training",
+        "section=stream",
+        _momentum,
+        "porting models between frameworks",
+        "running average exponential moving average decay",
+    ),
+    Question(
+        "running-var",
+        "Why is PyTorch's running_var not the variance it normalized with?",
+        "conventions",
+        "training",
+        "section=stream",
+        _running_var,
+        "PyTorch forums",
+        "unbiased biased Bessel m'-1",
+    ),
+    Question(
+        "eps",
+        "Is ε added to the variance or to the standard deviation?",
+        "conventions",
+        "explorer",
+        "scheme=mvn&cell=0,0,0,0",
+        _eps,
+        "porting Caffe models",
+        "epsilon MVN Caffe square root",
+    ),
+    Question(
+        "backward-influence",
+        "In batch norm's backward pass, how does one value of a feature map influence the others?",
+        "backward",
+        "backward",
+        "schemes=batch,instance&cell=1,0,2,2&loss=cell",
+        _influence,
+        "a lecture on normalization layers",
+        "gradient jacobian dx chain rule",
+    ),
+    Question(
+        "backward-sum",
+        "Why does batch norm's input gradient sum to zero over each channel?",
+        "backward",
+        "backward",
+        "schemes=batch,instance&cell=1,0,2,2&loss=cell",
+        _sum_zero,
+        "derivations of the backward pass",
+        "gradient mean path variance path statistics held constant",
+    ),
+    Question(
+        "lrn",
+        "AlexNet's LRN in PyTorch and MatConvNet's cross-channel norm: how do their α differ, and "
+        "how do I make them agree?",
+        "local",
+        "local",
+        "",
+        _local,
+        "a lecture on normalization layers",
+        "local response normalization alpha size window Caffe",
+    ),
+)
+QUESTIONS_BY_ID = {q.id: q for q in QUESTIONS}
+
+
+def matches(question: Question, text: str) -> bool:
+    """True when every word of ``text`` occurs in the question, its topic, page or keywords."""
+    haystack = " ".join(
+        (
+            question.title,
+            TOPICS[question.topic],
+            question.page_title,
+            question.keywords,
+            question.asked,
+        )
+    ).lower()
+    return all(word in haystack for word in text.lower().split())
+
+
+def select(text: str = "", topics: Iterable[str] = ()) -> list[Question]:
+    """The questions matching the search ``text`` within ``topics`` (all topics when empty)."""
+    topics = set(topics)
+    return [q for q in QUESTIONS if (not topics or q.topic in topics) and matches(q, text)]
+
+
+def readme_table(server: str = "") -> str:
+    """The README's table of questions, generated from :data:`QUESTIONS`."""
+    lines = ["| question | topic | link |", "|---|---|---|"]
+    for q in QUESTIONS:
+        title = q.title.replace("|", "\\|")
+        lines.append(f"| {title} | {TOPICS[q.topic]} | `{server}{q.link}` |")
+    return "\n".join(lines)
+
+
+FIELDS = (
+    urlstate.Field("search", "text", "", label="search"),
+    urlstate.Field("topics", "choices", (), choices=tuple(TOPICS), label="topics"),
+    urlstate.Field("q", "choice", "", choices=("",) + tuple(QUESTIONS_BY_ID), label="question"),
+)
