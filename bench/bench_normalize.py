@@ -1,11 +1,23 @@
-"""Time bnviz.normalize against a plain copy, naive NumPy and single-thread PyTorch.
+"""Time bnviz.normalize and normalize_backward against a plain copy, naive NumPy and PyTorch.
 
 Run as ``OPENBLAS_NUM_THREADS=1 .venv/bin/python bench/bench_normalize.py`` (``make bench``).
 ``--quick`` is a seconds-long smoke run on one small shape.
 
+Every scheme is run with its declared default hyper-parameters for the shape's C
+(``schemes.default_params``), and PyTorch runs the scheme's own recipe (``describe(...).torch``,
+the code the app shows: ``torch.nn.GroupNorm(G, C)(x)``, ``LayerNorm`` on a permuted tensor, …) on
+one thread; a scheme without a recipe (Caffe's MVN) has no PyTorch column.  Columns:
+
+- ``fwd``: ``bnviz.normalize``; ``torch``: the recipe's module under ``torch.no_grad()``;
+- ``bwd``: ``bnviz.normalize_backward`` (statistics and dx, dγ, dβ from x and dy);
+  ``t.bwd``: PyTorch's autograd on the recipe, ``torch.autograd.grad`` of the output for x, γ
+  and β given dy, the forward pass done beforehand and not timed;
+  ``t.f+b``: the same with its forward pass timed too (what ``bwd`` computes: statistics
+  included).
+
 Every column of a row is measured in the same run with interleaved repetitions (each repetition
-times copy, naive, bnviz and torch one after the other), so a noisy machine slows them alike; the
-table reports medians in milliseconds.
+times every column one after the other), so a noisy machine slows them alike; the table reports
+medians in milliseconds.
 """
 
 from __future__ import annotations
@@ -24,13 +36,13 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import bnviz  # noqa: E402
+from bnviz.engine.schemes import default_params  # noqa: E402
 
 try:
     import torch
-    from torch.nn import functional
 
     torch.set_num_threads(1)
-except ImportError:  # the torch column is left blank
+except ImportError:  # the torch columns are left blank
     torch = None
 
 FULL_SHAPES = [(32, 64, 56, 56), (256, 512, 7, 7), (8, 3, 224, 224)]
@@ -38,114 +50,149 @@ QUICK_SHAPES = [(4, 8, 6, 5)]
 EPS = 1e-5
 
 
-def scheme_params(scheme_id: str, channels: int) -> dict | None:
-    """Hyper-parameters for a benchmark run, or None when the scheme needs one we don't know."""
-    params = {}
-    for param in bnviz.SCHEMES[scheme_id].params:
-        if param.name == "num_groups":
-            # 32 groups like the GroupNorm paper where C allows, else the largest divisor below.
-            params["num_groups"] = max(d for d in bnviz.divisors(channels) if d <= 32)
-        elif param.default is None:
-            return None
-    return params
+def naive_numpy(x: np.ndarray, lay, eps: float = EPS) -> np.ndarray:
+    """The textbook NumPy normalization of the scheme's formula, whole-array, in x's dtype."""
+    formula = lay.scheme.formula_for(lay.params)
+    view = x.reshape(lay.view_shape)
+    axes = lay.reduced_axes
+    if formula.centre:
+        mean = view.mean(axis=axes, keepdims=True)
+        top = view - mean
+    else:
+        top = view
+    if formula.divide == "std":
+        top = top / np.sqrt(view.var(axis=axes, keepdims=True) + eps)
+    elif formula.divide == "std_plus_eps":
+        top = top / (view.std(axis=axes, keepdims=True) + eps)
+    elif formula.divide == "rms":
+        top = top / np.sqrt(np.square(view).mean(axis=axes, keepdims=True) + eps)
+    return top.reshape(x.shape)
 
 
-def naive_numpy(x: np.ndarray, view_shape: tuple, axes: tuple) -> np.ndarray:
-    """The textbook NumPy normalization: mean, var, subtract and divide, all whole-array."""
-    view = x.reshape(view_shape)
-    mean = view.mean(axis=axes, keepdims=True)
-    var = view.var(axis=axes, keepdims=True)
-    return ((view - mean) / np.sqrt(var + EPS)).reshape(x.shape)
+def torch_functions(lay, x: np.ndarray, dy: np.ndarray) -> dict:
+    """Zero-argument callables running the scheme's PyTorch recipe (none without a recipe).
 
+    ``"torch"`` is the forward pass (no autograd graph); ``"t.f+b"`` the forward pass with a graph
+    and the gradients of x, γ and β for ``dy``; ``"t.bwd"`` a (prepare, timed) pair doing only
+    the gradients, the forward pass prepared untimed.
+    """
+    recipe = bnviz.describe(lay.shape, lay.scheme.id, eps=EPS, **lay.params).torch
+    if torch is None or recipe is None or recipe.refusal:
+        return {}
+    module = eval(recipe.module, {"torch": torch})  # noqa: S307 - our own generated code
+    forward = eval(  # noqa: S307
+        f"lambda x: module({recipe.before}){recipe.after}", {"module": module}
+    )
+    tensor, gradient = torch.from_numpy(x), torch.from_numpy(dy)
+    leaves = list(module.parameters())
 
-def torch_function(scheme_id: str, tensor, params: dict):
-    """A zero-argument callable running PyTorch's layer for ``scheme_id``, or None if it has none."""
-    if torch is None:
-        return None
-    n = tensor.shape[0]
-    if scheme_id == "batch":
-        return lambda: functional.batch_norm(tensor, None, None, training=True, eps=EPS)
-    if scheme_id == "batch-pixel":
-        flat = tensor.reshape(n, -1)
-        return lambda: functional.batch_norm(flat, None, None, training=True, eps=EPS)
-    if scheme_id == "layer":
-        return lambda: functional.layer_norm(tensor, tensor.shape[1:], eps=EPS)
-    if scheme_id == "instance":
-        return lambda: functional.instance_norm(tensor, eps=EPS)
-    if scheme_id == "group":
-        return lambda: functional.group_norm(tensor, params["num_groups"], eps=EPS)
-    return None
+    def no_grad():
+        with torch.no_grad():
+            return forward(tensor)
+
+    def prepare():
+        leaf = tensor.clone().requires_grad_(True)
+        return leaf, forward(leaf)
+
+    def backward(prepared):
+        leaf, y = prepared
+        return torch.autograd.grad(y, [leaf, *leaves], gradient)
+
+    return {
+        "torch": no_grad,
+        "t.bwd": (prepare, backward),
+        "t.f+b": lambda: backward(prepare()),
+    }
 
 
 def time_interleaved(functions: dict, repetitions: int) -> dict:
-    """Median seconds of each callable; repetition r runs every function once, in turn."""
+    """Median seconds of each callable; repetition r runs every function once, in turn.
+
+    A value may be a (prepare, timed) pair: ``prepare()`` runs untimed and its result is passed
+    to ``timed``.
+    """
+
+    def call(function):
+        if isinstance(function, tuple):
+            prepare, timed = function
+            argument = prepare()
+            start = time.perf_counter()
+            timed(argument)
+        else:
+            start = time.perf_counter()
+            function()
+        return time.perf_counter() - start
+
     for function in functions.values():  # warm-up: page in buffers, load BLAS kernels
-        function()
+        call(function)
     samples = {name: [] for name in functions}
     for _ in range(repetitions):
         for name, function in functions.items():
-            start = time.perf_counter()
-            function()
-            samples[name].append(time.perf_counter() - start)
+            samples[name].append(call(function))
     return {name: statistics.median(times) for name, times in samples.items()}
 
 
-def run(shapes, repetitions: int, offset: float) -> None:
+COLUMNS = ("copy", "naive", "fwd", "torch", "bwd", "t.bwd", "t.f+b")
+RATIOS = (
+    ("fwd/torch", "fwd", "torch"),
+    ("bwd/t.bwd", "bwd", "t.bwd"),
+    ("bwd/t.f+b", "bwd", "t.f+b"),
+)
+
+
+def run(shapes, repetitions: int, offset: float, only=None) -> list:
+    """Print the table; return its rows as dicts (shape, scheme, medians, ratios)."""
     rng = np.random.default_rng(0)
-    columns = ("copy", "naive", "bnviz", "bwd", "torch")  # bwd: bnviz.normalize_backward
     header = (
-        f"{'shape':>18} {'scheme':<16}"
-        + "".join(f"{c + ' ms':>10}" for c in columns)
-        + f"{'bnviz/naive':>13}{'bnviz/torch':>13}{'max|y-naive|':>14}"
+        f"{'shape':>14} {'scheme':<15}"
+        + "".join(f"{c:>8}" for c in COLUMNS)
+        + "".join(f"{r:>10}" for r, _, _ in RATIOS)
+        + f"{'max|y-naive|':>13}"
     )
-    print(f"float32, offset {offset:g}, median of {repetitions} interleaved repetitions")
+    print(
+        f"float32, offset {offset:g}, milliseconds, median of {repetitions} interleaved repetitions"
+    )
     print(f"numpy {np.__version__}, torch {torch.__version__ if torch else 'absent'}")
     print(header)
     print("-" * len(header))
+    rows = []
     for shape in shapes:
         x = (offset + rng.standard_normal(shape, dtype=np.float32)).astype(np.float32)
         dy = rng.standard_normal(shape, dtype=np.float32)
-        tensor = torch.from_numpy(x) if torch is not None else None
         label = "x".join(map(str, shape))
         for scheme_id in bnviz.SCHEMES:
-            params = scheme_params(scheme_id, shape[1])
-            if params is None:
-                print(
-                    f"{label:>18} {scheme_id:<16} skipped: needs a parameter the bench can't pick"
-                )
+            if only and scheme_id not in only:
                 continue
+            params = default_params(scheme_id, shape[1])
             lay = bnviz.layout(shape, scheme_id, **params)
             functions = {
                 "copy": x.copy,
-                "naive": lambda x=x, lay=lay: naive_numpy(x, lay.view_shape, lay.reduced_axes),
-                "bnviz": lambda x=x, s=scheme_id, p=params: bnviz.normalize(x, s, eps=EPS, **p),
+                "naive": lambda x=x, lay=lay: naive_numpy(x, lay),
+                "fwd": lambda x=x, s=scheme_id, p=params: bnviz.normalize(x, s, eps=EPS, **p),
                 "bwd": lambda x=x, d=dy, s=scheme_id, p=params: bnviz.normalize_backward(
                     x, d, s, eps=EPS, **p
                 ),
             }
-            torch_call = torch_function(scheme_id, tensor, params)
-            if torch_call is not None:
-                functions["torch"] = torch_call
+            functions.update(torch_functions(lay, x, dy))
             medians = time_interleaved(functions, repetitions)
             # A sanity check that the timed code computes the same thing (float32 rounding).
             difference = np.abs(
-                bnviz.normalize(x, scheme_id, eps=EPS, **params).y
-                - naive_numpy(x, lay.view_shape, lay.reduced_axes)
+                bnviz.normalize(x, scheme_id, eps=EPS, **params).y - naive_numpy(x, lay)
             ).max()
+            ratios = {
+                name: medians[top] / medians[bottom]
+                for name, top, bottom in RATIOS
+                if top in medians and bottom in medians
+            }
             cells = "".join(
-                f"{medians[c] * 1e3:10.2f}" if c in medians else f"{'-':>10}" for c in columns
+                f"{medians[c] * 1e3:8.2f}" if c in medians else f"{'-':>8}" for c in COLUMNS
             )
-            ratio_naive = medians["bnviz"] / medians["naive"]
-            ratio_torch = (
-                f"{medians['bnviz'] / medians['torch']:13.2f}"
-                if "torch" in medians
-                else f"{'-':>13}"
+            cells += "".join(
+                f"{ratios[r]:10.2f}" if r in ratios else f"{'-':>10}" for r, _, _ in RATIOS
             )
-            print(
-                f"{label:>18} {scheme_id:<16}{cells}{ratio_naive:13.2f}{ratio_torch}"
-                f"{difference:14.1e}",
-                flush=True,
-            )
+            print(f"{label:>14} {scheme_id:<15}{cells}{difference:13.1e}", flush=True)
+            rows.append({"shape": shape, "scheme": scheme_id, **medians, **ratios})
+    return rows
 
 
 def main(argv=None) -> None:
@@ -155,9 +202,11 @@ def main(argv=None) -> None:
     parser.add_argument(
         "--offset", type=float, default=0.0, help="data = offset + N(0, 1) (default 0)"
     )
+    parser.add_argument("--only", default="", help="comma-separated scheme ids (default: all)")
     args = parser.parse_args(argv)
     repetitions = args.repetitions or (3 if args.quick else 15)
-    run(QUICK_SHAPES if args.quick else FULL_SHAPES, repetitions, args.offset)
+    only = {s for s in args.only.split(",") if s} or None
+    run(QUICK_SHAPES if args.quick else FULL_SHAPES, repetitions, args.offset, only)
 
 
 if __name__ == "__main__":
