@@ -20,7 +20,7 @@ def question_card(question: questions.Question) -> None:
     answer = ui.question_answer(question.id)
     with st.container(border=True):
         text, picture = st.columns([3, 2])
-        text.markdown(f"#### {escape_markdown(question.title)}")
+        text.markdown(f"**{escape_markdown(question.title)}**")
         text.caption(f"{questions.TOPICS[question.topic]} · asked in {question.asked}")
         for sentence in answer.sentences:
             text.markdown(f"- {escape_markdown(sentence)}")
@@ -43,11 +43,10 @@ def questions_page() -> None:
         "view, where every number can be checked and changed."
     )
     ui.show_notices()
-    search, topics = st.columns([2, 3])
-    search.text_input(
+    st.text_input(
         "Search", key=ui.widget_key("search"), placeholder="e.g. momentum, eval, transformer"
     )
-    topics.pills(
+    st.pills(
         "Topics",
         options=list(questions.TOPICS),
         format_func=lambda t: questions.TOPICS[t],

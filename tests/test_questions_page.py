@@ -10,6 +10,7 @@ import pytest
 from conftest import ROOT, open_app
 
 from bnviz.figures.thumbnail import FADE, lines_thumbnail, map_thumbnail
+from bnviz.text.answers import escape_markdown
 from bnviz.views import questions, urlstate
 
 PAGE = "pages/questions.py"
@@ -28,6 +29,14 @@ def page_text(at) -> str:
     for table in at.get("table") + at.get("dataframe"):
         parts.append(table.value.to_string())
     return "\n".join(parts).replace("\\", "")
+
+
+#: A question's title as the page writes it.
+TITLES = {f"**{escape_markdown(q.title)}**" for q in questions.QUESTIONS}
+
+
+def is_title(markdown: str) -> bool:
+    return markdown in TITLES
 
 
 def numbers(text: str) -> set[str]:
@@ -99,7 +108,7 @@ def test_answers_say_what_the_questions_ask():
 
 def test_the_questions_page_lists_every_question_with_a_picture_and_a_link():
     at = open_app(PAGE)
-    titles = [m.value for m in at.markdown if m.value.startswith("#### ")]
+    titles = [m.value for m in at.markdown if is_title(m.value)]
     assert len(titles) == len(questions.QUESTIONS)
     assert len(at.get("image")) == len(questions.QUESTIONS)
     links = [m.value for m in at.markdown if m.value.startswith("[Open this view")]
@@ -110,11 +119,11 @@ def test_the_questions_page_lists_every_question_with_a_picture_and_a_link():
 
 def test_search_and_topics_filter_and_live_in_the_url():
     at = open_app(PAGE, {"search": "momentum"})
-    titles = [m.value for m in at.markdown if m.value.startswith("#### ")]
-    assert titles == ["#### Keras momentum 0.99 vs PyTorch momentum 0.1: which is which?"]
+    titles = [m.value for m in at.markdown if is_title(m.value)]
+    assert titles == ["**Keras momentum 0.99 vs PyTorch momentum 0.1: which is which?**"]
     at.text_input(key="w.search").set_value("").run()
     at.button_group(key="w.topics").set_value(["backward"]).run()
-    titles = [m.value for m in at.markdown if m.value.startswith("#### ")]
+    titles = [m.value for m in at.markdown if is_title(m.value)]
     assert len(titles) == sum(q.topic == "backward" for q in questions.QUESTIONS) == 2
     assert at.query_params["topics"] == "backward"
 
@@ -126,7 +135,7 @@ def test_a_search_that_finds_nothing_says_so():
 
 def test_a_question_link_opens_that_question_alone():
     at = open_app(PAGE, {"q": "eval-mode"})
-    titles = [m.value for m in at.markdown if m.value.startswith("#### ")]
+    titles = [m.value for m in at.markdown if is_title(m.value)]
     assert len(titles) == 1 and "model.eval()" in titles[0]
     at = open_app(PAGE, {"q": "no-such-question"})  # a tampered link: a notice, every question
     assert at.warning and "question" in at.warning[0].value

@@ -15,13 +15,29 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .groupmap import PALETTE, group_colours, plan_drawing
+from .groupmap import PALETTE, DrawPlan, group_colours, plan_drawing
 
+#: Okabe & Ito's names for the first colours of :data:`PALETTE`, for captions of line pictures.
+COLOUR_NAMES = ("orange", "sky blue", "bluish green", "yellow", "blue", "vermilion")
 WHITE = np.array([255, 255, 255], dtype=np.uint8)
 #: Cells outside the highlighted ones are mixed this much with white.
 FADE = 0.8
 GAP_PX = 4
 MARK_RGB = np.array([20, 20, 20], dtype=np.uint8)
+
+
+def thumbnail_plan(shape) -> DrawPlan:
+    """Which cells of an (N, C, H, W) tensor :func:`map_thumbnail` draws (``.text`` says it)."""
+    return plan_drawing(
+        shape,
+        width_px=280 + 40,  # plan_drawing keeps 40 px for sample names; a thumbnail has none
+        height_px=180,
+        min_cell_px=2,
+        max_samples=4,
+        min_samples=1,
+        max_channels=8,
+        min_channels=1,
+    )
 
 
 def map_thumbnail(
@@ -49,19 +65,10 @@ def map_thumbnail(
     -------
     ndarray of uint8, shape (height, width, 3)
         At most ``width_px`` wide; the first samples and channels and every k-th row and column
-        when the tensor is larger (as :func:`plan_drawing` chooses).
+        when the tensor is larger (:func:`thumbnail_plan`).
     """
     labels = np.asarray(labels)
-    plan = plan_drawing(
-        labels.shape,
-        width_px=width_px + 40,  # plan_drawing keeps 40 px for sample names; a thumbnail has none
-        height_px=height_px,
-        min_cell_px=2,
-        max_samples=4,
-        min_samples=1,
-        max_channels=8,
-        min_channels=1,
-    )
+    plan = thumbnail_plan(labels.shape)
     drawn = plan.take(labels)
     rgb, _ = group_colours(drawn)
     if highlight is not None:

@@ -91,12 +91,15 @@ def channel_caption(shape: Sequence[int]) -> str:
     )
 
 
-def stream_caption(conventions: Sequence[str], steps: int, statistic: str = "mean") -> str:
+def stream_caption(
+    conventions: Sequence[str], colours: Sequence[str], steps: int, statistic: str = "mean"
+) -> str:
+    """A line picture of running estimates: each convention's line named with its colour."""
     names = {"pytorch": "PyTorch", "keras": "Keras", "caffe": "Caffe"}
-    lines = " and ".join(names.get(c, c) for c in conventions)
+    lines = " and ".join(f"{names.get(c, c)} ({colour})" for c, colour in zip(conventions, colours))
     return (
-        f"Channel 0's running {statistic} over {steps} training steps: {lines} (first and "
-        f"second colour); dashed, the population's {statistic}."
+        f"Channel 0's running {statistic} over {steps} training steps, {lines}; dashed, the "
+        f"population's {statistic}."
     )
 
 

@@ -21,7 +21,7 @@ import numpy as np
 from ..engine.layout import group_labels, layout
 from ..engine.partitions import same_groups
 from ..engine.schemes import SCHEMES, default_params, divisors
-from ..figures.thumbnail import lines_thumbnail, map_thumbnail
+from ..figures.thumbnail import COLOUR_NAMES, lines_thumbnail, map_thumbnail, thumbnail_plan
 from ..text import backward as backward_words
 from ..text import questions as words
 from ..text.describe import Description, describe
@@ -207,7 +207,8 @@ def _group_picture(shape, scheme: str, params: Mapping, cell, caption: str) -> P
     labels = group_labels(shape, scheme, **params)
     cell = tuple(cell) if cell is not None else (0, 0, 0, 0)
     lit = labels == labels[cell]
-    return Picture(map_thumbnail(labels, highlight=lit, mark=cell), caption)
+    drawn = thumbnail_plan(shape).text_with("the groups are the whole tensor's")
+    return Picture(map_thumbnail(labels, highlight=lit, mark=cell), f"{caption} {drawn}".strip())
 
 
 def _cell(values: Mapping) -> tuple:
@@ -444,7 +445,9 @@ def _stream_picture(result: training.TrainingResult, statistic: int = 0) -> Pict
     population = (stream.population_mean, stream.population_var)[statistic]
     return Picture(
         lines_thumbnail(lines, level=float(population[0])),
-        words.stream_caption(conventions, stream.steps, ("mean", "variance")[statistic]),
+        words.stream_caption(
+            conventions, COLOUR_NAMES, stream.steps, ("mean", "variance")[statistic]
+        ),
     )
 
 
