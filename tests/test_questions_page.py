@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from conftest import ROOT, open_app
 
-from bnviz.figures.thumbnail import FADE, lines_thumbnail, map_thumbnail
+from bnviz.figures.thumbnail import FADE, GAP_PX, lines_thumbnail, map_thumbnail
 from bnviz.text.answers import escape_markdown
 from bnviz.views import questions, urlstate
 
@@ -179,3 +179,14 @@ def test_lines_thumbnail_draws_each_line_in_its_colour():
     )
     colours = {tuple(c) for c in image.reshape(-1, 3)}
     assert {(255, 0, 0), (0, 0, 255), (150, 150, 150)} <= colours
+
+
+def test_a_sequence_of_tokens_is_drawn_one_block_per_sample_features_down():
+    labels = np.broadcast_to(np.arange(4)[None, None, None, :], (2, 3, 1, 4))  # a group per token
+    image = map_thumbnail(labels, highlight=labels == 0, mark=(1, 0, 0, 0))
+    height, width, _ = image.shape
+    cell = height // 3  # three features down
+    assert height == 3 * cell and width == 2 * 4 * cell + GAP_PX  # two samples side by side
+    # The lit token is a full-height column in each sample's block.
+    lit_colour = tuple(image[cell // 2, cell // 2])
+    assert tuple(image[height - 1, 1]) == lit_colour

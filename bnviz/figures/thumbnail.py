@@ -64,6 +64,9 @@ def map_thumbnail(
     Returns
     -------
     ndarray of uint8, shape (height, width, 3)
+        Rows of tiles are samples, columns channels, each tile an H × W map; when H = 1
+        (:func:`tokens_layout`) each sample is one tile instead, side by side, channels down and
+        W across.
         At most ``width_px`` wide; the first samples and channels and every k-th row and column
         when the tensor is larger (:func:`thumbnail_plan`).
     """
@@ -75,7 +78,13 @@ def map_thumbnail(
         lit = plan.take(np.asarray(highlight, dtype=bool))
         faded = (FADE * 255 + (1 - FADE) * rgb.astype(np.float64)).round().astype(np.uint8)
         rgb = np.where(lit[..., None], rgb, faded)
-    s, c, h, w = drawn.shape
+    if tokens_layout(
+        drawn.shape
+    ):  # (N, C, 1, L): one block per sample, features down, tokens across
+        rgb = np.moveaxis(rgb, 1, 2).swapaxes(0, 1)  # (1, S, C, L, 3): samples side by side
+        mark = None if mark is None else (0, mark[0], mark[1], mark[3])
+        plan = _tokens_plan(plan)
+    s, c, h, w = rgb.shape[:4]
     cell = max(
         2,
         min(
@@ -98,6 +107,24 @@ def map_thumbnail(
         box[[0, -1], :] = MARK_RGB
         box[:, [0, -1]] = MARK_RGB
     return image
+
+
+def _tokens_plan(plan: DrawPlan) -> DrawPlan:
+    """``plan`` for a (N, C, 1, L) tensor drawn as one C × L block per sample, side by side."""
+    return DrawPlan(
+        shape=(1, plan.shape[0], plan.shape[1], plan.shape[3]),
+        samples=np.arange(1),
+        channels=plan.samples,
+        rows=plan.channels,
+        cols=plan.cols,
+        stride=plan.stride,
+    )
+
+
+def tokens_layout(shape) -> bool:
+    """True when :func:`map_thumbnail` draws ``shape`` as one block per sample (H = 1 < W: a
+    sequence of W tokens with C features, features down and tokens across)."""
+    return int(shape[2]) == 1 < int(shape[3])
 
 
 def _rgb(hex_colour: str) -> np.ndarray:

@@ -28,12 +28,20 @@ def cell_text(cell: Sequence[int]) -> str:
     return "(" + ", ".join(str(int(v)) for v in cell) + ")"
 
 
-def group_caption(d: Description, cell: Sequence[int]) -> str:
-    """What a group-map thumbnail shows: the scheme, and the lit group of ``cell``."""
+def group_caption(d: Description, cell: Sequence[int], tokens: bool = False) -> str:
+    """What a group-map thumbnail shows: the scheme, and the lit group of ``cell``.
+
+    ``tokens``: the thumbnail draws each sample as one block, channels down and W across (H = 1).
+    """
     what = "mean square" if not d.formula.centre else "mean and variance"
+    drawing = (
+        "one block per sample, channels down, W across"
+        if tokens
+        else "rows are samples, columns channels"
+    )
     return (
-        f"{d.scheme.name} on {tuple(d.layout.shape)}: rows are samples, columns channels; each "
-        f"colour one group. Lit: the cells sharing cell {cell_text(cell)}'s {what}."
+        f"{d.scheme.name} on {tuple(d.layout.shape)}: {drawing}; each colour one group. Lit: the "
+        f"cells sharing cell {cell_text(cell)}'s {what}."
     )
 
 
@@ -69,7 +77,7 @@ def tokens_framing(sequences: int, tokens: int, features: int) -> str:
     """How a transformer's (N, L, D) activations are drawn as (N, C, H, W)."""
     return (
         f"A transformer's activations are (N, L, D); drawn here as (N, C, H, W) = "
-        f"({sequences}, {features}, 1, {tokens}): {sequences} sequences (rows), {features} "
+        f"({sequences}, {features}, 1, {tokens}): {sequences} sequences (the samples), {features} "
         f"features (the channels), {tokens} tokens along W. Layer norm over channels is "
         f"nn.LayerNorm(D) on each token."
     )

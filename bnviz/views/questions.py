@@ -21,7 +21,13 @@ import numpy as np
 from ..engine.layout import group_labels, layout
 from ..engine.partitions import same_groups
 from ..engine.schemes import SCHEMES, default_params, divisors
-from ..figures.thumbnail import COLOUR_NAMES, lines_thumbnail, map_thumbnail, thumbnail_plan
+from ..figures.thumbnail import (
+    COLOUR_NAMES,
+    lines_thumbnail,
+    map_thumbnail,
+    thumbnail_plan,
+    tokens_layout,
+)
 from ..text import backward as backward_words
 from ..text import questions as words
 from ..text.describe import Description, describe
@@ -245,7 +251,7 @@ def _explorer_picture(view: View, d: Description, params: Mapping) -> Picture:
         view.values["scheme"],
         params,
         cell,
-        words.group_caption(d, cell),
+        words.group_caption(d, cell, tokens_layout(view.tensor.x.shape)),
     )
 
 
@@ -265,7 +271,13 @@ def _compare_descriptions(view: View) -> list[tuple[str, dict, Description]]:
 def _compare_picture(view: View, slot: int = 0) -> Picture:
     scheme, params, d = _compare_descriptions(view)[slot]
     cell = _cell(view.values)
-    return _group_picture(view.tensor.x.shape, scheme, params, cell, words.group_caption(d, cell))
+    return _group_picture(
+        view.tensor.x.shape,
+        scheme,
+        params,
+        cell,
+        words.group_caption(d, cell, tokens_layout(view.tensor.x.shape)),
+    )
 
 
 # ---- the answers -------------------------------------------------------------------------------
@@ -345,7 +357,11 @@ def _style(view: View) -> Answer:
         sentences,
         Picture(
             map_thumbnail(labels, highlight=labels == 0, mark=(0, 0, 0, 0)),
-            words.group_caption(describe(view.tensor.x.shape, "instance"), (0, 0, 0, 0))
+            words.group_caption(
+                describe(view.tensor.x.shape, "instance"),
+                (0, 0, 0, 0),
+                tokens_layout(view.tensor.x.shape),
+            )
             + f" {instance.summary}",
         ),
     )
