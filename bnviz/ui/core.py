@@ -52,6 +52,7 @@ PAGES = (
     ("pages/local.py", "Local norms", ":material/blur_on:"),
     ("pages/training.py", "Train vs. inference", ":material/model_training:"),
     ("pages/backward.py", "Backward", ":material/undo:"),
+    ("pages/experiment.py", "Experiment", ":material/science:"),
     ("pages/questions.py", "Questions", ":material/help:"),
 )
 
