@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 import bnviz
 from bnviz.figures import local_norms as local_figures
 from bnviz.figures.groupmap import read_payload
+from bnviz.text import local_norms as local_words
 from bnviz.views import explorer, source, urlstate
 from bnviz.views import local_norms as lv
 
@@ -456,10 +457,10 @@ def test_cell_formula_for_mvn():
 
 
 def test_digits():
-    assert lv._digits(1.0, 1.0) == 4
-    assert lv._digits(1.00028, 1.0) == 6
-    assert lv._digits(2.0, 1.0) == 4
-    assert lv._digits(1 + 1e-14, 1.0) == 10
+    assert local_words.digits(1.0, 1.0) == 4
+    assert local_words.digits(1.00028, 1.0) == 6
+    assert local_words.digits(2.0, 1.0) == 4
+    assert local_words.digits(1 + 1e-14, 1.0) == 10
 
 
 # --- figures ------------------------------------------------------------------------------------

@@ -40,7 +40,7 @@ from ..engine.local import (
 from ..engine.normalize import normalize
 from ..engine.schemes import SCHEMES, resolve_params
 from ..figures import groupmap
-from ..text.latex import latex_number, signed
+from ..text import local_norms as words
 from . import source
 from .explorer import constrain as shrink_tensor
 from .explorer import drop_outside_cell
@@ -249,7 +249,7 @@ class Convention:
         items = dict(self.params)
         if self.eps is not None:
             items["eps"] = self.eps
-        return ", ".join(f"{k} = {_text(v)}" for k, v in items.items())
+        return ", ".join(f"{k} = {words.number_text(v)}" for k, v in items.items())
 
 
 def convention(values: Mapping, slot: str) -> Convention:
@@ -308,39 +308,10 @@ def _close(a, b) -> bool:
     return math.isclose(float(a), float(b), rel_tol=1e-5, abs_tol=1e-12)
 
 
-def _text(value) -> str:
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    return str(value)
-
-
 def convention_sentences(conv: Convention) -> tuple:
     """What a convention's scheme does, in sentences taken from its declaration (Markdown)."""
-    s = conv.scheme
-    if conv.is_local:
-        lines = [
-            f"**From:** {s.framework}"
-            + (f"; PyTorch: `{s.torch}`." if s.torch else "; no PyTorch layer."),
-            f"**Window:** {s.detail}.",
-            f"**α's divisor:** {s.divisor_rule}.",
-            f"**Borders:** {s.borders}.",
-        ]
-        if not s.odd_only and any(conv.params[name] % 2 == 0 for name in s.size_params):
-            lines.append(
-                f"**Even window:** the extra cell is {s.longer_side} the centre "
-                f"(here {_window_text(s, window_extents(conv))})."
-            )
-        return (*lines, *s.notes)
-    params = resolve_params(s, 1, conv.params)
-    lines = [
-        f"**Groups:** {s.detail_for(params)}: one mean μ and one standard deviation σ each.",
-        f"**ε:** {_text(conv.eps)}, added to σ: y = (x − μ) / (σ + ε)"
-        if s.formula_for(params).uses_variance
-        else "**Variance:** not normalized: y = x − μ.",
-    ]
-    return (*lines, *s.notes)
+    extents = window_extents(conv) if conv.is_local else None
+    return words.convention_sentences(conv.scheme, conv.params, conv.eps, extents)
 
 
 # --- both conventions on the tensor ----------------------------------------------------------------
@@ -423,40 +394,10 @@ def window_extents(conv: Convention) -> tuple:
     return tuple((c - a, b - 1 - c) for a, b, c in zip(win.start, win.stop, centre))
 
 
-def _span(symbol: str, before: int, after: int) -> str:
-    lo = f"{symbol} − {before}" if before else symbol
-    hi = f"{symbol} + {after}" if after else symbol
-    return lo if before == after == 0 else f"{lo} … {hi}"
-
-
-def _window_text(scheme: LocalScheme, extents: tuple) -> str:
-    """The window in words: "channels c − 2 … c + 2", or rows and columns for a patch."""
-    if scheme.axes == CHANNEL_AXES:
-        return "channels " + _span("c", *extents[0])
-    return f"rows {_span('h', *extents[0])} and columns {_span('w', *extents[1])}"
-
-
-def _full_cells(extents: tuple) -> int:
-    return math.prod(b + a + 1 for b, a in extents)
-
-
 def _multiplier(scheme: LocalScheme, params: Mapping, extents: tuple) -> float:
     """What the sum of squares is multiplied by away from the borders: α/D."""
     alpha = float(params["alpha"])
-    return alpha if scheme.divisor == "one" else alpha / _full_cells(extents)
-
-
-def _multiplier_text(scheme: LocalScheme, params: Mapping, extents: tuple) -> str:
-    alpha = float(params["alpha"])
-    cells = _full_cells(extents)
-    if scheme.divisor == "one":
-        return f"α = {_text(alpha)}"
-    if scheme.divisor == "window":
-        return f"α/{cells} = {_text(alpha)}/{cells} = {_text(alpha / cells)}"
-    return (
-        f"α/(window cells inside the image), {_text(alpha)}/{cells} = "
-        f"{_text(alpha / cells)} away from the borders"
-    )
+    return alpha if scheme.divisor == "one" else alpha / words.window_cells(extents)
 
 
 def _offset(scheme: LocalScheme, params: Mapping) -> float:
@@ -481,18 +422,6 @@ def _size_options(scheme: LocalScheme) -> dict:
         extents = tuple(axis_extent(scheme, chosen[name]) for name in scheme.size_params)
         options.setdefault(extents, chosen)
     return options
-
-
-def _why_no_window(sa: LocalScheme, sb: LocalScheme, ea: tuple) -> str:
-    text = f"No window size of B covers {_window_text(sa, ea)}"
-    if sb.odd_only:
-        text += ": B's window is always an odd square centred on the cell"
-    elif sa.longer_side != sb.longer_side:
-        text += (
-            f": an even window has its extra cell {sa.longer_side} the centre in A and "
-            f"{sb.longer_side} it in B"
-        )
-    return text + ", so A's window size must change too."
 
 
 @dataclass(frozen=True)
@@ -555,16 +484,20 @@ def compare(a: Convention, b: Convention) -> Comparison:
     reads_windows = not (ma == 0 and mb == 0)  # with α = 0 in both, no window is read
     reasons = []
     if reads_windows and ea != eb:
-        reasons.append(f"A's window covers {_window_text(sa, ea)}, B's {_window_text(sb, eb)}.")
+        reasons.append(
+            f"A's window covers {words.window_text(sa, ea)}, B's {words.window_text(sb, eb)}."
+        )
     if reads_windows and not _close(ma, mb):
         reasons.append(
-            f"A multiplies the sum of squares by {_multiplier_text(sa, pa, ea)}; "
-            f"B by {_multiplier_text(sb, pb, eb)}{_times_text(ma, mb)}."
+            f"A multiplies the sum of squares by {words.multiplier_text(sa, pa, ea)}; "
+            f"B by {words.multiplier_text(sb, pb, eb)}{words.times_text(ma, mb)}."
         )
     if not _close(ka, kb):
-        reasons.append(f"A adds the constant {_text(ka)}, B {_text(kb)}.")
+        reasons.append(f"A adds the constant {words.number_text(ka)}, B {words.number_text(kb)}.")
     if not _close(beta_a, beta_b):
-        reasons.append(f"A raises the base to −β = −{_text(beta_a)}, B to −{_text(beta_b)}.")
+        reasons.append(
+            f"A raises the base to −β = −{words.number_text(beta_a)}, B to −{words.number_text(beta_b)}."
+        )
 
     changes, notes = [], []
     border_note = None
@@ -577,12 +510,12 @@ def compare(a: Convention, b: Convention) -> Comparison:
             target_sizes = b_options[ea]
             changes += [("b", name, size) for name, size in target_sizes.items()]
         target_extents = window_extents(Convention("b", sb.id, {**pb, **target_sizes}))
-        wanted_alpha = ma if sb.divisor == "one" else ma * _full_cells(target_extents)
+        wanted_alpha = ma if sb.divisor == "one" else ma * words.window_cells(target_extents)
         if not _close(float(pb["alpha"]), wanted_alpha):
             changes.append(("b", "alpha", wanted_alpha))
-            notes.append(_alpha_note(sa, sb, ea, target_extents))
+            notes.append(words.alpha_note(sa, sb, ea, target_extents))
         differ_at_borders = sa.divisor != sb.divisor and "inside" in (sa.divisor, sb.divisor)
-        if differ_at_borders and _full_cells(target_extents) > 1:
+        if differ_at_borders and words.window_cells(target_extents) > 1:
             inside = "A" if sa.divisor == "inside" else "B"
             other = "B" if inside == "A" else "A"
             border_note = (
@@ -595,35 +528,13 @@ def compare(a: Convention, b: Convention) -> Comparison:
             changes.append(("b", sb.offset, ka))
         elif isinstance(sa.offset, str):
             changes.append(("a", sa.offset, kb))
-            notes.append(f"B's constant is fixed at {_text(kb)}: A's {sa.offset} must match it.")
+            notes.append(
+                f"B's constant is fixed at {words.number_text(kb)}: A's {sa.offset} must match it."
+            )
     if not _close(beta_a, beta_b):
         changes.append(("b", "beta", beta_a))
     axes = (1,) if sa.axes == CHANNEL_AXES else (2, 3)
     return Comparison(True, tuple(reasons), tuple(changes), tuple(notes), border_note, axes)
-
-
-def _times_text(a: float, b: float) -> str:
-    """ " (A's is 10,000 times B's)": how far apart two positive multipliers are ("" if one is 0)."""
-    if a <= 0 or b <= 0:
-        return ""
-    ratio, big, small = (a / b, "A", "B") if a >= b else (b / a, "B", "A")
-    number = f"{ratio:,.0f}" if ratio >= 100 else f"{ratio:.3g}"
-    return f" ({big}'s is {number} times {small}'s)"
-
-
-def _alpha_note(sa: LocalScheme, sb: LocalScheme, ea: tuple, eb: tuple) -> str:
-    cells_a, cells_b = _full_cells(ea), _full_cells(eb)
-    a_rule = "does not divide α" if sa.divisor == "one" else f"divides α by {cells_a}"
-    b_rule = "does not divide α" if sb.divisor == "one" else f"divides α by {cells_b}"
-    if sa.divisor == "one" and sb.divisor != "one":
-        formula = f"α_B = {cells_b} · α_A"
-    elif sa.divisor != "one" and sb.divisor == "one":
-        formula = f"α_B = α_A / {cells_a}"
-    elif sa.divisor == sb.divisor == "one" or cells_a == cells_b:
-        formula = "α_B = α_A"
-    else:
-        formula = f"α_B = α_A · {cells_b}/{cells_a}"
-    return f"{formula}: A {a_rule}, B {b_rule}."
 
 
 def _compare_after_resizing_a(
@@ -643,14 +554,16 @@ def _compare_after_resizing_a(
         if extents in b_options
     ]
     if not candidates:
-        return Comparison(True, reasons, (), (_why_no_window(sa, LOCAL_SCHEMES[b.scheme_id], ea),))
+        return Comparison(
+            True, reasons, (), (words.why_no_window(sa, LOCAL_SCHEMES[b.scheme_id], ea),)
+        )
     *_, sizes = min(candidates, key=lambda item: item[:2])
     resized = compare(Convention(a.slot, a.scheme_id, {**a.params, **sizes}), b)
     return Comparison(
         True,
         reasons,
         tuple(("a", name, size) for name, size in sizes.items()) + resized.changes,
-        (_why_no_window(sa, LOCAL_SCHEMES[b.scheme_id], ea), *resized.change_notes),
+        (words.why_no_window(sa, LOCAL_SCHEMES[b.scheme_id], ea), *resized.change_notes),
         resized.border_note,
         resized.interior_axes,
     )
@@ -674,7 +587,9 @@ def _compare_with_mvn(a: Convention, b: Convention) -> Comparison:
         "normalize_variance", True
     )
     if uses_variance and not _close(a.eps, b.eps):
-        reasons.append(f"A adds ε = {_text(a.eps)} to σ, B ε = {_text(b.eps)}.")
+        reasons.append(
+            f"A adds ε = {words.number_text(a.eps)} to σ, B ε = {words.number_text(b.eps)}."
+        )
         changes.append(("b", "eps", a.eps))
     return Comparison(True, tuple(reasons), tuple(changes), ())
 
@@ -697,13 +612,6 @@ def interior_mask(shape: tuple, a: Convention, b: Convention) -> np.ndarray | No
         keep[before : shape[axis] - after] = True
         mask &= keep.reshape([-1 if i == axis else 1 for i in range(4)])
     return mask
-
-
-def _change_text(changes: tuple) -> str:
-    """(slot, name, value) changes as "B's alpha = 2e-05, B's depth = 5"."""
-    return ", ".join(
-        f"{SLOT_NAMES[slot]}'s {name} = {_text(value)}" for slot, name, value in changes
-    )
 
 
 def comparison_sentences(result: LocalResult) -> tuple:
@@ -755,7 +663,7 @@ def comparison_sentences(result: LocalResult) -> tuple:
     if cmp.border_note:
         lines.append(cmp.border_note)
     if cmp.changes:
-        fix = f"**To make them agree**, set {_change_text(cmp.changes)}"
+        fix = f"**To make them agree**, set {words.change_text(cmp.changes, SLOT_NAMES)}"
         fix += "." if not cmp.change_notes else f" ({' '.join(cmp.change_notes)})"
         if cmp.border_note:
             fix += " They then agree away from the borders."
@@ -772,11 +680,11 @@ def _agreement_reason(a: Convention, b: Convention) -> str:
     pa, pb = resolve_local_params(sa, a.params), resolve_local_params(sb, b.params)
     ea, eb = window_extents(a), window_extents(b)
     if _multiplier(sa, pa, ea) == 0:
-        return f"α = 0 in both: each is y = x / {_text(_offset(sa, pa))}^β."
+        return f"α = 0 in both: each is y = x / {words.number_text(_offset(sa, pa))}^β."
     return (
-        f"Both sum the squares of {_window_text(sa, ea)}, multiply the sum by the same number "
-        f"(A: {_multiplier_text(sa, pa, ea)}; B: {_multiplier_text(sb, pb, eb)}), add "
-        f"{_text(_offset(sa, pa))} and raise to −{_text(float(pa['beta']))}."
+        f"Both sum the squares of {words.window_text(sa, ea)}, multiply the sum by the same number "
+        f"(A: {words.multiplier_text(sa, pa, ea)}; B: {words.multiplier_text(sb, pb, eb)}), add "
+        f"{words.number_text(_offset(sa, pa))} and raise to −{words.number_text(float(pa['beta']))}."
     )
 
 
@@ -873,7 +781,7 @@ def equivalences(x: np.ndarray, values: Mapping) -> tuple:
     rows.append(
         _equivalence(
             "LRN with α = 0 is the identity",
-            f"LRN, size = {n}, α = 0, β = {_text(lrn['beta'])}, k = 1",
+            f"LRN, size = {n}, α = 0, β = {words.number_text(lrn['beta'])}, k = 1",
             "x",
             identity,
             x,
@@ -891,16 +799,16 @@ def equivalences(x: np.ndarray, values: Mapping) -> tuple:
     odd_note = (
         f"n = {n} is odd: both windows are c − {n // 2} … c + {n // 2}."
         if n % 2
-        else f"n = {n} is even: LRN's window is {_span('c', n // 2, n - 1 - n // 2)}, "
-        f"MatConvNet's {_span('c', (n - 1) // 2, n - 1 - (n - 1) // 2)}; use an odd n."
+        else f"n = {n} is even: LRN's window is {words.span('c', n // 2, n - 1 - n // 2)}, "
+        f"MatConvNet's {words.span('c', (n - 1) // 2, n - 1 - (n - 1) // 2)}; use an odd n."
     )
     rows.append(
         _equivalence(
             "MatConvNet's cross-channel norm with α/n and an odd n is LRN",
-            f"LRN, size = {n}, α = {_text(lrn['alpha'])}, β = {_text(lrn['beta'])}, "
-            f"k = {_text(lrn['k'])}",
-            f"cross-channel, depth = {n}, α = {_text(lrn['alpha'] / n)} (α/n), "
-            f"κ = {_text(lrn['k'])}",
+            f"LRN, size = {n}, α = {words.number_text(lrn['alpha'])}, β = {words.number_text(lrn['beta'])}, "
+            f"k = {words.number_text(lrn['k'])}",
+            f"cross-channel, depth = {n}, α = {words.number_text(lrn['alpha'] / n)} (α/n), "
+            f"κ = {words.number_text(lrn['k'])}",
             local_normalize(x, "lrn", **lrn),
             local_normalize(x, "cross-channel", **as_cross),
             note=odd_note,
@@ -930,8 +838,8 @@ def equivalences(x: np.ndarray, values: Mapping) -> tuple:
     rows.append(
         _equivalence(
             "MatConvNet's spatial norm is Caffe's within-channel LRN away from the borders",
-            f"LRN within a channel, size = {side}, α = {_text(within['alpha'])}, "
-            f"β = {_text(within['beta'])}",
+            f"LRN within a channel, size = {side}, α = {words.number_text(within['alpha'])}, "
+            f"β = {words.number_text(within['beta'])}",
             f"spatial, height = width = {side}, same α and β; cells at least {r} from every border",
             y_within,
             y_spatial,
@@ -951,128 +859,26 @@ def equivalences(x: np.ndarray, values: Mapping) -> tuple:
 
 # --- one cell's formula ------------------------------------------------------------------------------
 
-#: Window terms listed one by one in the sum up to this many cells, this many to a line.
-MAX_LISTED_TERMS = 9
-TERMS_PER_LINE = 3
 
-
-@dataclass(frozen=True)
-class CellFormula:
-    """One cell's formula with its numbers.
-
-    Attributes
-    ----------
-    lines : tuple of str
-        LaTeX, one equation each.
-    notes : tuple of str
-        Plain sentences on what the numbers are (padding, the divisor).
-    """
-
-    lines: tuple
-    notes: tuple
-
-
-def cell_formula(x: np.ndarray, conv: Convention, cell: tuple) -> CellFormula:
+def cell_formula(x: np.ndarray, conv: Convention, cell: tuple) -> words.CellFormula:
     """The formula of ``cell`` (n, c, h, w) under ``conv``, with its numbers.
 
     For a local scheme: the sum of squares S over the window (cells outside the tensor written as
     0), the divisor D actually used, the base k + α/D · S, the denominator base^β and y.  For MVN:
     μ, σ and y = (x − μ) / (σ + ε).
     """
-    if not conv.is_local:
-        return _mvn_formula(x, conv, cell)
-    terms = local_terms(x, conv.scheme_id, cell, **conv.params)
-    scheme = terms.scheme
-    n = latex_number
-    values = terms.window_values.ravel()
-    inside = terms.window.inside_mask().ravel()
-    if values.size <= MAX_LISTED_TERMS:
-        listed = [
-            (f"{signed(v)}^2" if v < 0 else f"{n(v)}^2") if ok else r"\color{gray}{0^2}"
-            for v, ok in zip(values, inside)
-        ]
-        rows = [
-            " + ".join(listed[i : i + TERMS_PER_LINE])
-            for i in range(0, len(listed), TERMS_PER_LINE)
-        ]
-        body = r" \\ &\quad + ".join(rows)
-        sum_line = (
-            rf"\begin{{aligned}} S = \textstyle\sum x'^2 &= {body} \\ "
-            rf"&= {n(terms.sum_squares)} \end{{aligned}}"
-        )
-    else:
-        sum_line = (
-            rf"S = \sum_{{{terms.window.cells}\ \text{{cells}}}} x'^2 = {n(terms.sum_squares)}"
-        )
-    win = terms.window
-    notes = [
-        f"{win.padded_cells} of the {win.cells} window cells lie outside the tensor: they count 0."
-        if win.padded_cells > 1
-        else f"1 of the {win.cells} window cells lies outside the tensor: it counts 0."
-        if win.padded_cells
-        else f"All {win.cells} window cells lie inside the tensor."
-    ]
-    if scheme.divisor == "window":
-        notes.append(f"D = {terms.divisor}: α is divided by the full window, padding included.")
-    elif scheme.divisor == "one":
-        notes.append("D = 1: α is not divided by the window size.")
-    else:
-        notes.append(
-            f"D = {terms.divisor}: the window cells inside the image (of {win.cells}); the sum "
-            "becomes a mean over them."
-        )
-    symbol = (
-        _OFFSET_SYMBOLS.get(scheme.offset, scheme.offset)
-        if isinstance(scheme.offset, str)
-        else n(terms.offset)
-    )
-    # Enough digits to see how far the base, the denominator and y moved from k, k^β and x.
-    base_digits = _digits(terms.base, terms.offset)
-    den_digits = _digits(terms.denominator, terms.offset**terms.beta)
-    y_digits = _digits(terms.y, terms.x)
-    lines = (
-        sum_line,
-        rf"D = {terms.divisor}",
-        rf"{symbol} + \tfrac{{\alpha}}{{D}} S = {n(terms.offset)} + "
-        rf"\tfrac{{{n(terms.alpha)}}}{{{terms.divisor}}} \cdot {n(terms.sum_squares)} = "
-        rf"{n(terms.base, base_digits)}",
-        rf"\text{{denominator}} = \left({n(terms.base, base_digits)}\right)^{{{n(terms.beta)}}}"
-        rf" = {n(terms.denominator, den_digits)}",
-        rf"y = \frac{{x}}{{\text{{denominator}}}} = "
-        rf"\frac{{{n(terms.x, y_digits)}}}{{{n(terms.denominator, den_digits)}}}"
-        rf" = {n(terms.y, y_digits)}",
-    )
-    return CellFormula(lines, tuple(notes))
-
-
-def _digits(value: float, reference: float) -> int:
-    """Significant digits that show ``value`` apart from ``reference`` (4 to 10)."""
-    if value == reference or reference == 0 or not math.isfinite(value / reference):
-        return 4
-    relative = abs(value - reference) / abs(reference)
-    return max(4, min(10, 2 - math.floor(math.log10(relative))))
-
-
-def _mvn_formula(x: np.ndarray, conv: Convention, cell: tuple) -> CellFormula:
+    if conv.is_local:
+        return words.local_formula(local_terms(x, conv.scheme_id, cell, **conv.params))
     out = normalize(x, MVN, eps=conv.eps, **conv.params)
-    n = latex_number
-    value = float(x[cell])
-    mean = float(np.broadcast_to(out.mean, x.shape)[cell])
-    var = float(np.broadcast_to(out.var, x.shape)[cell])
-    y = float(out.y[cell])
-    group = int(np.count_nonzero(cell_neighbourhood(x.shape, conv, cell)))
-    lines = [rf"\mu = \tfrac{{1}}{{m'}} \textstyle\sum_i x_i = {n(mean)}, \quad m' = {group:,}"]
-    notes = (f"μ and σ are shared by the {group:,} cells of the cell's group.",)
-    if not conv.params.get("normalize_variance", True):
-        lines.append(rf"y = x - \mu = {n(value)} - {signed(mean)} = {n(y)}")
-        return CellFormula(tuple(lines), notes)
-    sigma = math.sqrt(var)
-    lines += [
-        rf"\sigma = \sqrt{{\tfrac{{1}}{{m'}} \textstyle\sum_i (x_i - \mu)^2}} = {n(sigma)}",
-        rf"y = \frac{{x - \mu}}{{\sigma + \varepsilon}} = \frac{{{n(value)} - {signed(mean)}}}"
-        rf"{{{n(sigma)} + {n(conv.eps)}}} = {n(y)}",
-    ]
-    return CellFormula(tuple(lines), notes)
+    return words.mvn_formula(
+        float(x[cell]),
+        float(np.broadcast_to(out.mean, x.shape)[cell]),
+        float(np.broadcast_to(out.var, x.shape)[cell]),
+        float(out.y[cell]),
+        int(np.count_nonzero(cell_neighbourhood(x.shape, conv, cell))),
+        conv.eps,
+        conv.params.get("normalize_variance", True),
+    )
 
 
 #: Names of the values the maps show, on hover and in the colour legend.
