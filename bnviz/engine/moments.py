@@ -38,11 +38,12 @@ BLOCK_BYTES = 256 * 1024
 SEGMENT = 4096
 #: The same bound for columns: rows summed per BLAS call.
 SEGMENT_ROWS = 256
-#: Columns of at most this many rows (a batch of 16 for batch-pixel) take whole-row passes.
-FEW_ROWS = 16
 #: |mean| * scale above which y is computed as (x - mean) * scale + shift instead of
 #: x * scale + shift: past it, rounding x * scale in float32 would cost more than one ulp of y.
 SHIFT_THRESHOLD = 1.0
+#: Columns of at most this many rows (a batch of 16 for batch-pixel, 3 channels for pixel norm on
+#: RGB) take whole-array passes, centred: one-pass sums of so few values are often ill-conditioned.
+FEW_ROWS = 16
 #: Dtypes with fast kernels (float16 is computed in float32); others use the reference.
 FAST_DTYPES = (np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64))
 
@@ -246,13 +247,41 @@ def _raw_row_sums(segments: np.ndarray, centres, sums, squares, buffer) -> None:
         centres[bad], sums[bad], squares[bad] = redo
 
 
+def all_finite(*arrays) -> bool:
+    """Whether every entry of every array is finite, at the cost of one sum per array.
+
+    A NaN or an infinity makes the sum NaN or infinite; a finite sum proves every entry finite.
+    Only a non-finite sum (possibly an overflow of finite entries) is checked entry by entry.
+    """
+    for array in arrays:
+        with np.errstate(over="ignore", invalid="ignore"):
+            total = np.add.reduce(array, axis=None)
+        if not np.isfinite(total) and not np.isfinite(array).all():
+            return False
+    return True
+
+
 def _merge(centres, sums, squares, counts, axes) -> tuple[np.ndarray, np.ndarray]:
     """Combine segment statistics into group mean and biased variance, in float64.
 
-    ``centres``, ``sums``, ``squares`` hold each segment's centre c, sum(x - c) and
-    sum((x - c)^2); ``counts`` (broadcastable to them) its number of values.  A group's segments
-    lie along ``axes``.
+    ``centres``, ``sums``, ``squares`` hold each segment's centre c (None: every c is 0),
+    sum(x - c) and sum((x - c)^2); ``counts`` (broadcastable to them) its number of values.  A
+    group's segments lie along ``axes``.
     """
+    axes = (axes,) if isinstance(axes, int) else tuple(axes)
+    if all(sums.shape[a] == 1 for a in axes):
+        # One segment per group (schemes with many statistics): nothing to merge, and every
+        # float64 operation here is one per statistic, so as few as possible, in place.
+        inverse = 1.0 / np.asarray(counts, dtype=np.float64)
+        mean = np.multiply(sums, inverse, dtype=np.float64)  # mean(x - c)
+        var = np.multiply(squares, inverse, dtype=np.float64)
+        var -= np.square(mean)
+        np.maximum(var, 0.0, out=var)
+        if centres is not None:
+            mean += centres
+        return mean, var
+    if centres is None:
+        centres = np.zeros((1,) * sums.ndim)
     centres, sums, squares = (a.astype(np.float64) for a in (centres, sums, squares))
     counts = np.asarray(counts, dtype=np.float64)
     segment_means = centres + sums / counts
@@ -300,21 +329,81 @@ def _row_moments(x3: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return mean.reshape(k), var.reshape(k)
 
 
-def _column_tiles(p: int, k: int, dtype: np.dtype, row_limit: int):
-    """Tile sizes (rows, columns) for a (P, K) matrix: rows up to ``row_limit``, ~BLOCK_BYTES.
+def _column_height(p: int) -> int:
+    """Rows per column segment: all P up to SEGMENT_ROWS, else a divisor of P between
+    SEGMENT_ROWS/4 and SEGMENT_ROWS (so segments tile the columns exactly), else SEGMENT_ROWS."""
+    if p <= SEGMENT_ROWS:
+        return p
+    for height in range(SEGMENT_ROWS, SEGMENT_ROWS // 4 - 1, -1):
+        if p % height == 0:
+            return height
+    return SEGMENT_ROWS
 
-    Columns come in runs of at least 256 (1 KiB of float32) so each row of a tile is a long
-    contiguous read.
+
+def _column_sum_tiles(stack: np.ndarray):
+    """Tiles of a (M, R, K) stack of column segments, ~BLOCK_BYTES each: (index, view) pairs.
+
+    Narrow segments (R * K within a block) come several at a time, ``stack[m0:m1]``; wide ones
+    one at a time in runs of columns, ``stack[m, :, k0:k1]`` (each row a contiguous read).
     """
-    # Twice the row kernels' block: measured ~25% faster on (32, 64·56·56) batch-pixel moments.
-    block = 2 * _block_elements(dtype)
-    columns = min(k, max(256, block // min(p, row_limit)))
-    rows = min(p, row_limit, max(1, block // columns))
-    return rows, columns
+    m_count, r, k = stack.shape
+    block = _block_elements(stack.dtype)
+    if r * k <= block:
+        per = max(1, block // (r * k))
+        for m0 in range(0, m_count, per):
+            index = (slice(m0, m0 + per), slice(None))
+            yield index, stack[m0 : m0 + per]
+    else:
+        columns = max(256, block // r)
+        for m in range(m_count):
+            for k0 in range(0, k, columns):
+                index = (m, slice(k0, k0 + columns))
+                yield index, stack[m, :, k0 : k0 + columns]
+
+
+def _column_segment_sums(stack: np.ndarray, centred: bool):
+    """Per column of each segment: centre c, Σ(x − c) and Σ(x − c)², in the working dtype.
+
+    Parameters
+    ----------
+    stack : ndarray of shape (M, R, K)
+        M segments of R rows; a group's segment is one column of one of them.
+    centred : bool
+        False: c = 0 (one-pass sums, BLAS matrix-vector products against a ones vector, the
+        square of a tile in a cache-sized buffer).  True: c is the column's float32 mean.
+
+    Returns
+    -------
+    centres, sums, squares : ndarray of shape (M, K)
+    """
+    m_count, r, k = stack.shape
+    dtype = stack.dtype
+    stats = np.zeros((3, m_count, k), dtype=dtype)
+    centres, sums, squares = stats
+    ones = np.ones(r, dtype=dtype)
+    mean_weights = np.full(r, 1.0 / r, dtype=dtype)
+    buffer = np.empty(_block_elements(dtype) + r * 256, dtype=dtype)
+    with np.errstate():
+        _unbuffered(min(k, _block_elements(dtype) // r))
+        for index, tile in _column_sum_tiles(stack):
+            work = buffer[: tile.size].reshape(tile.shape)
+            if centred:
+                centre = np.matmul(mean_weights, tile, out=centres[index])
+                np.subtract(tile, centre[..., None, :], out=work)
+                tile = work
+            np.matmul(ones, tile, out=sums[index])
+            np.multiply(tile, tile, out=work)
+            np.matmul(ones, work, out=squares[index])
+    return centres, sums, squares
 
 
 def _column_moments(x3: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Group statistics of the columns pattern.
+
+    Each column is cut into segments of R rows (:func:`_column_height`); a segment's Σx and Σx²
+    are taken in one pass where that is accurate (κ ≤ 2, as :func:`_raw_row_sums`), the
+    segments where it is not are summed again centred on their float32 mean; all merged in
+    float64.
 
     Parameters
     ----------
@@ -331,31 +420,47 @@ def _column_moments(x3: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return mean, np.zeros_like(mean)
     if p <= FEW_ROWS:
         return _few_row_moments(x3)
-    rows, columns = _column_tiles(p, k, x3.dtype, SEGMENT_ROWS)
-    segment_count = -(-p // rows)
-    stats = np.empty((3, outer, segment_count, k), dtype=x3.dtype)
-    centres, sums, squares = stats
-    buffer = np.empty(rows * columns, dtype=x3.dtype)
-    weights = {}  # ones and 1/n vectors per tile height (two heights at most)
-    for o in range(outer):
-        for s, p0 in enumerate(range(0, p, rows)):
-            height = min(rows, p - p0)
-            if height not in weights:
-                weights[height] = (
-                    np.ones(height, dtype=x3.dtype),
-                    np.full(height, 1.0 / height, dtype=x3.dtype),
-                )
-            ones, mean_weights = weights[height]
-            for k0 in range(0, k, columns):
-                k1 = min(k, k0 + columns)
-                tile = x3[o, p0 : p0 + height, k0:k1]
-                deviation = buffer[: height * (k1 - k0)].reshape(height, k1 - k0)
-                centre = np.matmul(mean_weights, tile, out=centres[o, s, k0:k1])
-                np.subtract(tile, centre, out=deviation)
-                np.matmul(ones, deviation, out=sums[o, s, k0:k1])
-                np.einsum("ij,ij->j", deviation, deviation, out=squares[o, s, k0:k1])
-    counts = np.full(segment_count, rows)
-    counts[-1] = p - rows * (segment_count - 1)
+    height = _column_height(p)
+    full = p // height
+    families = [x3[:, : full * height].reshape(outer, full, height, k)]
+    if full * height < p:
+        families.append(x3[:, full * height :].reshape(outer, 1, p - full * height, k))
+    parts = []
+    for family in families:
+        o, segments, r, _ = family.shape
+        # (Ko, S, R, K) as one stack of Ko * S segments when that is a view, else per sample.
+        stacks = (
+            [family.reshape(o * segments, r, k)]
+            if len(families) == 1
+            else [family[i] for i in range(o)]
+        )
+        results = [_column_segment_sums(stack, centred=False) for stack in stacks]
+        centres, sums, squares = (
+            np.concatenate([result[i] for result in results]).reshape(o, segments, k)
+            for i in range(3)
+        )
+        # In the working dtype (one operation per statistic counts here); NaN fails the test
+        # too, so its segment is recomputed (and stays NaN).
+        bad = ~(np.square(sums) <= np.multiply(squares, RAW_CANCELLATION * r))
+        redo = np.flatnonzero(bad.any(axis=2))  # segments (o * S + s) with a bad column
+        if redo.size:
+            values = family.reshape(-1, r, k)[redo] if len(families) == 1 else None
+            if values is None:
+                values = np.stack([family[i // segments, i % segments] for i in redo])
+            again = _column_segment_sums(values, centred=True)
+            for target, source in zip((centres, sums, squares), again, strict=True):
+                target.reshape(-1, k)[redo] = source
+        parts.append((centres if redo.size else None, sums, squares, r))
+    sums, squares = (np.concatenate([part[i] for part in parts], axis=1) for i in (1, 2))
+    centred = any(part[0] is not None for part in parts)
+    centres = (
+        np.concatenate(
+            [part[0] if part[0] is not None else np.zeros_like(part[1]) for part in parts], axis=1
+        )
+        if centred
+        else None
+    )
+    counts = np.concatenate([np.full(part[1].shape[1], part[3]) for part in parts])
     mean, var = _merge(centres, sums, squares, counts[None, :, None], axes=1)
     return mean.reshape(-1), var.reshape(-1)
 
@@ -375,10 +480,7 @@ def _few_row_moments(x3: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     sums = np.add.reduce(deviation, axis=1)
     np.multiply(deviation, deviation, out=deviation)
     squares = np.add.reduce(deviation, axis=1)
-    shift = sums.astype(np.float64) / p
-    mean = centre + shift
-    var = squares / p - shift * shift
-    np.maximum(var, 0.0, out=var)
+    mean, var = _merge(centre[:, None], sums[:, None], squares[:, None], p, axes=1)
     return mean.reshape(-1), var.reshape(-1)
 
 
@@ -410,10 +512,10 @@ def moments(x: np.ndarray, reduced_axes: tuple) -> tuple[np.ndarray, np.ndarray]
     with np.errstate(invalid="ignore", over="ignore", under="ignore"):
         kernel = _row_moments if plan.kind == "rows" else _column_moments
         mean, var = kernel(x3)
-    suspicious = not (np.isfinite(mean).all() and np.isfinite(var).all())
-    if x3.dtype == np.float32:
+    suspicious = not all_finite(mean, var)
+    if x3.dtype == np.float32 and not suspicious and var.size and var.min() < 1e-30:
         # Deviations below ~1e-19 square to float32 zero (or denormals): leave those to float64.
-        suspicious = suspicious or bool(np.any((var > 0) & (var < 1e-30)))
+        suspicious = bool(np.any((var > 0) & (var < 1e-30)))
     if suspicious:  # squares overflowed (or x holds NaN/inf): float64 says which
         return moments_reference(x, tuple(reduced))
     return mean.reshape(stat_shape), var.reshape(stat_shape)
@@ -450,8 +552,11 @@ def scale_shift(
             if formula.divide == "rms":
                 denominator += mean * mean
             np.sqrt(denominator, out=denominator)
-        scale = np.zeros_like(denominator)
-        np.divide(1.0, denominator, out=scale, where=denominator > 0)
+        if eps > 0:  # every denominator is at least ε or √ε: no zero to guard against
+            scale = np.reciprocal(denominator, out=denominator)
+        else:
+            scale = np.zeros_like(denominator)
+            np.divide(1.0, denominator, out=scale, where=denominator > 0)
     if not formula.centre:
         return scale, np.zeros_like(scale)
     shift = np.multiply(mean, scale)
@@ -520,14 +625,17 @@ def affine(
     offset = np.broadcast_to(offset, stat_shape).reshape(-1)
     work_dtype = _working_dtype(x.dtype)
     centre = np.broadcast_to(mean, stat_shape).reshape(-1).astype(work_dtype)
+    # Schemes with many statistics (a pair per 3 values for pixel norm on RGB) spend much of
+    # their time here, one operation per statistic: reductions rather than temporaries.
     with np.errstate(invalid="ignore", over="ignore"):
-        shifted = bool(np.any(np.abs(centre * factor) > SHIFT_THRESHOLD))
+        moved = np.multiply(centre, factor, dtype=np.float64)  # c * f
+        shifted = bool(moved.size) and max(moved.max(), -moved.min()) > SHIFT_THRESHOLD
         if shifted:
             # (x - c) * f + (offset + c * f): c is the rounded mean, so x - c is exact near it.
-            offset = offset + centre.astype(np.float64) * factor
+            offset = offset + moved
         factor_w, offset_w = factor.astype(work_dtype), offset.astype(work_dtype)
-    lossy = not (np.isfinite(factor_w).all() and np.isfinite(offset_w).all()) or bool(
-        np.any((factor_w == 0) & (factor != 0))
+    lossy = not all_finite(factor_w, offset_w) or (
+        np.count_nonzero(factor_w) != np.count_nonzero(factor)
     )
     if lossy:  # coefficients beyond float32's range: do it all in float64
         return affine_reference(x, mean, scale, shift, weight, bias)
@@ -535,6 +643,9 @@ def affine(
     plan = _plan(x.shape, reduced)
     x3 = _canonical(x, plan)
     y3 = np.empty_like(x3)
+    # Nothing to add for a scheme that subtracts no mean (RMS, pixel norm) and learns no β.
+    if not shifted and not offset_w.any():
+        offset_w = None
     coefficients = (centre if shifted else None, factor_w, offset_w)
     if plan.kind == "rows":
         _affine_rows(x3, y3, *coefficients)
@@ -584,31 +695,58 @@ def _affine_rows(x3, y3, centre, factor, offset) -> None:
             else:
                 np.subtract(source, centre[row_slice], out=target)
                 np.multiply(target, factor[row_slice], out=target)
-            np.add(target, offset[row_slice], out=target)
+            if offset is not None:
+                np.add(target, offset[row_slice], out=target)
 
 
 def _affine_columns(x3, y3, centre, factor, offset) -> None:
     """y = (x - centre) * factor + offset per column group of a (Ko, P, K) array.
 
-    Tiles are contiguous runs of whole rows (or of one row, when a row is longer than a block):
-    a (rows, columns) tile cut across long rows touches rows a power-of-two-ish stride apart,
-    which thrashes the cache (measured 2.5x slower on (32, 64, 56, 56) batch-pixel).
+    ``centre`` and ``offset`` may be None (no centring; no offset to add).  Tiles are contiguous
+    runs of whole rows (or of one row, when a row is longer than a block; or several whole
+    (P, K) slabs when one is smaller): a (rows, columns) tile cut across long rows touches rows
+    a power-of-two-ish stride apart, which thrashes the cache (measured 2.5x slower on
+    (32, 64, 56, 56) batch-pixel).  Narrow columns (K below UNBUFFERED_FROM, e.g. the 49
+    locations of a 7 x 7 map) in one slab get their coefficients repeated to a whole tile once,
+    so every tile is an operation on same-shaped contiguous arrays.
     """
     outer, p, k = x3.shape
-    shape = (outer, k)
-    centre = None if centre is None else centre.reshape(shape)
-    factor, offset = factor.reshape(shape), offset.reshape(shape)
+    coefficients = [None if a is None else a.reshape(outer, 1, k) for a in (centre, factor, offset)]
     block = _block_elements(x3.dtype)
-    rows, columns = (1, block) if k >= block else (max(1, block // k), k)
-    for o in range(outer):
-        for p0 in range(0, p, rows):
-            for k0 in range(0, k, columns):
-                where = (o, slice(p0, p0 + rows), slice(k0, k0 + columns))
-                source, target = x3[where], y3[where]
-                coefficients = (o, slice(k0, k0 + columns))
-                if centre is None:
-                    np.multiply(source, factor[coefficients], out=target)
-                else:
-                    np.subtract(source, centre[coefficients], out=target)
-                    np.multiply(target, factor[coefficients], out=target)
-                np.add(target, offset[coefficients], out=target)
+    if p * k <= block:  # several whole slabs per tile
+        per = max(1, block // (p * k))
+        tiles = [(slice(o0, o0 + per), slice(None), slice(None)) for o0 in range(0, outer, per)]
+    else:
+        rows, columns = (1, block) if k >= block else (max(1, block // k), k)
+        tiles = [
+            (slice(o, o + 1), slice(p0, p0 + rows), slice(k0, k0 + columns))
+            for o in range(outer)
+            for p0 in range(0, p, rows)
+            for k0 in range(0, k, columns)
+        ]
+        if outer == 1 and k < UNBUFFERED_FROM and rows > 1:
+            coefficients = [
+                None if a is None else np.ascontiguousarray(np.broadcast_to(a, (1, rows, k)))
+                for a in coefficients
+            ]
+    with np.errstate():
+        _unbuffered(min(k, block))
+        for where in tiles:
+            source, target = x3[where], y3[where]
+            c, f, b = (_coefficient_part(a, where, target.shape[1]) for a in coefficients)
+            if c is None:
+                np.multiply(source, f, out=target)
+            else:
+                np.subtract(source, c, out=target)
+                np.multiply(target, f, out=target)
+            if b is not None:
+                np.add(target, b, out=target)
+
+
+def _coefficient_part(array, where: tuple, rows: int):
+    """The part of a (Ko, 1 or R, K) coefficient array (or None) that meets the tile ``where``
+    of ``rows`` rows: R > 1 is a coefficient row repeated R times (its first ``rows`` used)."""
+    if array is None:
+        return None
+    part = array[where[0], :, where[2]]
+    return part if part.shape[1] == 1 else part[:, :rows]

@@ -9,7 +9,7 @@ import numpy as np
 
 from .errors import InputError
 from .layout import Layout, partition
-from .moments import affine, moments, scale_shift
+from .moments import affine, all_finite, moments, scale_shift
 from .schemes import Scheme
 
 
@@ -136,7 +136,7 @@ def normalize(
     view = np.ascontiguousarray(x).reshape(lay.view_shape)
     mean, var = moments(view, lay.reduced_axes)
     # A NaN or infinity anywhere in x shows up in its group's statistics: checking them is cheap.
-    if not (np.isfinite(mean).all() and np.isfinite(var).all()):
+    if not all_finite(mean, var):
         raise InputError("x contains NaN or infinite values (or values too large to square).")
 
     scale, shift = scale_shift(mean, var, eps, lay.scheme.formula_for(lay.params))
