@@ -300,6 +300,10 @@ _RDBU_R = ["#053061", "#2166AC", "#4393C3", "#92C5DE", "#F7F7F7", "#FDDBC7", "#F
            "#D6604D", "#67001F"]  # fmt: skip
 
 
+#: The colour of every cell with ``colour_by="plain"`` (light grey).
+_PLAIN_RGB = (214, 214, 220)
+
+
 def value_colours(values: np.ndarray, diverging: bool) -> tuple[np.ndarray, float, float]:
     """Each cell's colour by value: Viridis from min to max, or RdBu centred on 0.
 
@@ -354,6 +358,10 @@ def map_payload(
     colour_label: str = "",
     extra: Mapping[str, np.ndarray] | None = None,
     window: Mapping | None = None,
+    marks: np.ndarray | None = None,
+    mark_styles: Sequence[Mapping] = (),
+    light: bool = True,
+    clicks: str = "select",
 ) -> bytes:
     """The drawn cells of one scheme's group map as a binary payload for the browser.
 
@@ -371,7 +379,8 @@ def map_payload(
     mean_square : bool
         True where the scheme divides by the root mean square (RMS, pixel norm): the tooltip
         shows each group's mean x² (σ² + μ²) instead of μ and σ².
-    colour_by : {"group", "x", "y"}
+    colour_by : {"group", "x", "y", "values", "plain"}
+        "plain": every cell one light grey (nothing about the groups or values is shown).
     selected : tuple (n, c, h, w), optional
         Outlined, and its group lit when nothing is hovered.
     sample_names, channel_names : sequence of str, optional
@@ -402,6 +411,18 @@ def map_payload(
         For a local normalization: ``{"axis": "C" or "HW", "extents": [[before, after], ...]}``,
         the window of cells one output reads (one pair for C, one per row and column for HW);
         hover then lights the hovered cell's window instead of its group.
+    marks : ndarray of int, shape (N, C, H, W), optional
+        A mark per cell, drawn over its colour: 0 none, k ≥ 1 the k-th of ``mark_styles``
+        (the quiz's chosen, missed and extra cells).
+    mark_styles : sequence of mapping
+        One per mark value: ``{"name": str, "style": "dot" | "ring" | "cross", "colour":
+        "#rrggbb"}``; the tooltip names a cell's mark.
+    light : bool
+        False: hovering or selecting lights no group (a quiz must not give the groups away).
+    clicks : {"select", "toggle"}
+        "select": a click selects the cell (state value ``cell``); "toggle": a click adds the
+        cell to or removes it from the cells marked 1, and the browser sends them all (state
+        value ``marked``, a list of (n, c, h, w)); the selected cell is not toggled.
 
     Returns
     -------
@@ -417,6 +438,10 @@ def map_payload(
     if colour_by == "group":
         rgb, distinct = group_colours(drawn_labels)
         low = high = None
+    elif colour_by == "plain":  # one neutral colour: nothing about the cells is told
+        rgb = np.broadcast_to(np.array(_PLAIN_RGB, dtype=np.uint8), drawn_labels.shape + (3,))
+        low = high = None
+        distinct = True
     elif colour_by == "values":
         rgb, low, high = value_colours(plan.take(colour_values), diverging)
         distinct = True
@@ -439,6 +464,8 @@ def map_payload(
     extra_names = list(extra or {})
     for k, name in enumerate(extra_names):
         arrays[f"extra{k}"] = plan.take(extra[name]).astype(np.float32).reshape(-1)
+    if marks is not None:
+        arrays["marks"] = plan.take(marks).astype(np.uint8).reshape(-1)
     position = plan.position(selected)
     header = {
         "shape": list(plan.drawn_shape),
@@ -464,6 +491,9 @@ def map_payload(
         "colour_label": colour_label,
         "extra_names": extra_names,
         "window": dict(window) if window else None,
+        "mark_styles": [dict(style) for style in mark_styles],
+        "light": light,
+        "clicks": clicks,
         "link": link,
         "title": title,
         "font_px": font_px,

@@ -54,6 +54,7 @@ PAGES = (
     ("pages/backward.py", "Backward", ":material/undo:"),
     ("pages/experiment.py", "Experiment", ":material/science:"),
     ("pages/questions.py", "Questions", ":material/help:"),
+    ("pages/quiz.py", "Quiz", ":material/quiz:"),
 )
 
 

@@ -32,14 +32,30 @@ def _select(key: str) -> None:
         st.session_state[ui.CELL] = tuple(int(i) for i in cell)
 
 
-def group_map(payload: bytes, *, key: str) -> None:
+def group_map(payload: bytes, *, key: str, on_marked=None) -> None:
     """Mount the group map drawing ``payload`` (see :func:`bnviz.figures.groupmap.map_payload`).
 
-    A click or arrow key in the map selects that cell (the session's selected cell).
+    A click or arrow key in the map selects that cell (the session's selected cell).  With a
+    payload made with ``clicks="toggle"``, a click marks or unmarks a cell instead, and
+    ``on_marked(cells)`` receives every marked cell, a list of (n, c, h, w) tuples.
     """
+    if on_marked is None:
+        _COMPONENT(
+            key=key,
+            data=payload,
+            default={"cell": None},
+            on_cell_change=lambda: _select(key),
+        )
+        return
     _COMPONENT(
         key=key,
         data=payload,
-        default={"cell": None},
-        on_cell_change=lambda: _select(key),
+        default={"marked": None},
+        on_marked_change=lambda: on_marked(_marked(key)),
     )
+
+
+def _marked(key: str) -> list:
+    state = st.session_state.get(key) or {}
+    cells = state.get("marked") if hasattr(state, "get") else None
+    return [tuple(int(i) for i in cell) for cell in cells or () if len(cell) == 4]

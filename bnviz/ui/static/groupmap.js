@@ -4,6 +4,9 @@
 //
 // Data: the binary payload of bnviz.figures.groupmap.map_payload (a JSON header and typed arrays).
 // The container exposes the lit group as data-lit-group="<id>" ("" when none) for tests.
+// Optional (quiz): marks drawn over cells (header.mark_styles, array "marks"), no lighting
+// (header.light === false), and clicks that toggle a cell's mark 1 (header.clicks === "toggle"),
+// sent back as the state value "marked" (a list of (n, c, h, w)); data-marked counts them.
 
 const MAGIC = "BNVZMAP1";
 const DIM = 0.78; // how far cells outside the lit group fade to white
@@ -45,6 +48,9 @@ export default function ({ parentElement, data, setStateValue }) {
   const { header: H, arrays: A } = readPayload(data);
   const [S, C, R, W] = H.shape;
   const font = H.font_px || 13;
+  const lights = H.light !== false;
+  const toggles = H.clicks === "toggle";
+  const styles = H.mark_styles || [];
 
   // One root per mount; a rerun replaces its contents.
   let root = parentElement.querySelector(".bnviz-map");
@@ -59,7 +65,9 @@ export default function ({ parentElement, data, setStateValue }) {
   root.setAttribute("role", "application");
   root.setAttribute(
     "aria-label",
-    "Group map: hover a cell to light its group, click or use the arrow keys to select a cell",
+    H.clicks === "toggle"
+      ? "Cell map: click a cell to mark it, click it again to unmark it"
+      : "Group map: hover a cell to light its group, click or use the arrow keys to select a cell",
   );
   const title = document.createElement("div");
   title.className = "bnviz-title";
@@ -125,6 +133,7 @@ export default function ({ parentElement, data, setStateValue }) {
   let frame = 0;
 
   function litGroup() {
+    if (!lights) return null;
     const p = hovered || selected;
     return p ? A.group[flat(...p)] : null;
   }
@@ -192,6 +201,7 @@ export default function ({ parentElement, data, setStateValue }) {
         }
       }
     }
+    if (A.marks) drawMarks(edge);
     if (selected) {
       const [s, c, r, w] = selected;
       ctx.strokeStyle = "#000";
@@ -205,6 +215,46 @@ export default function ({ parentElement, data, setStateValue }) {
     root.setAttribute("data-lit-group", lit === null ? "" : String(A.group_id[lit]));
     const centre = hovered || selected;
     root.setAttribute("data-lit-window", inWindow && centre ? real(centre).join(",") : "");
+  }
+
+  function drawMarks(edge) {
+    // Each mark centred in its cell, in a shape as well as a colour (readable without colour).
+    let count = 0;
+    for (let s = 0; s < S; s++) {
+      for (let c = 0; c < C; c++) {
+        for (let r = 0; r < R; r++) {
+          for (let w = 0; w < W; w++) {
+            const m = A.marks[flat(s, c, r, w)];
+            if (m === 1) count++;
+            const style = styles[m - 1];
+            if (!m || !style) continue;
+            const x0 = g.left + c * (g.tileW + g.gap) + edge(w);
+            const y0 = g.top + s * (g.tileH + g.gap) + edge(r);
+            const size = Math.min(edge(w + 1) - edge(w), edge(r + 1) - edge(r)) - g.inner;
+            const cx = x0 + size / 2, cy = y0 + size / 2, radius = Math.max(2, size * 0.3);
+            const line = Math.max(1.5, size * 0.1);
+            const d = radius * 0.9;
+            ctx.beginPath();
+            if (style.style === "cross") {
+              ctx.moveTo(cx - d, cy - d); ctx.lineTo(cx + d, cy + d);
+              ctx.moveTo(cx + d, cy - d); ctx.lineTo(cx - d, cy + d);
+            } else {
+              ctx.arc(cx, cy, radius, 0, 2 * Math.PI);
+            }
+            // A white halo under every mark: it stays visible on any cell colour.
+            ctx.strokeStyle = "#fff";
+            ctx.lineWidth = line + 3;
+            ctx.stroke();
+            ctx.strokeStyle = style.colour;
+            ctx.fillStyle = style.colour;
+            ctx.lineWidth = line;
+            if (style.style === "dot") ctx.fill();
+            ctx.stroke();
+          }
+        }
+      }
+    }
+    root.setAttribute("data-marked", String(count));
   }
 
   function request() {
@@ -242,6 +292,7 @@ export default function ({ parentElement, data, setStateValue }) {
     }
     lines.push(`${H.y_label || "y"} = ${fmt(A.y[k])}`);
     (H.extra_names || []).forEach((name, i) => lines.push(`${name} = ${fmt(A[`extra${i}`][k])}`));
+    if (A.marks && styles[A.marks[k] - 1]) lines.push(styles[A.marks[k] - 1].name);
     return lines.join("\n");
   }
 
@@ -284,15 +335,30 @@ export default function ({ parentElement, data, setStateValue }) {
     setStateValue("cell", real(p));
   }
 
+  function toggle(p) {
+    if (selected && p.every((v, i) => v === selected[i])) return; // the given cell stays
+    const k = flat(...p);
+    A.marks[k] = A.marks[k] === 1 ? 0 : 1;
+    request();
+    const marked = [];
+    for (let i = 0; i < A.marks.length; i++) {
+      if (A.marks[i] !== 1) continue;
+      const w = i % W, r = Math.floor(i / W) % R, c = Math.floor(i / (W * R)) % C;
+      marked.push(real([Math.floor(i / (W * R * C)), c, r, w]));
+    }
+    setStateValue("marked", marked);
+  }
+
   function onClick(event) {
     const p = cellAt(event);
-    if (p) select(p);
+    if (p && toggles && A.marks) toggle(p);
+    else if (p) select(p);
   }
 
   function onKey(event) {
     const moves = { ArrowLeft: [3, -1], ArrowRight: [3, 1], ArrowUp: [2, -1], ArrowDown: [2, 1] };
     const move = moves[event.key];
-    if (!move) return;
+    if (!move || toggles) return;
     event.preventDefault();
     const p = selected ? [...selected] : [0, 0, 0, 0];
     if (selected) {

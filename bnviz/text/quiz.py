@@ -1,0 +1,196 @@
+"""The quiz's words: prompts, one-line explanations and the summary, from computed facts.
+
+Every number in these sentences is handed in by the caller, computed by the engine
+(:func:`bnviz.describe`, :func:`bnviz.group_labels`, :class:`bnviz.RunningStatistics`,
+:func:`bnviz.normalize`); nothing here knows a scheme's answer by heart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ..engine.running import Convention
+from .describe import Description, grouping_text, plural, shape_text
+
+
+def number(value: float, digits: int = 4) -> str:
+    """A float as the quiz writes it: 4 significant digits, thousands separators for integers."""
+    if float(value).is_integer() and abs(value) < 1e15:
+        return f"{int(value):,}"
+    return f"{value:.{digits}g}"
+
+
+def cell_text(cell) -> str:
+    """(n, c, h, w) as "(1, 0, 2, 3)"."""
+    return "(" + ", ".join(str(int(i)) for i in cell) + ")"
+
+
+def cells_text(cells: Sequence, most: int = 8) -> str:
+    """Cells as "(0, 1, 0, 0), (1, 1, 0, 0)", the first ``most`` and how many more; "none"."""
+    cells = sorted(tuple(int(i) for i in c) for c in cells)
+    if not cells:
+        return "none"
+    text = ", ".join(cell_text(c) for c in cells[:most])
+    return text + (f" and {len(cells) - most:,} more" if len(cells) > most else "")
+
+
+def counts_explanation(d: Description, call: str) -> str:
+    """What a layer computes, in one line: its pairs of statistics, m′ and γ's entries."""
+    gamma = (
+        f"{d.learned} have {plural(d.param_count, 'entry', 'entries')} each"
+        if d.param_count
+        else "it learns no γ and β"
+    )
+    return (
+        f"{call} computes {plural(d.groups, 'mean')} and as many variances, one for "
+        f"{grouping_text(d.layout)}: m′ = {d.factors_names} = {d.values_text} each; {gamma}."
+    )
+
+
+def keras_axis_explanation(order: str, axis: int, kept: str, equivalent: str | None) -> str:
+    """Keras' ``axis`` names the axis that keeps its own statistics: which one it is here."""
+    same = (
+        f": the same groups as {equivalent}"
+        if equivalent
+        else ": no named scheme groups the cells this way"
+    )
+    return (
+        f"Keras' BatchNormalization(axis={axis}) keeps axis {axis} of {order} data, which is "
+        f"{kept}; every other axis is reduced{same}."
+    )
+
+
+def gamma_explanation(call: str, shape: tuple, framework: str) -> str:
+    """Where γ's shape comes from."""
+    if framework == "keras":
+        return (
+            f"Keras' γ has one entry per position of the kept axis: {call} creates gamma of "
+            f"shape {shape_text(shape)}."
+        )
+    return f"{call} holds its weight γ (and bias β, where it has one) as {shape_text(shape)}."
+
+
+def group_explanation(d: Description, cell, others: int) -> str:
+    """The cell's group under the scheme: its size and what the group is."""
+    return (
+        f"Under {d.scheme.name} cell {cell_text(cell)} shares {d.shared_statistics} with "
+        f"{plural(others, 'other cell')}: one group for {grouping_text(d.layout)}, "
+        f"m′ = {d.factors_names} = {d.values_text}."
+    )
+
+
+def overlap_text(right: int, missed: int, extra: int, score: float) -> str:
+    """The score of a click-the-group answer, with its parts."""
+    return (
+        f"Overlap (Jaccard index, right ÷ (right + missed + extra)) = {right} ÷ "
+        f"{right + missed + extra} = {score:.2f}: {plural(right, 'cell')} right, {missed:,} "
+        f"missed, {extra:,} extra."
+    )
+
+
+def momentum_explanation(
+    keras: Convention, torch: Convention, keras_m: float, torch_m: float, steps: int, value: float
+) -> str:
+    """Keras' momentum is the old estimate's weight, PyTorch's the new batch's."""
+    return (
+        f"Keras' momentum is the weight the old estimate keeps (moving = {number(keras_m)} · "
+        f"moving + {number(keras.new_batch_weight(keras_m))} · batch); PyTorch's is the new "
+        f"batch's (running = {number(1 - torch_m)} · running + {number(torch_m)} · batch). "
+        f"After the same {steps} batches both running means read {number(value, 6)}."
+    )
+
+
+def momentum_formulas(keras_m: float, torch_m: float) -> tuple:
+    """The two update rules with these momenta (LaTeX)."""
+    w = 1 - keras_m
+    return (
+        rf"\text{{Keras: }} \text{{moving}} = {number(keras_m)} \cdot \text{{moving}} "
+        rf"+ {number(w)} \cdot \mu_B",
+        rf"\text{{PyTorch: }} \text{{running}} = {number(1 - torch_m)} \cdot \text{{running}} "
+        rf"+ {number(torch_m)} \cdot \mu_B",
+    )
+
+
+def variance_explanation(
+    convention: Convention, values: Sequence[float], biased: float, stored: float
+) -> str:
+    """Which variance a framework normalizes with and which it stores, on one batch."""
+    m = len(values)
+    kind = (
+        f"unbiased variance (÷ (m′ − 1) = {m - 1})"
+        if convention.unbiased
+        else f"biased variance (÷ m′ = {m}) as well"
+    )
+    return (
+        f"{convention.name} normalizes the batch {', '.join(number(v) for v in values)} with the "
+        f"biased σ² = {number(biased)} (÷ m′ = {m}); its running variance "
+        f"({convention.buffers[1]}) takes the {kind}: after one step that counts the batch "
+        f"fully it holds {number(stored)}."
+    )
+
+
+def variance_formulas(values: Sequence[float], biased: float, unbiased: float) -> tuple:
+    m = len(values)
+    return (
+        rf"\sigma^2_B = \tfrac{{1}}{{{m}}}\textstyle\sum_i (x_i - \mu_B)^2 = {number(biased)}",
+        rf"\tfrac{{1}}{{{m - 1}}}\textstyle\sum_i (x_i - \mu_B)^2 = {number(unbiased)}",
+    )
+
+
+#: The two places of ε, as the quiz offers them (the third choice: none).
+EPS_PLACES = {
+    "std": "inside the square root: (x − μ) / √(σ² + ε)",
+    "std_plus_eps": "added to σ: (x − μ) / (σ + ε)",
+    "none": "nowhere: ε is not used",
+}
+
+
+def eps_explanation(name: str, divide: str, eps: float, values: Sequence[float], x_hat: float):
+    """Where ε goes, and what it does to a group of small spread."""
+    where = "inside the square root" if divide == "std" else "to σ"
+    return (
+        f"{name} adds ε = {eps:g} {where}: on the group {', '.join(number(v) for v in values)} "
+        f"(σ = {number(abs(values[1] - values[0]) / 2)}) it gives x̂ = ±{number(abs(x_hat), 3)}."
+    )
+
+
+def verdict(score: float) -> str:
+    """ "Right", "Wrong" or "Partly right (0.67)"."""
+    if score >= 1:
+        return "Right"
+    if score <= 0:
+        return "Wrong"
+    return f"Partly right ({score:.2f})"
+
+
+def summary_markdown(title: str, link: str, rows: Sequence[dict], total: float, count: int):
+    """The end-of-quiz summary: the score, then one line per question (its answer, the right
+    one, the score), as Markdown.
+
+    ``rows``: dicts with "number", "question", "given", "right", "score".
+    """
+    lines = [
+        f"# {title}",
+        "",
+        f"Score: {number(round(total, 2))} of {count} ({total / count:.0%}).",
+        "",
+        f"Quiz link: {link}",
+        "",
+    ]
+    for row in rows:
+        lines.append(
+            f"{row['number']}. {row['question']}  \n"
+            f"   Your answer: {row['given']}; right: {row['right']}; "
+            f"score {number(round(row['score'], 2))}."
+        )
+    return "\n".join(lines) + "\n"
+
+
+def marks_caption(scored, group_cells: int) -> str:
+    """The legend of a checked click-the-group map, with the counts."""
+    right = group_cells - len(scored.missed)
+    return (
+        f"The outlined cell's group is lit. Blue dot: marked and in the group ({right:,}); "
+        f"black ring: in the group, not marked ({len(scored.missed):,}); black cross: marked, "
+        f"not in the group ({len(scored.extra):,})."
+    )
