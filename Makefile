@@ -7,7 +7,7 @@ PORT ?= 8501
 # tests compare against. Elsewhere the torch tests skip (any other torch would download gigabytes).
 TORCH_WHEEL := $(wildcard /opt/wheels/torch-2.13.0*.whl)
 
-.PHONY: run test bench bench-browser lint format setup setup-dev browser clean
+.PHONY: run test bench bench-browser soak lint format setup setup-dev browser clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,11 @@ bench: setup-dev
 # BENCH_ARGS passes options, e.g. make bench-browser BENCH_ARGS="--trials 3 --only bare,q1".
 bench-browser: setup-dev
 	$(BIN)/python bench/bench_browser.py $(BENCH_ARGS)
+
+# A classroom on one server (README's Speed): many browser sessions follow a scripted lesson.
+# SOAK_ARGS passes options, e.g. make soak SOAK_ARGS="--sessions 5 --minutes 0.5".
+soak: setup-dev
+	$(BIN)/python bench/soak.py $(SOAK_ARGS)
 
 lint: setup-dev
 	$(BIN)/ruff check .

@@ -1,0 +1,645 @@
+"""Classroom soak (issue 16): many students on one server, each following a scripted lesson.
+
+Run as ``.venv/bin/python bench/soak.py`` (``make soak``; ``make soak SOAK_ARGS="--sessions 30
+--minutes 2"``).  It serves the app (``streamlit run app.py``) on a loopback port and opens
+``--sessions`` browser contexts in one headless chromium (Playwright's async API, so they run at
+once), each a student who, until ``--minutes`` have passed, repeats the lesson:
+
+1. **open** the teacher's link (README's question 1, the same link for everyone: a new session),
+2. **scheme**: pick another scheme in the sidebar,
+3. **seed**: type a seed of its own (so each student's tensor, and URL, is its own),
+4. **click** a cell of the group map (the canvas in the component's shadow root),
+5. **compare**: switch to the Compare page by its sidebar link, and **compare click** a cell there,
+6. **images**: switch to the Images page, **upload** a picture of its own (``student-07.png``,
+   a colour no other student has) and see it named on the page,
+7. **explorer**: switch back to the Explorer, which now shows that picture.
+
+Each action is timed from its trigger until the page shows its result and the script run has
+ended (Streamlit's ``data-test-script-state`` is ``notRunning``): the URL holds the new value,
+the map is drawn, the picture is named.  A student waits ``--think`` seconds (± 50 %) between
+actions.  Counted as errors: page exceptions, console errors, Streamlit exception elements, and
+actions that time out.  Checked for leaks between sessions: every page a student sees names only
+its own picture, and at the end, with every session still open, each page's URL is the one its
+own last action left (its own seed, nobody else's).
+
+The server's resident memory (``VmRSS`` of ``/proc/<pid>/status``) is sampled every second, and
+its CPU time read at the start and the end: the report gives memory first / middle / last, the
+slope of the last half (it must level off), what one session costs (the rise over one warm
+session, divided by the number of sessions) and the server's CPU seconds per action.
+
+Bounded: at most ``MAX_SESSIONS`` sessions; no action starts after ``--minutes``; the whole run
+is cut off ``GRACE_S`` seconds later; the server and chromium are stopped at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import io
+import json
+import os
+import random
+import re
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_browser import CELL_CENTRE_JS, free_port, stop, wait_healthy  # noqa: E402
+from conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+
+MAX_SESSIONS = 60
+GRACE_S = 180.0
+ACTION_TIMEOUT_MS = 90_000
+VIEWPORT = {"width": 1280, "height": 900}
+#: The teacher's link: README's question 1 ("What are the spatial locations?").
+TEACHER_LINK = "/?n=20&c=10&h=5&w=5&cell=0,3,2,2"
+#: Schemes a student tries in turn (not batch, the default: its URL would lose the field).
+SCHEMES = (("instance", "Instance norm"), ("layer", "Layer norm"), ("group", "Group norm"))
+ACTIONS = (
+    "open",
+    "scheme",
+    "seed",
+    "click",
+    "compare",
+    "compare click",
+    "images",
+    "upload",
+    "explorer",
+)
+EXPLORER = "Which cells share a mean and a variance?"
+STUDENT = re.compile(r"student-(\d\d)")
+
+# Conditions evaluated in the page (polled every animation frame).
+IDLE_JS = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  return !!app && app.getAttribute("data-test-script-state") === "notRunning"; }"""
+# Group maps live in open shadow roots (custom components v2).
+MAPS_JS = """() => {
+  const out = [];
+  for (const el of document.querySelectorAll("*"))
+    if (el.shadowRoot) out.push(...el.shadowRoot.querySelectorAll(".bnviz-map"));
+  return out.filter((r) => { const c = r.querySelector("canvas");
+    return !!c && c.width > 0 && r.hasAttribute("data-lit-group"); }).length; }"""
+# Every picture (st.image) on the page loaded.
+PICTURES_JS = """() => {
+  const all = [...document.querySelectorAll('[data-testid="stImage"] img')];
+  return all.length > 0 && all.every((i) => i.complete && i.naturalWidth > 0); }"""
+# Drawn cells of the first map, from its geometry: [S, C, R, W] (as bench_browser).
+DRAWN_SHAPE_JS = """(root) => {
+  const g = root._geometry;
+  const C = Math.round((g.width - g.left - 4 + g.gap) / (g.tileW + g.gap));
+  const S = Math.round((g.height - g.top - 4 + g.gap) / (g.tileH + g.gap));
+  return [S, C, Math.round(g.tileH / g.cell), Math.round(g.tileW / g.cell)]; }"""
+
+
+# --- Summary statistics (pure) ---------------------------------------------------------------
+
+
+def percentile(values, q: float) -> float:
+    """The ``q``-th percentile (0–100) of ``values``, linearly interpolated between order
+    statistics (NumPy's default): the median of [1, 2, 3, 4] is 2.5."""
+    data = sorted(float(v) for v in values)
+    if not data:
+        raise ValueError("no values")
+    position = (len(data) - 1) * q / 100
+    low = int(position)
+    high = min(low + 1, len(data) - 1)
+    return data[low] + (data[high] - data[low]) * (position - low)
+
+
+def slope(points) -> float:
+    """Least-squares slope of ``points`` [(t, y), ...] in y per unit of t (0 for one point)."""
+    points = list(points)
+    if len(points) < 2:
+        return 0.0
+    n = len(points)
+    mean_t = sum(t for t, _ in points) / n
+    mean_y = sum(y for _, y in points) / n
+    var_t = sum((t - mean_t) ** 2 for t, _ in points)
+    if var_t == 0:
+        return 0.0
+    return sum((t - mean_t) * (y - mean_y) for t, y in points) / var_t
+
+
+def memory_summary(samples, *, start: float, end: float) -> dict:
+    """Resident memory over the lesson: ``samples`` [(seconds, MB), ...], ``start`` and ``end``
+    the lesson's time span (samples outside are ignored).
+
+    Returns first, middle, last and peak MB, and the slope of the last half in MB per minute.
+    """
+    inside = [(t, mb) for t, mb in samples if start <= t <= end]
+    if not inside:
+        raise ValueError("no memory samples during the lesson")
+    half = start + (end - start) / 2
+    last_half = [(t, mb) for t, mb in inside if t >= half]
+    return {
+        "first": inside[0][1],
+        "middle": min(inside, key=lambda s: abs(s[0] - half))[1],
+        "last": inside[-1][1],
+        "peak": max(mb for _, mb in inside),
+        "slope_last_half": slope(last_half) * 60,
+        "samples": len(inside),
+    }
+
+
+def levelled_off(summary: dict, *, mb_per_min: float) -> bool:
+    """Whether memory stopped growing: the last half's slope is at most ``mb_per_min``."""
+    return summary["slope_last_half"] <= mb_per_min
+
+
+def per_session_mb(baseline_mb: float, loaded_mb: float, sessions: int) -> float:
+    """What one session costs: the rise of resident memory over the server's with one warm
+    session open (``baseline_mb``) once ``sessions`` more are open, shared out."""
+    return (loaded_mb - baseline_mb) / sessions
+
+
+def latency_rows(latencies: dict) -> list[tuple]:
+    """(action, count, p50, p95, max) in seconds, in the lesson's order, from {action: [s, ...]}."""
+    order = {name: k for k, name in enumerate(ACTIONS)}
+    rows = []
+    for name in sorted(latencies, key=lambda n: (order.get(n, len(order)), n)):
+        times = latencies[name]
+        if times:
+            rows.append(
+                (name, len(times), percentile(times, 50), percentile(times, 95), max(times))
+            )
+    return rows
+
+
+def leak_problems(final_urls: dict, last_urls: dict, seeds: dict, names_seen: dict) -> list[str]:
+    """What leaked between sessions (an empty list: nothing).
+
+    Parameters
+    ----------
+    final_urls : dict
+        session → its page's URL once every session has finished.
+    last_urls : dict
+        session → the URL its own last action left.
+    seeds : dict
+        session → the seeds it typed (each session's are its own).
+    names_seen : dict
+        session → the student numbers (``student-07.png`` → 7) named on any page it saw.
+    """
+    problems = []
+    owner = {seed: session for session, mine in seeds.items() for seed in mine}
+    for session, url in sorted(final_urls.items()):
+        query = dict(parse_qsl(urlsplit(url).query))
+        if url != last_urls.get(session):
+            problems.append(
+                f"session {session}: URL {url!r} is not what its last action left "
+                f"({last_urls.get(session)!r})"
+            )
+        seed = query.get("seed")
+        if seed is not None and owner.get(int(seed), session) != session:
+            problems.append(
+                f"session {session}: its URL holds seed {seed}, session {owner[int(seed)]}'s"
+            )
+    for session, seen in sorted(names_seen.items()):
+        others = sorted(n for n in seen if n != session)
+        if others:
+            problems.append(f"session {session} saw the pictures of sessions {others}")
+    return problems
+
+
+# --- The server and its memory --------------------------------------------------------------
+
+
+def start_server(port: int, root: Path, extra: list[str]) -> subprocess.Popen:
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(root / "app.py"),
+            "--server.headless",
+            "true",
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            *extra,
+        ],
+        cwd=root,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of process ``pid`` in MB (VmRSS of /proc/<pid>/status)."""
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmRSS for process {pid}")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process ``pid`` so far (/proc/<pid>/stat)."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class Sampler(threading.Thread):
+    """Samples the server every ``interval`` seconds: its resident memory, (monotonic s, MB), and
+    its CPU time, (monotonic s, CPU s)."""
+
+    def __init__(self, pid: int, interval: float = 1.0):
+        super().__init__(daemon=True)
+        self.pid, self.interval = pid, interval
+        self.samples: list[tuple[float, float]] = []
+        self.cpu: list[tuple[float, float]] = []
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        while not self.done.is_set():
+            with contextlib.suppress(OSError, RuntimeError):
+                now = time.monotonic()
+                self.samples.append((now, rss_mb(self.pid)))
+                self.cpu.append((now, cpu_seconds(self.pid)))
+            self.done.wait(self.interval)
+
+    def mean_between(self, start: float, end: float) -> float:
+        inside = [mb for t, mb in self.samples if start <= t <= end]
+        return sum(inside) / len(inside) if inside else float("nan")
+
+    def cpu_between(self, start: float, end: float) -> float:
+        inside = [cpu for t, cpu in self.cpu if start <= t <= end]
+        return inside[-1] - inside[0] if len(inside) > 1 else float("nan")
+
+
+# --- One student ------------------------------------------------------------------------------
+
+
+def student_picture(session: int) -> bytes:
+    """A 64 × 48 PNG of a colour of this session's own (its number in the red and green)."""
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (40 + 3 * session, 200 - 2 * session, 90)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+@dataclass
+class Record:
+    latencies: dict = field(default_factory=dict)  # action -> [seconds]
+    errors: list = field(default_factory=list)  # (session, kind, text)
+    seeds: dict = field(default_factory=dict)  # session -> {seed, ...}
+    last_urls: dict = field(default_factory=dict)
+    names_seen: dict = field(default_factory=dict)  # session -> {student number, ...}
+    lessons: dict = field(default_factory=dict)  # session -> lessons completed
+
+    def error(self, session: int, kind: str, text: str) -> None:
+        self.errors.append((session, kind, str(text)[:300]))
+
+
+class Student:
+    def __init__(
+        self, session: int, page, url: str, record: Record, think: float, seed: int, deadline=None
+    ):
+        self.session, self.page, self.url, self.record = session, page, url, record
+        self.think, self.deadline = think, deadline
+        self.rng = random.Random(seed)
+        self.picture = student_picture(session)
+
+    async def wait(self, condition: str, arg=None) -> None:
+        await self.page.wait_for_function(
+            condition, arg=arg, polling="raf", timeout=ACTION_TIMEOUT_MS
+        )
+
+    async def idle(self) -> None:
+        await self.wait(IDLE_JS)
+
+    async def url_has(self, key: str, value: str) -> None:
+        """Wait until the URL's ``key`` is ``value`` and the script run has ended."""
+        pattern = (
+            f"[?&]{re.escape(key)}=({re.escape(value)}|{re.escape(value.replace(',', '%2C'))})(&|$)"
+        )
+        await self.wait(
+            """([pattern, idle]) => new RegExp(pattern).test(location.href) &&
+                new Function("return (" + idle + ")()")()""",
+            [pattern, IDLE_JS],
+        )
+
+    async def on_page(self, path: str, title: str, maps: int = 0) -> None:
+        """Wait until the page at ``path`` shows its ``title``, ``maps`` drawn maps, and its
+        script run has ended."""
+        await self.wait(
+            """([path, title, maps, count, idle]) => location.pathname === path &&
+                [...document.querySelectorAll("h1")].some((h) => h.textContent.includes(title)) &&
+                new Function("return (" + count + ")()")() >= maps &&
+                new Function("return (" + idle + ")()")()""",
+            [path, title, maps, MAPS_JS, IDLE_JS],
+        )
+
+    async def act(self, name: str, run) -> None:
+        start = time.monotonic()
+        await run()
+        self.record.latencies.setdefault(name, []).append(time.monotonic() - start)
+        exceptions = self.page.locator('[data-testid="stException"]')
+        for k in range(await exceptions.count()):
+            text = await exceptions.nth(k).inner_text()
+            self.record.error(self.session, "exception element", f"after {name}: {text}")
+        self.record.last_urls[self.session] = self.page.url
+        text = await self.page.locator("body").inner_text()
+        seen = {int(n) for n in STUDENT.findall(text)}
+        self.record.names_seen.setdefault(self.session, set()).update(seen)
+        await asyncio.sleep(self.think * self.rng.uniform(0.5, 1.5))
+
+    async def click_cell(self) -> None:
+        root = self.page.locator(".bnviz-map").first
+        await root.scroll_into_view_if_needed()
+        s, c, r, w = await root.evaluate(DRAWN_SHAPE_JS)
+        cell = (
+            self.rng.randrange(s),
+            self.rng.randrange(c),
+            self.rng.randrange(r),
+            self.rng.randrange(w),
+        )
+        x, y = await root.evaluate(CELL_CENTRE_JS, list(cell))
+        before = self.page.url
+        await self.page.mouse.click(x, y)
+        return cell, before
+
+    async def lesson(self, number: int) -> None:
+        page, s = self.page, self.session
+
+        async def open_link():
+            await page.goto(self.url + TEACHER_LINK, wait_until="commit")
+            await self.on_page("/", EXPLORER, maps=1)
+
+        async def scheme():
+            scheme_id, label = SCHEMES[(s + number) % len(SCHEMES)]
+            box = page.get_by_label("Scheme", exact=True)
+            await box.click()
+            await box.fill(label)
+            await page.get_by_role("option", name=label, exact=True).first.click()
+            await self.url_has("scheme", scheme_id)
+
+        async def seed():
+            value = 1000 + 100 * s + number
+            self.record.seeds.setdefault(s, set()).add(value)
+            box = page.get_by_label("seed", exact=True)
+            await box.fill(str(value))
+            await box.press("Enter")
+            await self.url_has("seed", str(value))
+
+        async def click():
+            cell, _ = await self.click_cell()
+            # The map draws the first samples of a large batch: the drawn cell is the tensor's.
+            await self.url_has("cell", ",".join(map(str, cell)))
+
+        async def compare():
+            await page.get_by_role("link", name="Compare").first.click()
+            await self.on_page("/compare", "Compare schemes", maps=2)
+
+        async def compare_click():
+            cell, _ = await self.click_cell()
+            await self.url_has("cell", ",".join(map(str, cell)))
+
+        async def images():
+            await page.get_by_role("link", name="Images").first.click()
+            await self.on_page("/images", "Seeing images normalized")
+            await self.wait(PICTURES_JS)
+
+        async def upload():
+            await page.get_by_text("Your pictures", exact=True).first.click()
+            await self.url_has("source", "upload")
+            name = f"student-{s:02d}.png"
+            await page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(
+                files=[{"name": name, "mimeType": "image/png", "buffer": self.picture}]
+            )
+            await page.get_by_text(f"student-{s:02d}", exact=False).first.wait_for(
+                timeout=ACTION_TIMEOUT_MS
+            )
+            await self.idle()
+
+        async def explorer():
+            await page.get_by_role("link", name="Explorer").first.click()
+            await self.on_page("/", EXPLORER, maps=1)
+
+        steps = (open_link, scheme, seed, click, compare, compare_click, images, upload, explorer)
+        for name, step in zip(ACTIONS, steps, strict=True):
+            if self.deadline is not None and time.monotonic() >= self.deadline:
+                return
+            await self.act(name, step)
+
+
+def watch(page, session: int, record: Record) -> None:
+    """Count the page's exceptions and console errors (with the failed request's address)."""
+
+    def on_console(message) -> None:
+        if message.type == "error":
+            where = message.location.get("url", "") if message.location else ""
+            record.error(session, "console error", f"{message.text} {where}".strip())
+
+    page.on("pageerror", lambda error: record.error(session, "page exception", error))
+    page.on("console", on_console)
+
+
+async def student(session, browser, url, record, *, deadline, think, seed, lessons) -> tuple:
+    context = await browser.new_context(viewport=VIEWPORT)
+    page = await context.new_page()
+    watch(page, session, record)
+    me = Student(session, page, url, record, think, seed, deadline)
+    number = 0
+    try:
+        while time.monotonic() < deadline and number < lessons:
+            try:
+                await me.lesson(number)
+            except Exception as error:  # a timeout or a missing element: counted, then go on
+                record.error(session, "action failed", f"{type(error).__name__}: {error}")
+                record.last_urls[session] = page.url
+            number += 1
+            record.lessons[session] = number
+    finally:
+        # The context stays open until every student has finished (the leak check reads it).
+        record.lessons.setdefault(session, number)
+    return context, page
+
+
+async def classroom(url: str, args, record: Record, sampler: Sampler) -> dict:
+    from playwright.async_api import async_playwright
+
+    times: dict = {}
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            # One warm-up student first, one whole lesson (imports, every page's first run), kept
+            # open: the baseline a session is counted from.  Its own record: not in the figures.
+            warm_up = Record()
+            context = await browser.new_context(viewport=VIEWPORT)
+            warm_page = await context.new_page()
+            watch(warm_page, args.sessions, warm_up)
+            me = Student(args.sessions, warm_page, url, warm_up, 0.0, -1)
+            await me.lesson(0)
+            if warm_up.errors:
+                record.errors.extend(warm_up.errors)
+            await asyncio.sleep(4)
+            times["baseline"] = (time.monotonic() - 3, time.monotonic())
+
+            times["start"] = time.monotonic()
+            deadline = times["start"] + args.minutes * 60
+            tasks = [
+                asyncio.create_task(
+                    student(
+                        k,
+                        browser,
+                        url,
+                        record,
+                        deadline=deadline,
+                        think=args.think,
+                        seed=k,
+                        lessons=args.lessons,
+                    )
+                )
+                for k in range(args.sessions)
+            ]
+            done, pending = await asyncio.wait(tasks, timeout=args.minutes * 60 + GRACE_S)
+            times["end"] = time.monotonic()
+            for task in pending:
+                task.cancel()
+                record.error(-1, "cut off", "a session was still busy at the hard limit")
+            opened = {}  # session -> (context, page), by the task's own number
+            for k, task in enumerate(tasks):
+                if task in done and task.exception() is None:
+                    opened[k] = task.result()
+                elif task in done:
+                    record.error(k, "session failed", repr(task.exception()))
+            # Every session still open: each page's URL is what its own last action left.
+            times["final_urls"] = {k: page.url for k, (_, page) in opened.items()}
+            for student_context, _ in [*opened.values(), (context, None)]:
+                with contextlib.suppress(Exception):
+                    await student_context.close()
+            await asyncio.sleep(5)
+            times["closed"] = time.monotonic()
+        finally:
+            await browser.close()
+    return times
+
+
+# --- Report ------------------------------------------------------------------------------------
+
+
+def report(args, record: Record, sampler: Sampler, times: dict, load) -> list[str]:
+    lines = [
+        f"Classroom soak: {args.sessions} sessions × {args.minutes:g} min, think {args.think:g} s; "
+        f"load average {load[0]:.1f} → {load[1]:.1f} (2-core machine, shared)"
+    ]
+    actions = sum(len(v) for v in record.latencies.values())
+    lessons = sum(record.lessons.values())
+    lines.append(f"lessons completed: {lessons}; actions: {actions}")
+    lines.append("")
+    lines.append(f"{'action':<16}{'count':>7}{'p50 s':>9}{'p95 s':>9}{'max s':>9}")
+    for name, count, p50, p95, top in latency_rows(record.latencies):
+        lines.append(f"{name:<16}{count:>7}{p50:>9.2f}{p95:>9.2f}{top:>9.2f}")
+    lines.append("")
+    kinds: dict = {}
+    for _, kind, _ in record.errors:
+        kinds[kind] = kinds.get(kind, 0) + 1
+    lines.append(
+        f"errors: {len(record.errors)}"
+        + (" (" + ", ".join(f"{k} {v}" for k, v in sorted(kinds.items())) + ")" if kinds else "")
+    )
+    for session, kind, text in record.errors[:10]:
+        lines.append(f"  session {session}: {kind}: {text}")
+    memory = memory_summary(sampler.samples, start=times["start"], end=times["end"])
+    baseline = sampler.mean_between(*times["baseline"])
+    half = times["start"] + (times["end"] - times["start"]) / 2
+    loaded = sampler.mean_between(half, times["end"])
+    after = sampler.mean_between(times["closed"] - 3, times["closed"] + 1)
+    lines.append(
+        f"server memory (RSS, MB): one warm session {baseline:.0f}; lesson first "
+        f"{memory['first']:.0f}, middle {memory['middle']:.0f}, last {memory['last']:.0f}, peak "
+        f"{memory['peak']:.0f}; slope of the last half {memory['slope_last_half']:+.1f} MB/min "
+        f"({'levelled off' if levelled_off(memory, mb_per_min=args.level) else 'STILL GROWING'}); "
+        f"5 s after closing {after:.0f}"
+    )
+    lines.append(
+        f"one session costs {per_session_mb(baseline, loaded, args.sessions):.1f} MB "
+        f"(mean RSS of the last half minus one warm session's, over the {args.sessions} more)"
+    )
+    cpu = sampler.cpu_between(times["start"], times["end"])
+    lines.append(
+        f"server CPU: {cpu:.1f} s over the lesson, {cpu / max(actions, 1) * 1000:.0f} ms per action"
+    )
+    problems = leak_problems(
+        times.get("final_urls", {}), record.last_urls, record.seeds, record.names_seen
+    )
+    lines.append(f"leaks between sessions: {len(problems)}")
+    lines.extend(f"  {p}" for p in problems[:10])
+    ok = not record.errors and not problems and levelled_off(memory, mb_per_min=args.level)
+    lines.append("verdict: " + ("PASS" if ok else "FAIL"))
+    return lines
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sessions", type=int, default=30)
+    parser.add_argument("--minutes", type=float, default=2.0)
+    parser.add_argument("--think", type=float, default=2.0, help="seconds between actions")
+    parser.add_argument(
+        "--lessons", type=int, default=1000, help="at most this many lessons per student"
+    )
+    parser.add_argument("--port", type=int, default=0, help="server port (0: a free one)")
+    parser.add_argument("--root", type=Path, default=ROOT, help="the app's directory")
+    parser.add_argument(
+        "--level", type=float, default=5.0, help="MB/min of the last half that counts as levelled"
+    )
+    parser.add_argument("--json", type=Path, help="write the raw figures here")
+    parser.add_argument(
+        "--server-option",
+        action="append",
+        default=[],
+        help="extra option for streamlit run, e.g. --server-option=--runner.postScriptGC=false",
+    )
+    args = parser.parse_args(argv)
+    if not 1 <= args.sessions <= MAX_SESSIONS:
+        parser.error(f"--sessions must be 1 to {MAX_SESSIONS}")
+    if not 0 < args.minutes <= 30:
+        parser.error("--minutes must be in (0, 30]")
+    port = args.port or free_port()
+    url = f"http://127.0.0.1:{port}"
+    process = start_server(port, args.root.resolve(), args.server_option)
+    record = Record()
+    try:
+        wait_healthy(process, url)
+        sampler = Sampler(process.pid)
+        sampler.start()
+        load_before = os.getloadavg()[0]
+        times = asyncio.run(classroom(url, args, record, sampler))
+        load_after = os.getloadavg()[0]
+        sampler.done.set()
+        sampler.join(timeout=5)
+    finally:
+        stop(process)
+    lines = report(args, record, sampler, times, (load_before, load_after))
+    print("\n".join(lines))
+    if args.json:
+        args.json.write_text(
+            json.dumps(
+                {
+                    "latencies": record.latencies,
+                    "errors": record.errors,
+                    "memory": sampler.samples,
+                    "times": {k: v for k, v in times.items() if k != "final_urls"},
+                    "cpu": sampler.cpu,
+                },
+                indent=1,
+            )
+        )
+    return 0 if lines[-1].endswith("PASS") else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

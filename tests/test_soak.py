@@ -1,0 +1,119 @@
+"""The classroom soak (make soak, bench/soak.py): its summary statistics by hand, its leak check,
+and a tiny run of two students in a real browser."""
+
+import subprocess
+import sys
+
+import pytest
+from conftest import ROOT
+from hypothesis import given
+from hypothesis import strategies as st
+
+sys.path.insert(0, str(ROOT / "bench"))
+import soak  # noqa: E402
+
+
+def test_percentile_interpolates_between_order_statistics():
+    assert soak.percentile([4, 1, 3, 2], 50) == 2.5
+    assert soak.percentile([1, 2, 3, 4], 0) == 1
+    assert soak.percentile([1, 2, 3, 4], 100) == 4
+    # p95 of 1 … 21: position 0.95 · 20 = 19, the 20th value.
+    assert soak.percentile(range(1, 22), 95) == 20
+    # p95 of 1 … 10: position 8.55, between 9 and 10.
+    assert soak.percentile(range(1, 11), 95) == pytest.approx(9.55)
+    assert soak.percentile([7], 95) == 7
+    with pytest.raises(ValueError):
+        soak.percentile([], 50)
+
+
+@given(st.lists(st.floats(-1e6, 1e6), min_size=1, max_size=50), st.floats(0, 100))
+def test_percentile_lies_between_the_extremes_and_grows_with_q(values, q):
+    p = soak.percentile(values, q)
+    assert min(values) - 1e-6 <= p <= max(values) + 1e-6
+    assert soak.percentile(values, min(q + 5, 100)) >= p - 1e-6
+
+
+def test_slope_of_a_line_and_of_flat_or_single_points():
+    assert soak.slope([(0, 1), (1, 3), (2, 5)]) == pytest.approx(2)
+    # Least squares: (0, 0), (1, 1), (2, 0), (3, 1) → slope 0.2.
+    assert soak.slope([(0, 0), (1, 1), (2, 0), (3, 1)]) == pytest.approx(0.2)
+    assert soak.slope([(0, 5), (10, 5)]) == 0
+    assert soak.slope([(3, 5)]) == 0
+    assert soak.slope([(3, 5), (3, 7)]) == 0
+
+
+def test_memory_summary_first_middle_last_and_the_last_half_slope():
+    # Grows 1 MB/s for 60 s, then flat for 60 s: the last half (60 … 120 s) is flat.
+    samples = [(t, 100 + min(t, 60)) for t in range(0, 121)]
+    summary = soak.memory_summary(samples, start=0, end=120)
+    assert (summary["first"], summary["middle"], summary["last"]) == (100, 160, 160)
+    assert summary["peak"] == 160
+    assert summary["slope_last_half"] == pytest.approx(0)
+    assert soak.levelled_off(summary, mb_per_min=1)
+    # Still growing 0.5 MB/s in the last half: 30 MB/min.
+    growing = soak.memory_summary([(t, 100 + 0.5 * t) for t in range(121)], start=0, end=120)
+    assert growing["slope_last_half"] == pytest.approx(30)
+    assert not soak.levelled_off(growing, mb_per_min=5)
+    # Samples outside the lesson are ignored.
+    assert soak.memory_summary([(-5, 1), (0, 2), (9, 3)], start=0, end=5)["last"] == 2
+    with pytest.raises(ValueError):
+        soak.memory_summary([(10, 1)], start=0, end=5)
+
+
+def test_one_session_costs_the_rise_shared_out():
+    assert soak.per_session_mb(200, 260, 30) == pytest.approx(2)
+    assert soak.per_session_mb(200, 200, 5) == 0
+
+
+def test_latency_rows_follow_the_lesson():
+    rows = soak.latency_rows({"upload": [2.0], "open": [1.0, 3.0], "scheme": []})
+    assert [r[0] for r in rows] == ["open", "upload"]
+    assert rows[0] == ("open", 2, 2.0, pytest.approx(2.9), 3.0)
+
+
+def test_the_leak_check_finds_another_sessions_url_or_picture():
+    url = "http://127.0.0.1:1/?seed={}&scheme=layer"
+    seeds = {0: {1000}, 1: {1100}}
+    mine = {0: url.format(1000), 1: url.format(1100)}
+    assert soak.leak_problems(mine, mine, seeds, {0: {0}, 1: {1}}) == []
+    swapped = {0: mine[1], 1: mine[0]}
+    problems = soak.leak_problems(swapped, mine, seeds, {0: {0}, 1: {1}})
+    assert len(problems) == 4
+    assert "seed 1100, session 1's" in problems[1]
+    assert soak.leak_problems(mine, mine, seeds, {0: {0, 1}}) == [
+        "session 0 saw the pictures of sessions [1]"
+    ]
+
+
+def test_each_student_uploads_a_picture_of_its_own():
+    assert len({soak.student_picture(k) for k in range(soak.MAX_SESSIONS)}) == soak.MAX_SESSIONS
+
+
+@pytest.mark.browser
+def test_a_tiny_classroom_runs_with_no_errors_and_no_leaks():
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "soak.py")]
+        + [
+            "--sessions",
+            "2",
+            "--minutes",
+            "2",
+            "--lessons",
+            "1",
+            "--think",
+            "0",
+            "--level",
+            "1000",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+    )
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    out = run.stdout
+    for action in soak.ACTIONS:  # one whole lesson each
+        assert f"\n{action:<16}{2:>7}" in out, out
+    assert "errors: 0" in out and "leaks between sessions: 0" in out, out
+    assert "server memory (RSS, MB)" in out and "one session costs" in out
+    assert out.rstrip().endswith("verdict: PASS")
