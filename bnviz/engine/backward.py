@@ -457,6 +457,117 @@ def _varies_along(array, axes) -> bool:
     return array is not None and any(array.shape[a] != 1 for a in axes)
 
 
+# --------------------------------------------------------------------------------------------
+# The fastest path: rows of values that share their group and their γ.
+
+#: Rows shorter than this take the general tiled path (per-row work would dominate).
+MIN_ROW = 16
+
+
+def _shared_rows(lay: Layout, gamma) -> int | None:
+    """Where the view's trailing block of rows begins: the first of the last axes along which
+    every cell shares its group's statistics and its γ entry (reduced axes where γ, or the
+    scheme's parameters, do not vary).  None when that block is shorter than MIN_ROW."""
+    target = _param_view_shape(lay) if lay.param_shape is not None else None
+    split = len(lay.view_shape)
+    while split > 0:
+        axis = split - 1
+        varies = (target is not None and target[axis] != 1) or (
+            gamma is not None and gamma.shape[axis] != 1
+        )
+        if axis not in lay.reduced_axes or varies:
+            break
+        split = axis
+    return split if math.prod(lay.view_shape[split:]) >= MIN_ROW else None
+
+
+def _row_dots(a: np.ndarray, b: np.ndarray | None) -> np.ndarray:
+    """Σ a·b (Σ a when ``b`` is None) along each row of two (M, T) arrays, as float64 (M,).
+
+    BLAS dot products (``np.vecdot``) over segments of at most SEGMENT values in the working
+    precision, the segments added in float64 (as the forward pass's moments).
+    """
+    m, t = a.shape
+    length, count = _segment_length(t)
+    if length * count != t:  # no equal split: whole rows (BLAS accumulates in many lanes)
+        length, count = t, 1
+    a2 = a.reshape(m * count, length)
+    other = np.ones(length, dtype=a.dtype) if b is None else b.reshape(m * count, length)
+    dots = np.vecdot(a2, other)
+    return np.add.reduce(dots.reshape(m, count), axis=1, dtype=np.float64)
+
+
+def _fast_backward(view, g, lay, formula, gamma, scale, shift, rho, kappa, split):
+    """:func:`normalize_backward`'s sums and dx where rows of the view share group and γ.
+
+    The view is seen as (M, T) rows (T the trailing block from ``split``); per row two dot
+    products, Σ dy and Σ dy·x (BLAS, one pass each); everything per group or per γ entry from
+    those in float64 (x̂ = x·scale + shift, so Σ dy·x̂ = scale·Σ dy·x + shift·Σ dy); then one
+    tiled pass writing dx = f·dy + k·x + e with per-row f, k, e.  Used only where every group's
+    mean is small against its spread (κ ≤ 2), so Σ dy·x and k·x + e do not cancel.
+
+    Returns
+    -------
+    dx, sum_g, sum_g_x_hat_rows, sum_g_rows, mean_dyhat, mean_projection
+        dx in the working dtype, of the view's shape; per group Σ dŷ... (see the caller).
+    """
+    shape = lay.view_shape
+    row_shape = shape[:split] + (1,) * (len(shape) - split)
+    t = math.prod(shape[split:])
+    rows_x, rows_g = view.reshape(-1, t), g.reshape(-1, t)
+    sum_g = _row_dots(rows_g, None).reshape(row_shape)  # Σ dy per row
+    sum_gx = _row_dots(rows_g, rows_x).reshape(row_shape)  # Σ dy·x per row
+    # Σ dy·x̂ per row: x̂ = x·scale + shift with the group's coefficients.
+    sum_g_x_hat = scale * sum_gx + shift * sum_g
+    reduced = lay.reduced_axes
+    if gamma is not None:
+        sum_dyhat = np.sum(gamma * sum_g, axis=reduced, keepdims=True)
+        sum_projection = np.sum(gamma * sum_g_x_hat, axis=reduced, keepdims=True)
+    else:
+        sum_dyhat = np.sum(sum_g, axis=reduced, keepdims=True)
+        sum_projection = np.sum(sum_g_x_hat, axis=reduced, keepdims=True)
+    m = lay.group_size
+    mean_dyhat, mean_projection = sum_dyhat / m, sum_projection / m
+    # dx = scale·γ·dy + K·x̂ + E = scale·γ·dy + (K·scale)·x + (K·shift + E), per row.
+    K = -scale * rho * mean_projection
+    E = -scale * kappa * mean_projection
+    if formula.centre:
+        E = E - scale * mean_dyhat
+    work = view.dtype
+    per_row = [
+        scale * gamma if gamma is not None else scale,
+        K * scale,
+        K * shift + E,
+    ]
+    f, k, e = (
+        np.ascontiguousarray(np.broadcast_to(c, row_shape), dtype=work).reshape(-1, 1)
+        for c in per_row
+    )
+    out = np.empty_like(rows_g)
+    block = BLOCK_BYTES // rows_g.itemsize
+    if t <= block:  # tiles of whole rows
+        per = max(1, block // t)
+        tiles = [(slice(r0, r0 + per), slice(None)) for r0 in range(0, out.shape[0], per)]
+    else:  # tiles along each long row
+        tiles = [
+            (slice(r, r + 1), slice(c0, c0 + block))
+            for r in range(out.shape[0])
+            for c0 in range(0, t, block)
+        ]
+    buffer = np.empty(block + t, dtype=work)
+    with np.errstate(over="ignore", invalid="ignore"):
+        if t >= 512:  # one inner loop per row rather than through NumPy's buffer (moments.py)
+            np.setbufsize(min(8192, 16 * -(-min(t, block) // 16)))
+        for rows, columns in tiles:
+            target = out[rows, columns]
+            np.multiply(rows_x[rows, columns], k[rows], out=target)
+            np.add(target, e[rows], out=target)
+            temporary = buffer[: target.size].reshape(target.shape)
+            np.multiply(rows_g[rows, columns], f[rows], out=temporary)
+            np.add(target, temporary, out=target)
+    return out.reshape(shape), sum_g, sum_g_x_hat, mean_dyhat, mean_projection
+
+
 def normalize_backward(
     x, dy, scheme: str | Scheme, *, eps=None, weight=None, **params
 ) -> Gradients:
@@ -503,6 +614,12 @@ def normalize_backward(
     _check_statistics(mean, var)
     scale, shift = scale_shift(mean, var, inputs.eps, formula)
     rho, kappa = _coupling(formula, mean, var, scale)
+    fast = view.dtype == g.dtype and view.dtype in (np.float32, np.float64)
+    split = _shared_rows(lay, gamma) if fast else None
+    # Σ dy·x and k·x + e cancel where a group's mean is large against its spread: there the
+    # tiled path below centres x on each group's mean first.
+    if split is not None and (not formula.centre or bool(np.all(mean * mean <= var))):
+        return _fast_gradients(inputs, view, g, mean, var, scale, shift, rho, kappa, split)
     # x̂ = (x − c)·scale + offset with c the mean rounded to the working precision and
     # offset = c·scale + shift (as moments.affine computes it): x − c is exact near a large mean.
     centre = mean.astype(work)
@@ -561,6 +678,37 @@ def normalize_backward(
     np.divide(1.0, scale, out=divisor, where=scale > 0)
     return Gradients(
         dx=dx,
+        dweight=dweight,
+        dbias=dbias,
+        mean=lay.expand_stat(mean),
+        var=lay.expand_stat(var),
+        divisor=lay.expand_stat(divisor),
+        mean_dy_hat=lay.expand_stat(np.broadcast_to(mean_dyhat, lay.stat_shape)),
+        mean_dy_hat_x_hat=lay.expand_stat(np.broadcast_to(mean_projection, lay.stat_shape)),
+        layout=lay,
+        eps=inputs.eps,
+    )
+
+
+def _fast_gradients(inputs, view, g, mean, var, scale, shift, rho, kappa, split) -> Gradients:
+    """:class:`Gradients` by :func:`_fast_backward` (see :func:`normalize_backward`)."""
+    lay, formula, gamma = inputs.layout, inputs.formula, inputs.gamma
+    dtype = np.result_type(inputs.x.dtype, inputs.dy.dtype)
+    with np.errstate(over="ignore", invalid="ignore"):
+        dx, sum_g, sum_g_x_hat, mean_dyhat, mean_projection = _fast_backward(
+            view, g, lay, formula, gamma, scale, shift, rho, kappa, split
+        )
+    # A NaN or infinity in dy shows in its rows' sums (checked here, not cell by cell).
+    if not (np.isfinite(sum_g).all() and np.isfinite(sum_g_x_hat).all()):
+        raise InputError(DY_NOT_FINITE)
+    dweight = dbias = None
+    if lay.param_shape is not None:
+        dweight = _param_total(sum_g_x_hat, lay)
+        dbias = _param_total(sum_g, lay) if formula.shift else None
+    divisor = np.zeros_like(scale)
+    np.divide(1.0, scale, out=divisor, where=scale > 0)
+    return Gradients(
+        dx=dx.reshape(inputs.x.shape).astype(dtype, copy=False),
         dweight=dweight,
         dbias=dbias,
         mean=lay.expand_stat(mean),
