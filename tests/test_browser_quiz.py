@@ -63,6 +63,27 @@ def test_a_click_the_group_question_answered_on_the_map(page, app_url):
     expect(page.get_by_text("1 of 1 answered · score 0.5 of 1")).to_be_visible()
 
 
+def test_quick_clicks_are_all_kept(page, app_url):
+    """Each click reruns the page; a rerun of an earlier click must not undo a later one."""
+    settings = {"qseed": 5, "qn": 1, "kinds": ("group",)}  # group norm: 11 cells to find
+    (question,) = quiz.generate(settings["qseed"], settings["qn"], settings["kinds"])
+    members = sorted(question.answer)[:8]
+    page.set_viewport_size({"width": 1400, "height": 1000})
+    page.goto(app_url + query(settings))
+    root = page.locator(MAP).first
+    expect(root.locator("canvas")).to_be_visible(timeout=30_000)
+    root.scroll_into_view_if_needed()
+    for cell in members:
+        page.mouse.click(*cell_centre(page, cell))
+    expect(root).to_have_attribute("data-marked", str(len(members)))
+    listed = page.locator('[data-testid="stMultiSelect"]').last
+    for cell in members:
+        expect(listed).to_contain_text(quiz.cell_label(cell), timeout=15_000)
+    page.get_by_role("button", name="Check").click()
+    scored = quiz.score(question, members)
+    expect(page.get_by_text(scored.text)).to_be_visible(timeout=15_000)
+
+
 def test_a_wrong_choice_shows_both_maps_and_the_link(page, app_url):
     settings = {"qseed": 1, "qn": 1, "kinds": ("picture",)}
     (question,) = quiz.generate(settings["qseed"], settings["qn"], settings["kinds"])

@@ -129,6 +129,7 @@ export default function ({ parentElement, data, setStateValue }) {
   const real = (p) => [H.samples[p[0]], H.channels[p[1]], H.rows[p[2]], H.cols[p[3]]];
 
   let selected = position(H.selected);
+  if (toggles && A.marks) keepLocalMarks();
   let hovered = null; // drawn position under the mouse (or lit from a linked map)
   let frame = 0;
 
@@ -335,6 +336,28 @@ export default function ({ parentElement, data, setStateValue }) {
     setStateValue("cell", real(p));
   }
 
+  // Toggled marks: a rerun started by an earlier click may bring marks older than the ones on
+  // screen; those are ignored (the newer ones are on their way to the server).  Marks the
+  // server changed otherwise (the page's list of cells) are taken.
+  function markedText() {
+    const on = [];
+    for (let i = 0; i < A.marks.length; i++) if (A.marks[i] === 1) on.push(i);
+    return on.join(",");
+  }
+
+  function keepLocalMarks() {
+    const identity = JSON.stringify([H.file_name, H.full_shape, H.selected]);
+    const incoming = markedText();
+    const local = root._marks;
+    if (local && local.identity === identity && incoming !== local.text
+        && local.sent.includes(incoming)) {
+      A.marks.fill(0);
+      if (local.text) local.text.split(",").forEach((i) => { A.marks[Number(i)] = 1; });
+    } else {
+      root._marks = { identity, text: incoming, sent: [] };
+    }
+  }
+
   function toggle(p) {
     if (selected && p.every((v, i) => v === selected[i])) return; // the given cell stays
     const k = flat(...p);
@@ -346,6 +369,9 @@ export default function ({ parentElement, data, setStateValue }) {
       const w = i % W, r = Math.floor(i / W) % R, c = Math.floor(i / (W * R)) % C;
       marked.push(real([Math.floor(i / (W * R * C)), c, r, w]));
     }
+    const local = root._marks;
+    local.sent = [...local.sent.slice(-30), local.text];
+    local.text = markedText();
     setStateValue("marked", marked);
   }
 
