@@ -30,6 +30,14 @@ def scheme_controls(values: dict, channels: int) -> None:
         format_func=lambda s: SCHEMES[s].name,
         key=ui.widget_key("scheme"),
     )
+    sb.selectbox(
+        "Layout",
+        options=list(explorer.LAYOUTS),
+        key=ui.widget_key("layout"),
+        help="How the tensor is held: "
+        + "; ".join(f"{name}: {words}" for name, words in explorer.LAYOUTS.items())
+        + ". The sentences, the formula and the PyTorch code follow the layout.",
+    )
     scheme = SCHEMES[values["scheme"]]
     for param in scheme.params:
         if not ui.param_widget(param, ui.widget_key(param.name), channels, container=sb):
@@ -119,6 +127,8 @@ def explorer_page() -> None:
     if not present:
         ui.show_tensor_origin(tensor)
     d = result.description
+    if result.held != "NCHW":
+        st.caption(explorer.layout_caption(result))
     st.info(d.summary)
     if any(p.kind == "axes" for p in d.scheme.params):
         st.markdown(compare.custom_note(d.layout.params["keep"], result.x.shape))

@@ -81,6 +81,14 @@ def top_controls(values: dict, shape: tuple) -> None:
         horizontal=True,
     )
     ui.cell_inputs(shape, values["cell"], container=right, label_format="cell {}")
+    left.selectbox(
+        "Layout",
+        options=list(explorer.LAYOUTS),
+        key=ui.widget_key("layout"),
+        help="How the tensor is held: "
+        + "; ".join(f"{name}: {words}" for name, words in explorer.LAYOUTS.items())
+        + ". The groups, sentences and PyTorch code follow the layout.",
+    )
 
 
 def slot_controls(slot: int, values: dict, channels: int) -> None:
@@ -212,7 +220,7 @@ def cubes_section(values: dict, shape: tuple, results: dict, slots) -> None:
 def table_section(values: dict, shape: tuple) -> None:
     st.subheader(f"Every scheme on a tensor of shape {tuple(shape)}")
     configs = compare.table_configs(values, shape[1])
-    table(compare.scheme_rows(shape, configs))
+    table(compare.scheme_rows(shape, configs, values["layout"]))
     st.caption(
         "m′: how many values each mean and variance is taken over. γ and β as the PyTorch module "
         "holds them; running statistics where the module keeps them (in training it updates "
@@ -320,6 +328,8 @@ def compare_page() -> None:
     first = next(iter(results.values()), None)
     if first is not None:
         st.caption(explorer.map_caption(first, "group", plan, linked=True))
+        if first.held != "NCHW":
+            st.caption(explorer.layout_caption(first))
 
     st.subheader("The same groups in 3-D: N × C × (H·W)")
     if st.toggle(

@@ -39,8 +39,12 @@ def group_caption(d: Description, cell: Sequence[int], tokens: bool = False) -> 
         if tokens
         else "rows are samples, columns channels"
     )
+    lay = d.layout
+    shape = tuple(lay.shape)
+    if lay.order is not None and not lay.order.is_engine_order:  # as the user holds the tensor
+        shape = f"{lay.order.name} {tuple(shape[i] for i in lay.order.from_engine)}"
     return (
-        f"{d.scheme.name} on {tuple(d.layout.shape)}: {drawing}; each colour one group. Lit: the "
+        f"{d.scheme.name} on {shape}: {drawing}; each colour one group. Lit: the "
         f"cells sharing cell {cell_text(cell)}'s {what}."
     )
 

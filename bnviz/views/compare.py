@@ -75,12 +75,14 @@ CELL_FIELD = Field("cell", "cell", (0, 0, 0, 0), label="selected cell")
 #: Whether the 3-D cubes are drawn: off when the page opens, because they cost most of its
 #: opening time and of every rerun (WebGL scenes; measured by make bench-browser).
 CUBES_FIELD = Field("cubes", "bool", False, label="3-D cubes")
+#: How the tensor is held, as on the Explorer (:data:`bnviz.views.explorer.LAYOUTS`).
+LAYOUT_FIELD = next(f for f in explorer.SCHEME_FIELDS if f.key == "layout")
 #: The tensor's fields; a fresh link opens on 6 channels so that group norm (G = 2) differs from
 #: both layer and instance norm (with 3 channels every G is one of them).
 TENSOR_FIELDS = tuple(
     dataclasses.replace(f, default=6) if f.key == "c" else f for f in source.FIELDS
 )
-FIELDS = TENSOR_FIELDS + (SCHEMES_FIELD,) + SLOT_FIELDS + (CELL_FIELD, CUBES_FIELD)
+FIELDS = TENSOR_FIELDS + (SCHEMES_FIELD, LAYOUT_FIELD) + SLOT_FIELDS + (CELL_FIELD, CUBES_FIELD)
 
 
 def constrain(values: dict) -> tuple[dict, list[str]]:
@@ -181,6 +183,7 @@ def slot_values(values: Mapping, slot: int) -> dict:
     result = {f.key: values[f.key] for f in source.FIELDS}
     result.update(explorer_defaults)
     result["scheme"] = values["schemes"][slot - 1]
+    result["layout"] = values.get("layout", LAYOUT_FIELD.default)
     result.update(slot_params(values, slot))
     return result
 
@@ -253,8 +256,11 @@ def table_configs(values: Mapping, channels: int) -> list[tuple[str, dict]]:
     return configs
 
 
-def scheme_rows(shape, configs: Iterable[tuple[str, Mapping]]) -> list[dict]:
+def scheme_rows(shape, configs: Iterable[tuple[str, Mapping]], layout: str = "NCHW") -> list[dict]:
     """One row of counts per (scheme id, params) on a tensor of ``shape``, keyed by :data:`COLUMNS`.
+
+    ``shape`` is the page's (N, C, H, W); the schemes apply to it held as ``layout``
+    (:func:`bnviz.views.explorer.held_shape`), and the rows speak that layout's words.
 
     Numbers come from :func:`bnviz.describe`: mean/variance pairs, the group size m′ with its
     factors ("N × H × W = 20 × 5 × 5 = 500"), γ/β shape and entries laid out on the tensor (and
@@ -262,8 +268,9 @@ def scheme_rows(shape, configs: Iterable[tuple[str, Mapping]]) -> list[dict]:
     module holds them, and the PyTorch code that computes the scheme (``describe().torch_code``).
     """
     rows = []
+    held = explorer.held_shape(shape, layout)
     for scheme_id, params in configs:
-        d = describe(shape, scheme_id, **params)
+        d = describe(held, scheme_id, layout=layout, **params)
         running = d.running_stats_shape
         factors = d.factors_text if d.group_factors else "1 (nothing reduced)"
         rows.append(

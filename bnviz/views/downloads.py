@@ -168,7 +168,13 @@ def downloads(result: ExplorerResult) -> list[Download]:
     d = result.description
 
     def stats():
-        return group_stats(result.layout, result.mean, result.var)
+        # The statistics are held per cell of x; the layout's cells are the same, in the same
+        # memory order, in the engine's shape (for tokens (N, D, L) rather than (N, C, H, W)).
+        shape = result.layout.shape
+        mean, var = (
+            np.broadcast_to(a, result.x.shape).reshape(shape) for a in (result.mean, result.var)
+        )
+        return group_stats(result.layout, mean, var)
 
     def cells():
         return cells_csv(result.x, result.labels, result.mean, result.var, result.x_hat, result.y)

@@ -12,7 +12,8 @@ from functools import cached_property
 
 import numpy as np
 
-from ..engine.layout import Layout
+from ..engine.axes import AXIS_ORDERS
+from ..engine.layout import NCHW_AXES_PRESENT, Layout
 from ..engine.normalize import normalize
 from ..engine.schemes import SCHEMES, Param
 from ..figures import groupmap
@@ -52,9 +53,59 @@ def _scheme_param_fields() -> tuple:
     return tuple(seen.values())
 
 
+#: How the Explorer's tensor, built (N, C, H, W), may be held: the layouts of
+#: :mod:`bnviz.engine.axes` it can be read as, and what each means here.
+LAYOUTS = {
+    "NCHW": "channels first, (N, C, H, W) as PyTorch holds it",
+    "NHWC": "channels last, (N, H, W, C) as TensorFlow/Keras and ConvNeXt's LayerNorm hold it",
+    "NLD": "tokens, (N, L, D): each sample's H × W positions read as L = H·W tokens of D = C "
+    "features, as a vision transformer reads its patches",
+}
+
+
+def held(x: np.ndarray, layout: str) -> np.ndarray:
+    """The Explorer's tensor ``x`` (N, C, H, W) as ``layout`` holds it (a view, not a copy).
+
+    "NLD" reads the H × W positions as L = H·W tokens (row by row) of D = C features:
+    (N, H·W, C).
+    """
+    if layout == "NLD":
+        n, c, h, w = x.shape
+        return x.reshape(n, c, h * w).transpose(0, 2, 1)
+    return AXIS_ORDERS[layout].from_engine_array(x)
+
+
+def held_shape(shape, layout: str) -> tuple:
+    """The shape of :func:`held` for an (N, C, H, W) ``shape``."""
+    n, c, h, w = shape
+    return {"NCHW": (n, c, h, w), "NHWC": (n, h, w, c), "NLD": (n, h * w, c)}[layout]
+
+
+def back_to_cells(a: np.ndarray, layout: str, shape: tuple) -> np.ndarray:
+    """An array in ``layout`` (the held tensor's shape, or broadcastable to it) as an array
+    broadcastable to the Explorer's (N, C, H, W) ``shape``: cell (n, c, h, w) holds the value of
+    the held tensor's cell at the same place."""
+    order = AXIS_ORDERS[layout]
+    engine = order.to_engine_array(np.asarray(a))
+    if layout == "NLD":  # (N, D, L) in the engine's order: L unfolds back into H × W
+        n, c, h, w = shape
+        return np.broadcast_to(engine, (n, c, h * w)).reshape(shape)
+    return engine
+
+
+def engine_index(index: tuple, layout: str, shape: tuple) -> tuple:
+    """Cell (n, c, h, w) of the Explorer's tensor as an index into the engine's (N, C, H, W)
+    view of the held tensor (for "NLD": (n, d, 0, l) with d = c and l = h·W + w)."""
+    if layout == "NLD":
+        n, c, h, w = index
+        return (n, c, 0, h * shape[3] + w)
+    return tuple(index)
+
+
 #: The scheme and its settings.
 SCHEME_FIELDS = (
     Field("scheme", "choice", "batch", choices=tuple(SCHEMES), label="scheme"),
+    Field("layout", "choice", "NCHW", choices=tuple(LAYOUTS), label="layout"),
     Field("eps", "choice", "default", choices=EPS_CHOICES, label="ε"),
     Field("affine", "bool", False, label="γ/β"),
     Field("gamma", "float", 1.0, -100.0, 100.0, label="γ"),
@@ -149,6 +200,7 @@ class ExplorerResult:
         The input, the output and the normalized values before gamma and beta.
     mean, var : ndarray of float64, broadcastable to x
     description : Description
+        In the words of the layout the tensor is held in (``held``).
     weight, bias : ndarray or None
         gamma and beta as applied (the scheme's parameter shape), None without them.
     plan : DrawPlan
@@ -165,9 +217,12 @@ class ExplorerResult:
     bias: np.ndarray | None
     eps: float
     plan: DrawPlan
+    held: str = "NCHW"
 
     @property
     def layout(self) -> Layout:
+        """The scheme on the held tensor, in the engine's order (whose cells are ``x``'s, in
+        the same memory order: :func:`back_to_cells`)."""
         return self.description.layout
 
     @cached_property
@@ -176,7 +231,7 @@ class ExplorerResult:
 
         Cached: pages index it several times a rerun, and for group norm it is a full copy.
         """
-        return self.layout.labels()
+        return self.layout.labels().reshape(self.x.shape)
 
     @property
     def drawn(self) -> tuple:
@@ -204,31 +259,37 @@ class ExplorerResult:
 
 
 def compute(x: np.ndarray, values: dict) -> ExplorerResult:
-    """Normalize ``x`` (N, C, H, W) as the field ``values`` say; see :class:`ExplorerResult`."""
+    """Normalize ``x`` (N, C, H, W), held as the ``layout`` field says (:data:`LAYOUTS`), as
+    the field ``values`` say; see :class:`ExplorerResult`."""
     params = scheme_params(values)
     eps = eps_value(values["eps"])
-    description = describe(x.shape, values["scheme"], eps=eps, **params)
+    order = values.get("layout", "NCHW")
+    tensor = held(x, order)
+    description = describe(tensor.shape, values["scheme"], layout=order, eps=eps, **params)
     weight = bias = None
     if values["affine"] and description.param_shape is not None:
         weight = np.full(description.param_shape, values["gamma"], dtype=np.float32)
         if description.formula.shift:
             bias = np.full(description.param_shape, values["beta"], dtype=np.float32)
-    plain = normalize(x, values["scheme"], eps=eps, **params)
+    plain = normalize(tensor, values["scheme"], layout=order, eps=eps, **params)
     if weight is not None:
-        y = normalize(x, values["scheme"], eps=eps, weight=weight, bias=bias, **params).y
+        y = normalize(
+            tensor, values["scheme"], layout=order, eps=eps, weight=weight, bias=bias, **params
+        ).y
     else:
         y = plain.y
     return ExplorerResult(
         x=x,
-        y=y,
-        x_hat=plain.y,
-        mean=plain.mean,
-        var=plain.var,
+        y=back_to_cells(y, order, x.shape),
+        x_hat=back_to_cells(plain.y, order, x.shape),
+        mean=back_to_cells(plain.mean, order, x.shape),
+        var=back_to_cells(plain.var, order, x.shape),
         description=description,
         weight=weight,
         bias=bias,
         eps=plain.eps,
         plan=plan_drawing(x.shape),
+        held=order,
     )
 
 
@@ -288,7 +349,7 @@ def cell_details(result: ExplorerResult, index: tuple) -> CellDetails:
     )
     gamma = beta = None
     if result.weight is not None:
-        position = _param_position(lay, index)
+        position = _param_position(lay, engine_index(index, result.held, result.x.shape))
         gamma = float(result.weight[position])
         if result.bias is None:  # a scheme with a scale γ and no shift β (RMSNorm)
             lines.append(
@@ -305,9 +366,29 @@ def cell_details(result: ExplorerResult, index: tuple) -> CellDetails:
 
 
 def _param_position(lay: Layout, index: tuple) -> tuple:
-    """Where the cell at ``index`` (n, c, h, w) reads gamma and beta."""
+    """Where the cell at ``index`` (n, c, h, w) of the engine's view reads gamma and beta."""
     axes = lay.param_axes or ()
-    return tuple(i for axis, i in zip(("N", "C", "H", "W"), index) if axis in axes)
+    present = NCHW_AXES_PRESENT[len(lay.shape)]
+    return tuple(
+        i for axis, i in zip(("N", "C", "H", "W"), index) if axis in axes and axis in present
+    )
+
+
+def layout_caption(result: ExplorerResult) -> str:
+    """How the map's (N, C, H, W) cells stand for the held tensor's (see :data:`LAYOUTS`)."""
+    n, c, h, w = result.x.shape
+    held_as = held_shape(result.x.shape, result.held)
+    if result.held == "NLD":
+        return (
+            f"Held as tokens, (N, L, D) = {held_as}: each sample's {h} × {w} positions are its "
+            f"L = {h * w} tokens (row by row), its {c} channels the D features. The map keeps "
+            "the picture: column d is feature d, and its tile holds that feature of every token; "
+            f"cell (n, d, h, w) is token l = h·{w} + w."
+        )
+    return (
+        f"Held channels last, (N, H, W, C) = {held_as}, as Keras' BatchNormalization(axis=-1) "
+        "sees it; the map draws the same cells channels first."
+    )
 
 
 def map_names(tensor) -> tuple:

@@ -208,9 +208,16 @@ PAGE_TITLES = {
 # ---- the pictures ------------------------------------------------------------------------------
 
 
-def _group_picture(shape, scheme: str, params: Mapping, cell, caption: str) -> Picture:
-    """The scheme's groups on ``shape``, the group of ``cell`` lit and outlined."""
-    labels = group_labels(shape, scheme, **params)
+def _group_picture(
+    shape, scheme: str, params: Mapping, cell, caption: str, labels: np.ndarray | None = None
+) -> Picture:
+    """The scheme's groups on ``shape`` (N, C, H, W), the group of ``cell`` lit and outlined.
+
+    ``labels`` (shape ``shape``) replace the scheme's own on ``shape`` (a tensor held in
+    another layout).
+    """
+    if labels is None:
+        labels = group_labels(shape, scheme, **params)
     cell = tuple(cell) if cell is not None else (0, 0, 0, 0)
     lit = labels == labels[cell]
     drawn = thumbnail_plan(shape).text_with("the groups are the whole tensor's")
@@ -238,20 +245,28 @@ def _sentence(sentences, word: str) -> str:
 def _explorer_description(view: View) -> tuple[Description, dict]:
     values = view.values
     params = explorer.scheme_params(values)
+    layout_name = values["layout"]
     d = describe(
-        view.tensor.x.shape, values["scheme"], eps=explorer.eps_value(values["eps"]), **params
+        explorer.held_shape(view.tensor.x.shape, layout_name),
+        values["scheme"],
+        layout=layout_name,
+        eps=explorer.eps_value(values["eps"]),
+        **params,
     )
     return d, params
 
 
 def _explorer_picture(view: View, d: Description, params: Mapping) -> Picture:
+    """The Explorer's groups: those of the held tensor, on the map's (N, C, H, W) cells."""
     cell = _cell(view.values)
+    shape = view.tensor.x.shape
     return _group_picture(
-        view.tensor.x.shape,
+        shape,
         view.values["scheme"],
         params,
         cell,
-        words.group_caption(d, cell, tokens_layout(view.tensor.x.shape)),
+        words.group_caption(d, cell, tokens_layout(shape)),
+        labels=d.layout.labels().reshape(shape),
     )
 
 
@@ -368,12 +383,10 @@ def _style(view: View) -> Answer:
 
 
 def _transformer(view: View) -> Answer:
-    described = _compare_descriptions(view)
-    _, _, d = described[0]
-    n, c, _, length = view.tensor.x.shape
+    d, params = _explorer_description(view)
+    per_sequence = _sentence(d.sentences, "per-sequence variant")
     return Answer(
-        (words.tokens_framing(n, length, c), d.sentences[0], d.sentences[2]),
-        _compare_picture(view),
+        (d.sentences[0], d.sentences[1], per_sequence), _explorer_picture(view, d, params)
     )
 
 
@@ -617,8 +630,8 @@ QUESTIONS = (
         "transformers",
         "Why do transformers use layer norm and not batch norm, and over which axes?",
         "beyond",
-        "compare",
-        "schemes=layer-channels,batch&n=4&c=8&h=1&w=6",
+        "explorer",
+        "layout=NLD&scheme=layer&n=4&c=8&h=2&w=3&cell=0,0,1,2",
         _transformer,
         "forums on transformers",
         "tokens sequence LayerNorm features NLP attention",
