@@ -83,3 +83,12 @@ def test_compare_holds_every_scheme_as_tokens():
     assert rows["Batch norm (per channel)"]["one μ and σ² for"].startswith("each feature d")
     values = compare.slot_values({**{f.key: f.default for f in compare.FIELDS}, "layout": "NLD"}, 1)
     assert values["layout"] == "NLD"
+
+
+def test_group_norm_on_tokens_groups_features_and_reduces_only_those_and_l():
+    d = bnviz.describe((4, 6, 8), "group", layout="NLD", num_groups=2)
+    assert d.sentences[1] == (
+        "One mean and one variance for each sample and group of D/G = 8/2 = 4 consecutive "
+        "features, over those features and L."
+    )
+    assert d.factors_names == "D/G × L" and d.group_size == 4 * 6

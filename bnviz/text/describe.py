@@ -59,11 +59,13 @@ def grouping_text(lay: Layout) -> str:
     reduced = tuple(a for a, keep in axes if not keep)
     if lay.scheme.splits_channels(lay.params):
         n, groups, per_group = lay.view_shape[:3]
-        spatial = [a for a in reduced if a not in ("N", "C")]
-        over = _axes_phrase(["those channels", *spatial])
+        channel = lay.axis_labels[1]  # C, or D for the features of tokens
+        word = "feature" if lay.tokens else "channel"
+        spatial = [a for a in reduced if a not in ("N", channel)]
+        over = _axes_phrase([f"those {word}s", *spatial])
         return (
-            f"each sample and group of C/G = {groups * per_group}/{groups} = "
-            f"{plural(per_group, 'consecutive channel')}, over {over}"
+            f"each sample and group of {channel}/G = {groups * per_group}/{groups} = "
+            f"{plural(per_group, f'consecutive {word}')}, over {over}"
         )
     if not kept:
         return f"the whole tensor, over {_axes_phrase(reduced)}"
