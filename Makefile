@@ -7,7 +7,7 @@ PORT ?= 8501
 # tests compare against. Elsewhere the torch tests skip (any other torch would download gigabytes).
 TORCH_WHEEL := $(wildcard /opt/wheels/torch-2.13.0*.whl)
 
-.PHONY: run test bench bench-browser soak lint format setup setup-dev browser clean
+.PHONY: run test bench bench-browser experiment-defaults soak lint format setup setup-dev browser clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,11 @@ test: setup-dev
 
 bench: setup-dev
 	OPENBLAS_NUM_THREADS=1 $(BIN)/python bench/bench_normalize.py
+	OPENBLAS_NUM_THREADS=1 $(BIN)/python bench/bench_experiment.py
+
+# The Experiment page's default results, shipped in assets/ so the page opens at once (README).
+experiment-defaults: setup
+	OPENBLAS_NUM_THREADS=1 $(BIN)/python scripts/make_experiment_defaults.py
 
 # What a person waits for in a real browser, against a bare Streamlit page (README's Speed).
 # BENCH_ARGS passes options, e.g. make bench-browser BENCH_ARGS="--trials 3 --only bare,q1".

@@ -25,14 +25,17 @@ FIELD = {f.key: f for f in experiment.FIELDS}
 def sidebar(values: dict) -> None:
     sb = st.sidebar
     sb.header("Network")
+    section = values["section"]
     sb.radio(
         "Network",
         nets.NETWORKS,
         format_func=experiment.NETWORK_NAMES.get,
         key=ui.widget_key("network"),
         label_visibility="collapsed",
+        disabled=section == "batch",
     )
-    section = values["section"]
+    if section == "batch":
+        sb.caption("The batch-size sweep trains the CNN: group norm needs channels.")
     cnn = values["network"] == "cnn" or section == "batch"
     if section == "curves":
         options = experiment.MLP_NORMS if values["network"] == "mlp" else nets.NORMS
@@ -62,10 +65,13 @@ def sidebar(values: dict) -> None:
         label="Learning rate η",
         step=0.1,
         format="%g",
+        disabled=section == "lr",
         help="Plain SGD. The learning-rate sweep replaces it; the batch-size sweep scales it "
         f"by batch / {experiment.REFERENCE_BATCH}.",
     )
-    ui.number_field(FIELD["batch"], container=cols[1], label="Batch size")
+    ui.number_field(
+        FIELD["batch"], container=cols[1], label="Batch size", disabled=section == "batch"
+    )
     cols = sb.columns(2)
     ui.number_field(
         FIELD["init"],
@@ -73,12 +79,16 @@ def sidebar(values: dict) -> None:
         label="Init scale s",
         step=0.1,
         format="%g",
+        disabled=section == "init",
         help="Initial weights ~ N(0, s²/fan-in); 1 is LeCun's normal initialization.",
     )
     ui.number_field(FIELD["epochs"], container=cols[1], label="Epochs")
     cols = sb.columns(2)
-    ui.number_field(FIELD["seeds"], container=cols[0], label="Seeds (curves)")
-    ui.number_field(FIELD["sweep_seeds"], container=cols[1], label="Seeds (sweeps)")
+    curves = section == "curves"
+    ui.number_field(FIELD["seeds"], container=cols[0], label="Seeds (curves)", disabled=not curves)
+    ui.number_field(
+        FIELD["sweep_seeds"], container=cols[1], label="Seeds (sweeps)", disabled=curves
+    )
     sb.caption(
         f"Data: scikit-learn's 8 × 8 handwritten digits, {experiment.data()[0][1].size:,} "
         f"training and {experiment.data()[1][1].size:,} test images, a fixed split."

@@ -1,6 +1,8 @@
 """Train the Experiment page's default views and ship them (``make experiment-defaults``).
 
-Usage: OPENBLAS_NUM_THREADS=1 .venv/bin/python scripts/make_experiment_defaults.py
+Usage: OPENBLAS_NUM_THREADS=1 .venv/bin/python scripts/make_experiment_defaults.py [--keep]
+--keep reuses the runs already in the file (same settings, same engine version) and trains only
+the new ones; without it every run is trained afresh (what ``make experiment-defaults`` does).
 
 Writes assets/experiment_defaults.npz: every run the page's four sections need at their default
 settings (``bnviz.views.experiment.default_views``), so the page opens at once.  The page uses a
@@ -19,6 +21,7 @@ from bnviz.views import experiment  # noqa: E402
 
 
 def main() -> None:
+    keep = nets.load_runs(experiment.SHIPPED) if "--keep" in sys.argv[1:] else {}
     needed = {}
     for values in experiment.default_views():
         values, _ = experiment.constrain(values)
@@ -26,9 +29,10 @@ def main() -> None:
             needed[settings.key()] = settings
     runs, start = [], time.perf_counter()
     for k, settings in enumerate(needed.values(), start=1):
-        run = experiment.train(settings)
+        run = keep.get(settings.key()) or experiment.train(settings)
         runs.append(run)
-        print(f"{k}/{len(needed)} {settings} {run.seconds:.2f} s", flush=True)
+        kept = " (kept)" if settings.key() in keep else ""
+        print(f"{k}/{len(needed)} {settings} {run.seconds:.2f} s{kept}", flush=True)
     nets.save_runs(experiment.SHIPPED, runs)
     size = experiment.SHIPPED.stat().st_size
     print(f"wrote {experiment.SHIPPED} ({size:,} bytes), {time.perf_counter() - start:.0f} s")

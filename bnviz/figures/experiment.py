@@ -89,7 +89,7 @@ def curves_figure(curves, *, height: int = 400) -> go.Figure:
                 row=1,
                 col=col,
             )
-    fig.update_yaxes(type="log", title_text="cross-entropy", row=1, col=1)
+    fig.update_yaxes(type="log", dtick="D2", title_text="cross-entropy", row=1, col=1)
     fig.update_yaxes(range=[0, 1.02], tickformat=".0%", row=1, col=2)
     fig.update_xaxes(title_text="SGD step")
     return _layout(fig, height)
@@ -199,5 +199,5 @@ def sweep_figure(sweep, *, height: int = 400) -> go.Figure:
     if sweep.section == "batch":
         fig.update_xaxes(tickvals=list(sweep.grid), ticktext=[str(v) for v in sweep.grid])
     fig.update_yaxes(range=[-0.03, 1.02], tickformat=".0%", row=1, col=1)
-    fig.update_yaxes(type="log", title_text="cross-entropy", row=1, col=2)
+    fig.update_yaxes(type="log", dtick="D2", title_text="cross-entropy", row=1, col=2)
     return _layout(fig, height)

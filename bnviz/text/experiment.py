@@ -213,6 +213,13 @@ def lr_sentences(sweep, threshold: float) -> list[str]:
                 f" No learning rate above its best, up to {number(grid[-1])}, pushed it under 50 %."
             )
         sentences.append(text)
+    if len(largest) == 1 and len(sweep.labels) == 2:
+        (only,) = largest
+        count = int(np.sum(sweep.mean_accuracy[sweep.labels.index(only)] >= threshold))
+        sentences.append(
+            f"Only {only} reached {threshold_text(threshold)} at any learning rate in the sweep "
+            f"(at {count} of {len(grid)})."
+        )
     if len(largest) == 2:
         (a, va), (b, vb) = largest.items()
         if va != vb:
@@ -253,6 +260,34 @@ def batch_sentences(sweep, paper: dict) -> list[str]:
                 f"{100 * gap[0]:+.1f} points of test accuracy; at {int(grid[-1])}: "
                 f"{100 * gap[-1]:+.1f}."
             )
+    if "batch" in sweep.norms:
+        k = sweep.norms.index("batch")
+        means = sweep.mean_accuracy[k]
+        large = [i for i, b in enumerate(grid) if b >= paper["images per GPU"][0]]
+        if np.isfinite(means[0]) and large and np.isfinite(means[large]).any():
+            ref = max(large, key=lambda i: means[i] if np.isfinite(means[i]) else -1)
+            drop = 100 * (means[ref] - means[0])
+            if drop > 2:
+                verdict = (
+                    f"batch norm lost {drop:.1f} points of test accuracy from batch size "
+                    f"{int(grid[ref])} to {int(grid[0])}: the direction of the paper's failure"
+                )
+            else:
+                verdict = (
+                    f"batch norm reached {percent(means[0])} at batch size {int(grid[0])} against "
+                    f"{percent(means[ref])} at {int(grid[ref])}, less than 2 points lower: this "
+                    "replica does not reproduce the paper's small-batch failure"
+                )
+            sentences.append(verdict[0].upper() + verdict[1:] + ".")
+    for k, label in enumerate(sweep.labels):
+        means = sweep.mean_accuracy[k]
+        if np.isfinite(means).any() and np.nanmin(means) < 0.5:
+            worst = int(np.nanargmin(means))
+            sentences.append(
+                f"{label[0].upper() + label[1:]}'s lowest, {percent(means[worst])} at batch size "
+                f"{int(grid[worst])}, came with the learning rate scaled to "
+                f"η = {sweep.lr[worst]:.3g}."
+            )
     sizes, bn, gn = paper["images per GPU"], paper["BN"], paper["GN"]
     sentences.append(
         f"The Group Normalization paper's reference (ResNet-50, ImageNet): batch norm's "
@@ -268,8 +303,8 @@ def batch_caveats(*, epochs: int, reference_batch: int, lr: float) -> list[str]:
         f"steps), the learning rate scaled with the batch size (η = {number(lr)} × batch / "
         f"{reference_batch}, the linear rule the Group Normalization paper follows), batch norm "
         "evaluated with its running estimates. The paper's failure at 2 images per GPU is on "
-        "ImageNet with a ResNet-50 over 100 epochs; a 2-layer CNN on 8 × 8 digits for a few "
-        "epochs is a small replica, and its numbers vary from seed to seed."
+        "ImageNet with a ResNet-50 over 100 epochs; a 2-layer CNN on 8 × 8 digits for "
+        f"{epochs} epochs is a small replica, and its numbers vary from seed to seed."
     ]
 
 

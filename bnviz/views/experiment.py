@@ -10,7 +10,7 @@ Sections:
 
 - ``curves``: test accuracy and training loss over steps for each chosen normalization (and for
   the MLP, the batch-norm paper's Fig. 1 b, c: percentiles of one sigmoid's input);
-- ``lr``: the learning rate from 0.001 to 30, no normalization against batch norm;
+- ``lr``: the learning rate from 0.001 to 100, no normalization against batch norm;
 - ``batch``: the batch size from 2 to 256, batch norm against group norm, on the CNN;
 - ``init``: the initial weights' scale from 0.01 to 10, no normalization against batch norm.
 """
@@ -41,7 +41,7 @@ NETWORK_NAMES = {
     "mlp": "MLP: 3 × 100 sigmoids (the BN paper's MNIST net)",
     "cnn": "CNN: conv → norm → ReLU → pool, twice → linear",
 }
-LR_GRID = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0)
+LR_GRID = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0)
 BATCH_GRID = (2, 4, 8, 16, 32, 64, 128, 256)
 INIT_GRID = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 #: What each sweep compares; the batch sweep runs on the CNN (group norm needs channels).
