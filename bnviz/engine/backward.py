@@ -618,8 +618,14 @@ def normalize_backward(
     split = _shared_rows(lay, gamma) if fast else None
     # Σ dy·x and k·x + e cancel where a group's mean is large against its spread: there the
     # tiled path below centres x on each group's mean first.
-    if split is not None and (not formula.centre or bool(np.all(mean * mean <= var))):
+    conditioned = fast and (not formula.centre or bool(np.all(mean * mean <= var)))
+    if split is not None and conditioned:
         return _fast_gradients(inputs, view, g, mean, var, scale, shift, rho, kappa, split)
+    form = None
+    if fast:
+        form = _matrix_form(lay, _param_view_shape(lay) if lay.param_shape is not None else None)
+    if form is not None:
+        return _matrix_gradients(inputs, view, g, mean, var, scale, shift, rho, kappa, form)
     # x̂ = (x − c)·scale + offset with c the mean rounded to the working precision and
     # offset = c·scale + shift (as moments.affine computes it): x − c is exact near a large mean.
     centre = mean.astype(work)
@@ -685,6 +691,289 @@ def normalize_backward(
         divisor=lay.expand_stat(divisor),
         mean_dy_hat=lay.expand_stat(np.broadcast_to(mean_dyhat, lay.stat_shape)),
         mean_dy_hat_x_hat=lay.expand_stat(np.broadcast_to(mean_projection, lay.stat_shape)),
+        layout=lay,
+        eps=inputs.eps,
+    )
+
+
+#: Most rows a tile of :func:`_matrix_backward` sums in the working precision at once.
+MAX_TILE_ROWS = 1024
+#: Rows per tile where a row is longer than a tile (:func:`_matrix_backward`).
+WIDE_TILE_ROWS = 8
+
+
+def _matrix_form(lay: Layout, gamma_shape: tuple | None):
+    """The view as a matrix problem for :func:`_matrix_backward`, or None.
+
+    Returns (dims, groups, gamma_axis): ``dims`` = (O, P, K), the view's shape with neighbouring
+    axes merged; ``groups`` = "columns" (each group is the P values of a column (o, k)) or
+    "rows" (O = 1, each group one row p of K values); ``gamma_axis`` = the one axis (1 for P, 2
+    for K) along which the scheme's γ entries vary, or None for one γ (or none) per group set.
+    None where the view does not merge so (groups over both P and K, γ along both, or along
+    part of a merged run).
+    """
+    plan = _plan(lay.view_shape, lay.reduced_axes)
+    if plan.permutation is not None:
+        return None
+    reduced = set(lay.reduced_axes)
+    runs = []  # [axes, kept] of maximal runs of axes (of size > 1) with the same status
+    for axis, size in enumerate(lay.view_shape):
+        if size == 1:
+            continue
+        kept = axis not in reduced
+        if runs and runs[-1][1] == kept:
+            runs[-1][0].append(axis)
+        else:
+            runs.append([[axis], kept])
+    pattern = "".join("K" if kept else "R" for _, kept in runs)
+    layouts = {"KRK": ("columns", 0), "RK": ("columns", 1), "KR": ("rows", 1)}
+    if pattern not in layouts:
+        return None
+    groups, first = layouts[pattern]
+    positions = list(range(first, first + len(runs)))  # each run's position in (O, P, K)
+    if groups == "rows":
+        positions = [1, 2]
+    dims = [1, 1, 1]
+    gamma_axes = set()
+    for (axes, _), position in zip(runs, positions, strict=True):
+        dims[position] = math.prod(lay.view_shape[a] for a in axes)
+        if gamma_shape is not None:
+            varying = [gamma_shape[a] != 1 for a in axes]
+            if any(varying) and not all(varying):
+                return None
+            if all(varying):
+                gamma_axes.add(position)
+    if len(gamma_axes) > 1 or 0 in gamma_axes:
+        return None
+    if groups == "rows" and 1 in gamma_axes:
+        return None
+    return tuple(dims), groups, (gamma_axes.pop() if gamma_axes else None)
+
+
+def _matrix_backward(x3, g3, groups, gamma_axis, gamma, coefficients, want_params, centre):
+    """Sums and dx on an (O, P, K) matrix form (:func:`_matrix_form`), one tiled pass each.
+
+    Parameters
+    ----------
+    x3, g3 : ndarray of shape (O, P, K), the working dtype
+    groups : "columns" or "rows"
+    gamma_axis : 1, 2 or None
+        The axis γ varies along; ``gamma`` (float64) is then its (P,) or (K,) values, else a
+        scalar or None.
+    coefficients : tuple of callables
+        ``sums_to_dx(A, B)`` turning the groups' Σ dŷ and Σ dŷ·x (float64, (O, P or 1, K or 1))
+        into per-group (scale·γ, k, e) for dx = scale·γ·dy + k·x + e, and ``param_weights()``
+        giving per-group (scale, shift) for Σ dy·x̂ = scale·Σ dy·x + shift·Σ dy.
+    want_params : bool
+    centre : ndarray or None
+        Each group's mean in the working dtype (shaped as the groups' sums): x − centre takes
+        the place of x everywhere (for groups whose mean is large against their spread).
+
+    Returns
+    -------
+    dx, A, B, param_g, param_z
+        dx (O, P, K) in the working dtype; the groups' Σ dŷ and Σ dŷ·x; for each γ entry
+        (along ``gamma_axis``; one total otherwise) Σ dy and Σ dy·x̂ (None without parameters).
+    """
+    o_count, p, k = x3.shape
+    dtype = x3.dtype
+    block = BLOCK_BYTES // dtype.itemsize
+    if k <= block:
+        rows = max(1, min(MAX_TILE_ROWS, block // k))
+        columns = k
+    else:  # a few rows of a run of columns: each sum covers several rows at once
+        # Rows of a wide matrix lie a multiple of 4 KiB apart; a tile of more than ~8 of them
+        # thrashes the L1 cache (measured 2x slower at 32 rows, 4x at 1 row).
+        rows = min(p, WIDE_TILE_ROWS)
+        columns = max(256, block // rows)
+    tiles = [
+        (o, slice(p0, p0 + rows), slice(k0, k0 + columns))
+        for o in range(o_count)
+        for p0 in range(0, p, rows)
+        for k0 in range(0, k, columns)
+    ]
+    column_groups = groups == "columns"
+    stat_shape = (o_count, 1, k) if column_groups else (o_count, p, 1)
+    A, B = np.zeros(stat_shape), np.zeros(stat_shape)
+    # Weights summing each group: γ where it varies across the group's cells, else ones.
+    across = 1 if column_groups else 2
+    ones_p, ones_k = np.ones(p, dtype=dtype), np.ones(k, dtype=dtype)
+    weight = gamma.astype(dtype) if gamma_axis == across else (ones_p if column_groups else ones_k)
+    buffer = np.empty(rows * columns, dtype=dtype)
+    deviations = np.empty(rows * columns, dtype=dtype) if centre is not None else None
+    scale, shift = coefficients[1]()
+    # Σ dy and Σ dy·x̂ per γ entry, where they are not the groups' own sums.
+    cross = want_params and gamma_axis is not None and gamma_axis != (2 if column_groups else 1)
+    param_g = param_z = None
+    if cross:
+        n = p if gamma_axis == 1 else k
+        param_g, param_z = np.zeros(n), np.zeros(n)
+        scale_w = scale.astype(dtype)
+        shift_w = shift.astype(dtype)
+    with np.errstate(over="ignore", invalid="ignore"):
+        if columns >= 512:
+            np.setbufsize(min(8192, 16 * -(-columns // 16)))
+        for o, rs, cs in tiles:
+            gt, xt = g3[o, rs, cs], x3[o, rs, cs]
+            if centre is not None:
+                part = (o, slice(None), cs) if column_groups else (o, rs, slice(None))
+                xt = np.subtract(xt, centre[part], out=deviations[: gt.size].reshape(gt.shape))
+            z = np.multiply(gt, xt, out=buffer[: gt.size].reshape(gt.shape))
+            if column_groups:
+                w = weight[rs] if weight.shape[0] == p else weight
+                A[o, 0, cs] += w @ gt
+                B[o, 0, cs] += w @ z
+                if cross:  # γ along P: Σ over o and k of dy and of scale·dy·x + shift·dy
+                    param_g[rs] += gt @ ones_k[cs]
+                    param_z[rs] += z @ scale_w[o, 0, cs] + gt @ shift_w[o, 0, cs]
+            else:
+                w = weight[cs] if weight.shape[0] == k else weight
+                A[o, rs, 0] += gt @ w
+                B[o, rs, 0] += z @ w
+                if cross:  # γ along K: Σ over the rows of dy and of scale·dy·x + shift·dy
+                    param_g[cs] += ones_p[rs] @ gt
+                    param_z[cs] += scale_w[o, rs, 0] @ z + shift_w[o, rs, 0] @ gt
+    raw = (A, B)  # unweighted where γ does not vary across a group
+    if gamma_axis is not None and gamma_axis != across:  # γ constant over each group
+        g_shape = [1, 1, 1]
+        g_shape[gamma_axis] = -1
+        A = A * gamma.reshape(g_shape)
+        B = B * gamma.reshape(g_shape)
+    elif gamma_axis is None and gamma is not None:
+        A, B = A * gamma, B * gamma
+    f, kx, e = (c.astype(dtype) for c in coefficients[0](A, B))
+    gamma_cells = None
+    if gamma_axis is not None and gamma_axis == across:
+        g_shape = [1, 1, 1]
+        g_shape[gamma_axis] = -1
+        gamma_cells = gamma.astype(dtype).reshape(g_shape)
+    out = np.empty_like(g3)
+    if k > block:  # dx in contiguous runs of one row each: same-shaped operands, no conflicts
+        columns = block
+        tiles = [
+            (o, slice(p0, p0 + 1), slice(k0, k0 + block))
+            for o in range(o_count)
+            for p0 in range(p)
+            for k0 in range(0, k, block)
+        ]
+    with np.errstate(over="ignore", invalid="ignore"):
+        if columns >= 512:
+            np.setbufsize(min(8192, 16 * -(-columns // 16)))
+        for o, rs, cs in tiles:
+            target = out[o, rs, cs]
+            part = (o, slice(None), cs) if column_groups else (o, rs, slice(None))
+            if centre is not None:
+                np.subtract(x3[o, rs, cs], centre[part], out=target)
+                np.multiply(target, kx[part], out=target)
+            else:
+                np.multiply(x3[o, rs, cs], kx[part], out=target)
+            np.add(target, e[part], out=target)
+            temporary = buffer[: target.size].reshape(target.shape)
+            np.multiply(g3[o, rs, cs], f[part], out=temporary)
+            if gamma_cells is not None:
+                np.multiply(
+                    temporary,
+                    gamma_cells[
+                        0,
+                        rs if gamma_axis == 1 else slice(None),
+                        cs if gamma_axis == 2 else slice(None),
+                    ],
+                    out=temporary,
+                )
+            np.add(target, temporary, out=target)
+    return out, A, B, raw, param_g, param_z
+
+
+def _matrix_gradients(inputs, view, g, mean, var, scale, shift, rho, kappa, form) -> Gradients:
+    """:class:`Gradients` by :func:`_matrix_backward` (see :func:`normalize_backward`)."""
+    lay, formula, gamma = inputs.layout, inputs.formula, inputs.gamma
+    dims, groups, gamma_axis = form
+    dtype = np.result_type(inputs.x.dtype, inputs.dy.dtype)
+    stat3 = (dims[0], 1, dims[2]) if groups == "columns" else (dims[0], dims[1], 1)
+    scale3, shift3, rho3, kappa3 = (np.reshape(a, stat3) for a in (scale, shift, rho, kappa))
+    centre = None
+    if formula.centre and not bool(np.all(mean * mean <= var)):
+        # x̂ = (x − c)·scale + (shift + c·scale) with c the mean in the working precision:
+        # x − c is exact near a large mean (as the forward pass).
+        centre = np.reshape(mean, stat3).astype(view.dtype)
+        shift3 = shift3 + centre.astype(np.float64) * scale3
+    values = None  # γ's entries along gamma_axis (ones where none is given), or a scalar
+    if gamma_axis is not None:
+        values = np.ones(dims[gamma_axis]) if gamma is None else gamma.reshape(-1)
+    elif gamma is not None:
+        values = float(gamma.reshape(-1)[0])
+    m = lay.group_size
+    across = 1 if groups == "columns" else 2
+    group_gamma = None
+    if gamma_axis is not None and gamma_axis != across:
+        g_shape = [1, 1, 1]
+        g_shape[gamma_axis] = -1
+        group_gamma = values.reshape(g_shape)
+    elif gamma_axis is None and values is not None:
+        group_gamma = values
+    saved = {}
+
+    def sums_to_dx(A, B):
+        # One float64 operation per statistic each (batch-pixel keeps C·H·W of them), in place
+        # where possible: K = −scale·ρ·mean(dŷ·x̂), E = −scale·κ·mean(dŷ·x̂) − c·scale·mean(dŷ).
+        projection = np.multiply(scale3, B)
+        work = np.multiply(shift3, A)
+        projection += work
+        projection *= 1 / m  # mean(dŷ·x̂)
+        mean_dyhat = np.multiply(A, 1 / m)
+        saved["means"] = mean_dyhat, projection
+        np.multiply(scale3, rho3, out=work)
+        work *= projection
+        np.negative(work, out=work)  # K
+        kx = np.multiply(work, scale3)
+        e = np.multiply(work, shift3)
+        if kappa3.any():
+            np.multiply(scale3, kappa3, out=work)
+            work *= projection
+            e -= work
+        if formula.centre:
+            np.multiply(scale3, mean_dyhat, out=work)
+            e -= work
+        return (scale3 * group_gamma if group_gamma is not None else scale3), kx, e
+
+    want = lay.param_shape is not None
+    with np.errstate(over="ignore", invalid="ignore"):
+        dx, A, B, raw, param_g, param_z = _matrix_backward(
+            view.reshape(dims),
+            g.reshape(dims),
+            groups,
+            gamma_axis,
+            values,
+            (sums_to_dx, lambda: (scale3, shift3)),
+            want,
+            centre,
+        )
+    if not (np.isfinite(A).all() and np.isfinite(B).all()):
+        raise InputError(DY_NOT_FINITE)
+    dweight = dbias = None
+    if want:
+        if param_g is not None:
+            dweight = param_z.reshape(lay.param_shape)
+            dbias = param_g.reshape(lay.param_shape) if formula.shift else None
+        else:
+            raw_g, raw_z = raw
+            per_group_x_hat = (scale3 * raw_z + shift3 * raw_g).reshape(lay.stat_shape)
+            dweight = _param_total(per_group_x_hat, lay)
+            dbias = _param_total(raw_g.reshape(lay.stat_shape), lay) if formula.shift else None
+        if not (np.isfinite(dweight).all() and (dbias is None or np.isfinite(dbias).all())):
+            raise InputError(DY_NOT_FINITE)
+    mean_dyhat, projection = saved["means"]
+    divisor = np.zeros_like(scale)
+    np.divide(1.0, scale, out=divisor, where=scale > 0)
+    return Gradients(
+        dx=dx.reshape(inputs.x.shape).astype(dtype, copy=False),
+        dweight=dweight,
+        dbias=dbias,
+        mean=lay.expand_stat(mean),
+        var=lay.expand_stat(var),
+        divisor=lay.expand_stat(divisor),
+        mean_dy_hat=lay.expand_stat(mean_dyhat.reshape(lay.stat_shape)),
+        mean_dy_hat_x_hat=lay.expand_stat(projection.reshape(lay.stat_shape)),
         layout=lay,
         eps=inputs.eps,
     )
