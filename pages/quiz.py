@@ -108,24 +108,26 @@ def set_marks(sig: str, question):
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def picture(settings: tuple, number: int, which: str, marked: tuple, font: int):
+def picture(settings: tuple, number: int, which: str, marked: tuple, present: bool):
     """A question's map (``which``: "question", "answer" or "choice<k>"), cached; the
     question is made again from the settings (cached too)."""
     question = questions_for(*settings)[number - 1]
+    font = style.PROJECTOR_MAP["font_px"] if present else 13
     if which == "question":
-        return quiz.question_map(question, marked, font_px=font)
+        tall = style.PROJECTOR_MAP["max_height_px"] if present else None
+        return quiz.question_map(question, marked, font_px=font, max_height_px=tall)
     if which.startswith("choice"):
         return quiz.answer_map(question, choice=int(which[6:]), font_px=font)
     scored = quiz.score(question, marked) if question.kind == "group" else None
     return quiz.answer_map(question, scored, font_px=font)
 
 
-def pictures_column(settings, sig, question, scored, font: int) -> None:
+def pictures_column(settings, sig, question, scored, present: bool) -> None:
     """Before the answer, the question's map; after it, the right answer's (and a wrong
     choice's)."""
     marks = tuple(marked(sig, question)) if question.kind == "group" else ()
     if scored is None:
-        payload = picture(settings, question.number, "question", marks, font)
+        payload = picture(settings, question.number, "question", marks, present)
         if question.kind == "group":
             ui_map.group_map(
                 payload,
@@ -139,17 +141,19 @@ def pictures_column(settings, sig, question, scored, font: int) -> None:
         else:
             ui_map.group_map(payload, key=f"quiz.{sig}.map{question.number}")
         return
-    payload = picture(settings, question.number, "answer", marks, font)
+    payload = picture(settings, question.number, "answer", marks, present)
     if payload is not None:
         st.markdown("**The right answer**")
         ui_map.group_map(payload, key=f"quiz.{sig}.answer{question.number}")
         if question.kind == "group":
             st.caption(words.marks_caption(scored, len(question.answer)))
+        elif quiz.drawn_text(question):
+            st.caption(quiz.drawn_text(question))
     if question.kind == "picture" and not scored.right:
         choice = question.choices.index(scored.given)
         st.markdown("**Your choice**")
         ui_map.group_map(
-            picture(settings, question.number, f"choice{choice}", (), font),
+            picture(settings, question.number, f"choice{choice}", (), present),
             key=f"quiz.{sig}.choicemap{question.number}",
         )
 
@@ -161,14 +165,16 @@ def has_pictures(question, scored) -> bool:
 
 
 def question_section(settings, sig: str, question, scored, present: bool) -> None:
-    st.subheader(f"Question {question.number}: {quiz.KINDS[question.kind]}")
-    st.markdown(question.prompt)
-    font = style.PROJECTOR_MAP["font_px"] if present else 13
+    if present:  # a projector keeps the room for the map
+        st.markdown(f"**{question.number}.** {question.prompt}")
+    else:
+        st.subheader(f"Question {question.number}: {quiz.KINDS[question.kind]}")
+        st.markdown(question.prompt)
     answered = scored is not None
     if has_pictures(question, scored):
         left, right = st.columns([3, 2], gap="medium")
         with left:
-            pictures_column(settings, sig, question, scored, font)
+            pictures_column(settings, sig, question, scored, present)
     else:
         right = st.container()
     with right:
@@ -222,15 +228,21 @@ def summary_section(sig: str, questions, results: dict, link: str) -> None:
     )
     text = quiz.summary(questions, results, link)
     st.code(text, language="markdown", wrap_lines=True)
-    left, right = st.columns(2)
-    left.download_button(
+    row = st.container(horizontal=True)
+    row.button(
+        "Back to the questions",
+        on_click=go_to,
+        args=(sig, len(questions)),
+        key="quiz.back",
+    )
+    row.download_button(
         "Download the summary (.md)",
         data=text,
         file_name=f"bnviz-quiz-{sig}.md",
         mime="text/markdown",
         on_click="ignore",
     )
-    right.button("Start again", on_click=restart, args=(sig,), key="quiz.restart")
+    row.button("Start again", on_click=restart, args=(sig,), key="quiz.restart")
 
 
 def navigation(sig: str, current: int, count: int, answered: bool) -> None:

@@ -2,6 +2,7 @@
 the settings in the URL, and the answer's link opening a page that shows the stated numbers."""
 
 import re
+from pathlib import Path
 
 import pytest
 from conftest import open_app
@@ -144,3 +145,14 @@ def test_the_momentum_link_shows_both_momenta():
     text = " ".join(m.value for m in at.markdown)
     keras, torch = q.facts["keras"], q.facts["pytorch"]
     assert f"Keras' momentum {keras:g}" in text and f"{torch:g}" in text
+
+
+def test_the_readmes_quiz_link_opens_its_quiz():
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    link = re.search(r"`(/quiz\?[^`]+)`", readme).group(1)
+    query = dict(p.split("=") for p in link.split("?")[1].split("&"))
+    at = open_app(PAGE, query)
+    first = quiz.generate(int(query["qseed"]), int(query["qn"]), query["kinds"].split(","))[0]
+    assert at.subheader[0].value == f"Question 1: {quiz.KINDS[first.kind]}"
+    assert progress(at) == f"0 of {query['qn']} answered · score 0 of 0"
+    assert "nine kinds" in readme and len(quiz.KINDS) == 9

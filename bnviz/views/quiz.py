@@ -314,7 +314,10 @@ def _layer(rng) -> Layer:
         scheme = str(_pick(rng, TORCH_SCHEMES))
         params = {}
         if scheme == "group":
-            params = {"num_groups": int(_pick(rng, [g for g in divisors(c) if 1 < g < c] or [1]))}
+            if not [g for g in divisors(c) if 1 < g < c]:
+                c *= 2  # C = 3: G would be 1 (layer norm) or 3 (instance norm); C = 6 has G = 2
+                shape = (n, c, h, w)
+            params = {"num_groups": int(_pick(rng, [g for g in divisors(c) if 1 < g < c]))}
         d = describe(shape, scheme, **params)
         return Layer(
             "pytorch", f"`y = {d.torch_code}`", "NCHW", shape, shape, scheme, params,
@@ -734,7 +737,9 @@ def _map(shape, scheme, params, seed, **kwargs) -> bytes:
     )
 
 
-def question_map(question: Question, marked=(), *, font_px: int = 13) -> bytes | None:
+def question_map(
+    question: Question, marked=(), *, font_px: int = 13, max_height_px: int | None = None
+) -> bytes | None:
     """The map a question shows before it is answered; None for kinds without one.
 
     ``picture``: the hidden scheme's groups in colour.  ``group``: every cell plain grey (nothing
@@ -743,7 +748,7 @@ def question_map(question: Question, marked=(), *, font_px: int = 13) -> bytes |
     if question.kind == "picture":
         return _map(
             question.shape, question.scheme, question.params, question.seed,
-            font_px=font_px, file_name=f"quiz-{question.number}",
+            font_px=font_px, file_name=f"quiz-{question.number}", max_height_px=max_height_px,
         )  # fmt: skip
     if question.kind != "group":
         return None
@@ -770,8 +775,20 @@ def question_map(question: Question, marked=(), *, font_px: int = 13) -> bytes |
         light=False,
         clicks="toggle",
         font_px=font_px,
+        max_height_px=max_height_px,
         file_name=f"quiz-{question.number}",
     )
+
+
+#: The answer's maps stay this short (pixels): the feedback beside them stays in view.
+ANSWER_MAP_PX = 440
+
+
+def drawn_text(question: Question) -> str:
+    """What the answer's map draws of a large tensor, in words ("" when every cell)."""
+    if question.shape is None:
+        return ""
+    return groupmap.plan_drawing(question.shape).text_with("the counts use the whole tensor")
 
 
 def answer_map(question: Question, scored: Scored | None = None, choice=None, *, font_px=13):
@@ -783,6 +800,7 @@ def answer_map(question: Question, scored: Scored | None = None, choice=None, *,
         return _map(
             question.shape, scheme, params, question.seed, font_px=font_px,
             title=_label(scheme, params), file_name=f"quiz-{question.number}-choice",
+            max_height_px=ANSWER_MAP_PX,
         )  # fmt: skip
     if question.kind not in ("picture", "group", "means", "mprime", "gamma", "lecture"):
         return None
@@ -802,7 +820,7 @@ def answer_map(question: Question, scored: Scored | None = None, choice=None, *,
         shape, question.scheme, question.params, question.seed,
         selected=question.cell, font_px=font_px, title=_label(question.scheme, question.params),
         marks=marks, mark_styles=MARK_STYLES if marks is not None else (),
-        file_name=f"quiz-{question.number}-answer",
+        file_name=f"quiz-{question.number}-answer", max_height_px=ANSWER_MAP_PX,
     )  # fmt: skip
 
 
