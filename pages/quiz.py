@@ -6,6 +6,7 @@ feedback and the summary out.  The student's answers live in the session.
 """
 
 import hashlib
+import secrets
 
 import streamlit as st
 
@@ -35,8 +36,7 @@ def signature(settings: tuple) -> str:
 
 
 def new_seed() -> None:
-    seed = int.from_bytes(hashlib.sha256(str(st.session_state).encode()).digest()[:3], "big")
-    st.session_state[ui.widget_key("qseed")] = seed
+    st.session_state[ui.widget_key("qseed")] = secrets.randbelow(100_000)  # short links
 
 
 def settings_sidebar() -> None:
@@ -45,7 +45,7 @@ def settings_sidebar() -> None:
     cols = sb.columns(2)
     ui.number_field(FIELD["qseed"], container=cols[0], label="Seed")
     ui.number_field(FIELD["qn"], container=cols[1], label="Questions")
-    sb.button("New questions (another seed)", on_click=new_seed, width="stretch")
+    sb.button("New questions (another seed)", on_click=new_seed, width="stretch", key="quiz.new")
     sb.multiselect(
         "Kinds of question",
         options=list(quiz.KINDS),

@@ -283,3 +283,23 @@ def test_summary():
     assert "Quiz link: http://host/quiz?qseed=0" in text
     assert text.count("not answered") == 2
     assert f"right: {questions[1].right_text}" in text
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.integers(0, 2**31 - 1),
+    st.integers(1, 12),
+    st.sets(st.sampled_from(tuple(quiz.KINDS)), min_size=1),
+)
+def test_any_quiz_asks_only_its_kinds_with_one_right_answer(seed, count, kinds):
+    questions = quiz.generate(seed, count, kinds)
+    assert len(questions) == count and {q.kind for q in questions} <= kinds
+    assert len({q.kind for q in questions}) == min(count, len(kinds))
+    for q in questions:
+        if q.kind == "group":
+            labels = bnviz.group_labels(q.shape, q.scheme, **q.params)
+            same = {tuple(int(i) for i in c) for c in np.argwhere(labels == labels[q.cell])}
+            assert set(q.answer) == same - {q.cell}
+        else:
+            assert len(set(q.choices)) == len(q.choices) and 0 <= q.answer < len(q.choices)
+        assert q.explanation and q.link.startswith("/")

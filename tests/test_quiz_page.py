@@ -156,3 +156,15 @@ def test_the_readmes_quiz_link_opens_its_quiz():
     assert at.subheader[0].value == f"Question 1: {quiz.KINDS[first.kind]}"
     assert progress(at) == f"0 of {query['qn']} answered · score 0 of 0"
     assert "nine kinds" in readme and len(quiz.KINDS) == 9
+
+
+def test_new_questions_take_another_seed_into_the_link():
+    at = open_app(PAGE, {"qseed": "5", "qn": "2"})
+    before = at.subheader[0].value, at.markdown[0].value
+    seeds = set()
+    for _ in range(3):
+        at.button(key="quiz.new").click().run()
+        seed = at.query_params.get("qseed")
+        seeds.add(seed[0] if isinstance(seed, list) else seed)
+    assert "5" not in seeds and len(seeds) >= 2
+    assert (at.subheader[0].value, at.markdown[0].value) != before

@@ -61,7 +61,9 @@ def keras_axis_explanation(order: str, axis: int, kept: str, equivalent: str | N
 
 
 def gamma_explanation(call: str, shape: tuple, framework: str) -> str:
-    """Where γ's shape comes from."""
+    """Where γ's shape comes from: the PyTorch module's weight, or Keras' gamma, which
+    ``BatchNormalization.build`` creates with shape ``(input_shape[axis],)``
+    (keras/src/layers/normalization/batch_normalization.py, Keras 3)."""
     if framework == "keras":
         return (
             f"Keras' γ has one entry per position of the kept axis: {call} creates gamma of "
