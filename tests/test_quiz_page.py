@@ -168,3 +168,36 @@ def test_new_questions_take_another_seed_into_the_link():
         seeds.add(seed[0] if isinstance(seed, list) else seed)
     assert "5" not in seeds and len(seeds) >= 2
     assert (at.subheader[0].value, at.markdown[0].value) != before
+
+
+def query_of(link: str) -> tuple:
+    path, _, rest = link.partition("?")
+    pages = {"/": None, "/training": "pages/training.py", "/compare": "pages/compare.py"}
+    return pages[path], dict(p.split("=") for p in rest.split("&")) if rest else {}
+
+
+def test_convention_and_lecture_links_show_what_the_feedback_says():
+    seen = set()
+    questions = quiz.generate(0, 18, ("eps", "variance", "lecture"))
+    for q in questions:
+        page, query = query_of(q.link)
+        at = open_app(page, query)
+        text = " ".join(m.value for m in at.markdown) + " ".join(i.value for i in at.info)
+        if q.kind == "eps":  # the selected cell's formula, ε where the answer puts it
+            latex = " ".join(lat.value for lat in at.latex)
+            where = (
+                r"\sigma + \varepsilon"
+                if q.facts["divide"] == "std_plus_eps"
+                else r"\sqrt{\sigma^2 + \varepsilon}"
+            )
+            assert where in latex, q.link
+        elif q.kind == "variance":
+            assert "PyTorch and Caffe store each batch's unbiased variance" in text
+            assert "Keras stores the biased one" in text
+        elif q.facts["quantity"] == "eval_uses_running":
+            assert "eval" in text.lower() and "running" in text
+        else:
+            d = __import__("bnviz").describe(quiz.LECTURE_SHAPE, q.scheme)
+            assert d.factors_text in text and d.factors_text in q.explanation, q.link
+        seen.add(q.kind)
+    assert seen == {"eps", "variance", "lecture"}
