@@ -30,14 +30,7 @@ def scheme_controls(values: dict, channels: int) -> None:
         format_func=lambda s: SCHEMES[s].name,
         key=ui.widget_key("scheme"),
     )
-    sb.selectbox(
-        "Layout",
-        options=list(explorer.LAYOUTS),
-        key=ui.widget_key("layout"),
-        help="How the tensor is held: "
-        + "; ".join(f"{name}: {words}" for name, words in explorer.LAYOUTS.items())
-        + ". The sentences, the formula and the PyTorch code follow the layout.",
-    )
+    ui.layout_select(sb, "The sentences, the formula and the PyTorch code follow the layout.")
     scheme = SCHEMES[values["scheme"]]
     for param in scheme.params:
         if not ui.param_widget(param, ui.widget_key(param.name), channels, container=sb):

@@ -81,14 +81,7 @@ def top_controls(values: dict, shape: tuple) -> None:
         horizontal=True,
     )
     ui.cell_inputs(shape, values["cell"], container=right, label_format="cell {}")
-    left.selectbox(
-        "Layout",
-        options=list(explorer.LAYOUTS),
-        key=ui.widget_key("layout"),
-        help="How the tensor is held: "
-        + "; ".join(f"{name}: {words}" for name, words in explorer.LAYOUTS.items())
-        + ". The groups, sentences and PyTorch code follow the layout.",
-    )
+    ui.layout_select(left, "The groups, sentences and PyTorch code follow the layout.")
 
 
 def slot_controls(slot: int, values: dict, channels: int) -> None:

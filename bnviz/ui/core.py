@@ -513,6 +513,19 @@ def number_field(
     )
 
 
+def layout_select(container, effect: str) -> None:
+    """The "Layout" box of :data:`bnviz.views.explorer.LAYOUTS` (widget of the ``layout``
+    field); ``effect`` says what follows the layout on this page."""
+    container.selectbox(
+        "Layout",
+        options=list(explorer.LAYOUTS),
+        key=widget_key("layout"),
+        help="How the tensor is held: "
+        + "; ".join(f"{name}: {words}" for name, words in explorer.LAYOUTS.items())
+        + f". {effect}",
+    )
+
+
 def param_widget(param, key: str, channels: int, container=st) -> bool:
     """The widget for one scheme hyper-parameter, from its declaration (:class:`Param`): a list of
     its ``choices`` for C = ``channels``, a checkbox, or a bounded number input.  Returns False for
