@@ -32,11 +32,14 @@ Conventions: a group whose divisor is 0 (a constant group with ε = 0) has x̂ =
 forward pass's convention), so its gradient is 0; at σ = 0 MVN's σ is not differentiable and its
 path through σ is taken as 0 (every deviation x − μ is 0 there; central differences agree).
 
-Three implementations: :func:`normalize_backward` (fast: the forward pass's statistics, then two
-tiled passes over x and dy, one summing per group in float64 and one writing dx, with the
-temporaries of a tile in the cache), :func:`backward_terms` (plain float64, each path
-separately: the yardstick the tests hold the fast path to) and :func:`finite_differences` (central
-differences in float64).
+Three implementations: :func:`normalize_backward` (fast: the forward pass's statistics, then the
+per-group sums Σ dy and Σ dy·x by BLAS dot or matrix-vector products, everything per group or per
+γ entry from those in float64, and one tiled pass writing dx = f·dy + k·x + e; the view is read
+either as rows that share their group and γ entry (batch, instance, group norm) or as a matrix
+whose groups are its rows or its columns (layer, RMS, batch-pixel, pixel norm, …); x is centred on
+each group's mean where that mean is large against its spread, and a general tiled path covers
+any other layout), :func:`backward_terms` (plain float64, each path separately: the yardstick the
+tests hold the fast paths to) and :func:`finite_differences` (central differences in float64).
 """
 
 from __future__ import annotations

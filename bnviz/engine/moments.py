@@ -4,11 +4,16 @@ Conventions (PyTorch's, training mode): the variance is the *biased* one (divide
 m', not m' - 1); statistics are returned in float64 whatever the input dtype.
 
 Accuracy: a one-pass float32 E[x^2] - E[x]^2 is catastrophically wrong on data with a large mean
-(see shared/notes).  The fast kernels here never square raw values: each *segment* (at most
-``SEGMENT`` contiguous values of one group, or ``SEGMENT_ROWS`` rows of a column) is centred on its
-own float32 mean before its sum and sum of squares are taken, and the segments are merged in
-float64 (Chan et al.'s pairwise update).  ``moments_reference`` is the plain two-pass float64
-computation they are tested against.
+(see shared/notes).  The kernels here cut each group into *segments* (at most ``SEGMENT``
+contiguous values of one group, or ``SEGMENT_ROWS`` rows of a column), take each segment's Σx and
+Σx² in one pass (BLAS dot products, float32 partial sums of at most a segment), and keep them only
+where the segment is well conditioned: its squared mean at most half its mean square
+(κ = mean x² / σ² ≤ 2, :data:`RAW_CANCELLATION`), so Σx² − (Σx)²/n loses at most one bit to
+cancellation.  Every other segment (data with an offset, pictures in [0, 1], groups of two or
+three values) is summed again centred on its own float32 mean, which is exact whatever rounding
+that mean had.  The segments are merged in float64 (Chan et al.'s pairwise update).
+``moments_reference`` is the plain two-pass float64 computation they are tested against: to
+~1e-12 on float64 input, to float32 rounding on float32 input.
 
 Speed: every scheme is a reduction over some axes of the 5-D view.  Dropping axes of size 1 and
 merging neighbours that are both kept or both reduced leaves one of a few patterns,
@@ -16,10 +21,12 @@ merging neighbours that are both kept or both reduced leaves one of a few patter
     rows:     (reduced P, kept K, reduced Q)   e.g. batch norm (N | C | H*W), layer norm (N | C*H*W)
     columns:  (kept Ko, reduced P, kept K)     e.g. per-activation batch norm (N | C*H*W)
 
-(``Q`` or ``P`` may be 1).  Rows reduce along contiguous memory with BLAS matrix-vector products
-against a ones vector; columns reduce across rows the same way.  Both walk the tensor in tiles of
-``BLOCK_BYTES`` so a tile and its centred copy stay in the L2 cache.  Anything else (a future
-scheme keeping, say, N and H only) is transposed into the rows pattern first.
+(``Q`` or ``P`` may be 1).  Rows reduce along contiguous memory with ``np.vecdot`` (BLAS dot per
+row) over the whole array; columns reduce across rows with BLAS matrix-vector products against a
+ones vector, in tiles of ``BLOCK_BYTES`` so a tile and its square stay in the L2 cache.  Anything
+else (a future scheme keeping, say, N and H only) is transposed into the rows pattern first.
+Schemes with many statistics (pixel norm keeps one pair per 3 values on RGB) spend much of their
+time on per-statistic float64 work, so that is kept to a few in-place operations and reductions.
 """
 
 from __future__ import annotations
@@ -485,10 +492,10 @@ def _few_row_moments(x3: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def moments(x: np.ndarray, reduced_axes: tuple) -> tuple[np.ndarray, np.ndarray]:
-    """Mean and biased variance of ``x`` over ``reduced_axes``, fast and float32-accurate.
+    """Mean and biased variance of ``x`` over ``reduced_axes``, fast and accurate.
 
     Same contract as :func:`moments_reference`, which it matches to float32 rounding on float32
-    input (float64 rounding on float64 input), including data with a large mean.
+    input (float64 rounding, ~1e-12, on float64 input), including data with a large mean.
 
     Parameters
     ----------
