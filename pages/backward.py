@@ -7,41 +7,15 @@ bnviz.ui.core) and bnviz.text.backward, and lays the results out.
 import streamlit as st
 
 from bnviz import InputError
-from bnviz.engine.schemes import AXES, SCHEMES, axes_value
 from bnviz.text import answers
 from bnviz.text import backward as words
 from bnviz.ui import core as ui
 from bnviz.ui import groupmap as ui_map
 from bnviz.ui import share as ui_share
+from bnviz.ui import slots as ui_slots
 from bnviz.views import backward, compare, explorer
 
 PAGE = backward.PAGE
-SCHEMES_KEY = ui.widget_key("schemes")
-
-
-def pick_key(slot: int) -> str:
-    return f"backward.scheme{slot}"
-
-
-def keep_key(slot: int) -> str:
-    return f"backward.keep{slot}"
-
-
-def set_count() -> None:
-    st.session_state[SCHEMES_KEY] = compare.padded(
-        st.session_state[SCHEMES_KEY], st.session_state["backward.count"]
-    )
-
-
-def set_scheme(slot: int) -> None:
-    schemes = list(st.session_state[SCHEMES_KEY])
-    schemes[slot - 1] = st.session_state[pick_key(slot)]
-    st.session_state[SCHEMES_KEY] = tuple(schemes)
-
-
-def set_keep(slot: int) -> None:
-    key = ui.widget_key(compare.param_key("keep", slot))
-    st.session_state[key] = axes_value(st.session_state[keep_key(slot)])
 
 
 def sidebar() -> None:
@@ -62,42 +36,10 @@ def scheme_controls(values: dict, channels: int) -> None:
     """How many schemes, and each one with its hyper-parameters (in the sidebar)."""
     sb = st.sidebar
     sb.header("Schemes")
-    st.session_state["backward.count"] = len(values["schemes"])
-    sb.radio(
-        "Side by side",
-        options=list(range(compare.MIN_SLOTS, compare.MAX_SLOTS + 1)),
-        key="backward.count",
-        on_change=set_count,
-        horizontal=True,
-    )
+    ui_slots.count_radio(PAGE, values, "Side by side", container=sb)
     for slot in range(1, len(values["schemes"]) + 1):
         with sb:
-            slot_controls(slot, values, channels)
-
-
-def slot_controls(slot: int, values: dict, channels: int) -> None:
-    scheme_id = values["schemes"][slot - 1]
-    st.session_state[pick_key(slot)] = scheme_id
-    st.selectbox(
-        f"Scheme {slot}",
-        options=list(SCHEMES),
-        format_func=lambda s: SCHEMES[s].name,
-        key=pick_key(slot),
-        on_change=set_scheme,
-        args=(slot,),
-    )
-    for param in SCHEMES[scheme_id].params:
-        key = ui.widget_key(compare.param_key(param.name, slot))
-        if not ui.param_widget(param, key, channels):  # kept axes: a multiselect
-            st.session_state[keep_key(slot)] = list(values[compare.param_key("keep", slot)])
-            st.multiselect(
-                "Axes that keep their own statistics",
-                options=list(AXES),
-                key=keep_key(slot),
-                on_change=set_keep,
-                args=(slot,),
-                placeholder="none: one mean for the whole tensor",
-            )
+            ui_slots.slot_controls(PAGE, slot, values, channels)
 
 
 def table(rows: list, formats: dict | None = None) -> None:

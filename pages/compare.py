@@ -7,32 +7,20 @@ through bnviz.ui.core), bnviz.figures and bnviz.figures.cube, and lays the resul
 import streamlit as st
 
 from bnviz import InputError
-from bnviz.engine.schemes import AXES, SCHEMES, axes_value, scheme_label
+from bnviz.engine.schemes import SCHEMES, scheme_label
 from bnviz.figures import cube
 from bnviz.text import answers
 from bnviz.ui import core as ui
 from bnviz.ui import groupmap as ui_map
 from bnviz.ui import share as ui_share
+from bnviz.ui import slots as ui_slots
 from bnviz.views import compare, explorer
 
 PAGE = "compare"
-SCHEMES_KEY = ui.widget_key("schemes")
 
 
 def map_key(slot: int) -> str:
     return f"compare.map{slot}"
-
-
-def slot_pick_key(slot: int) -> str:
-    return f"compare.scheme{slot}"
-
-
-def keep_pick_key(slot: int) -> str:
-    return f"compare.keep{slot}"
-
-
-def field_key(name: str, slot: int) -> str:
-    return ui.widget_key(compare.param_key(name, slot))
 
 
 def table(rows: list[dict]) -> None:
@@ -48,69 +36,15 @@ def table(rows: list[dict]) -> None:
     )
 
 
-# --- Callbacks: widgets that stand for part of a field ----------------------------------------
-
-
-def set_count() -> None:
-    count = st.session_state["compare.count"]
-    st.session_state[SCHEMES_KEY] = compare.padded(st.session_state[SCHEMES_KEY], count)
-
-
-def set_scheme(slot: int) -> None:
-    schemes = list(st.session_state[SCHEMES_KEY])
-    schemes[slot - 1] = st.session_state[slot_pick_key(slot)]
-    st.session_state[SCHEMES_KEY] = tuple(schemes)
-
-
-def set_keep(slot: int) -> None:
-    st.session_state[field_key("keep", slot)] = axes_value(st.session_state[keep_pick_key(slot)])
-
-
 # --- Controls ---------------------------------------------------------------------------------
 
 
 def top_controls(values: dict, shape: tuple) -> None:
     """How many schemes, and the selected cell by keyboard."""
     left, right = st.columns([1, 2], gap="medium")
-    st.session_state["compare.count"] = len(values["schemes"])
-    left.radio(
-        "Schemes side by side",
-        options=list(range(compare.MIN_SLOTS, compare.MAX_SLOTS + 1)),
-        key="compare.count",
-        on_change=set_count,
-        horizontal=True,
-    )
+    ui_slots.count_radio(PAGE, values, "Schemes side by side", container=left)
     ui.cell_inputs(shape, values["cell"], container=right, label_format="cell {}")
     ui.layout_select(left, "The groups, sentences and PyTorch code follow the layout.")
-
-
-def slot_controls(slot: int, values: dict, channels: int) -> None:
-    """The scheme in ``slot`` and its hyper-parameters (each slot has its own widget keys)."""
-    scheme_id = values["schemes"][slot - 1]
-    st.session_state[slot_pick_key(slot)] = scheme_id
-    st.selectbox(
-        f"Scheme {slot}",
-        options=list(SCHEMES),
-        format_func=lambda s: SCHEMES[s].name,
-        key=slot_pick_key(slot),
-        on_change=set_scheme,
-        args=(slot,),
-    )
-    for param in SCHEMES[scheme_id].params:
-        key = field_key(param.name, slot)
-        if ui.param_widget(param, key, channels):
-            continue
-        if param.kind == "axes":  # kept axes: a multiselect of N, C, H, W
-            st.session_state[keep_pick_key(slot)] = list(values[compare.param_key("keep", slot)])
-            st.multiselect(
-                "Axes that keep their own statistics",
-                options=list(AXES),
-                key=keep_pick_key(slot),
-                on_change=set_keep,
-                args=(slot,),
-                help=param.help,
-                placeholder="none: one mean for the whole tensor",
-            )
 
 
 # --- Views ------------------------------------------------------------------------------------
@@ -301,7 +235,7 @@ def compare_page() -> None:
     # Three rows of columns, so that the maps line up whatever each scheme's controls and text.
     for slot, column in zip(slots, st.columns(len(slots), gap="medium")):
         with column:
-            slot_controls(slot, values, shape[1])
+            ui_slots.slot_controls(PAGE, slot, values, shape[1])
             try:
                 results[slot] = ui.explorer_result(compare.slot_values(values, slot))
             except InputError as error:

@@ -339,7 +339,11 @@ def answer(at) -> str:
 
 def readme_link() -> str:
     """The README's one-link answer to the backward-pass question."""
-    row = [line for line in README.splitlines() if line.startswith("| ") and "/backward" in line]
+    row = [
+        line
+        for line in README.splitlines()
+        if line.startswith("| ") and "/backward" in line and "influence the others" in line
+    ]
     assert len(row) == 1, row
     return re.search(r"`(/backward[^`]*)`", row[0]).group(1)
 
