@@ -17,7 +17,9 @@ one thread; a scheme without a recipe (Caffe's MVN) has no PyTorch column.  Colu
 
 Every column of a row is measured in the same run with interleaved repetitions (each repetition
 times every column one after the other), so a noisy machine slows them alike; the table reports
-medians in milliseconds.
+medians in milliseconds of the process's CPU time (``time.process_time``: on a shared machine the
+time other jobs hold the core does not count; every column runs on one thread, so on an idle
+machine it equals the wall-clock time, ``--clock wall``).
 """
 
 from __future__ import annotations
@@ -105,7 +107,10 @@ def torch_functions(lay, x: np.ndarray, dy: np.ndarray) -> dict:
     }
 
 
-def time_interleaved(functions: dict, repetitions: int) -> dict:
+CLOCKS = {"cpu": time.process_time, "wall": time.perf_counter}
+
+
+def time_interleaved(functions: dict, repetitions: int, clock=time.process_time) -> dict:
     """Median seconds of each callable; repetition r runs every function once, in turn.
 
     A value may be a (prepare, timed) pair: ``prepare()`` runs untimed and its result is passed
@@ -116,12 +121,12 @@ def time_interleaved(functions: dict, repetitions: int) -> dict:
         if isinstance(function, tuple):
             prepare, timed = function
             argument = prepare()
-            start = time.perf_counter()
+            start = clock()
             timed(argument)
         else:
-            start = time.perf_counter()
+            start = clock()
             function()
-        return time.perf_counter() - start
+        return clock() - start
 
     for function in functions.values():  # warm-up: page in buffers, load BLAS kernels
         call(function)
@@ -140,7 +145,7 @@ RATIOS = (
 )
 
 
-def run(shapes, repetitions: int, offset: float, only=None) -> list:
+def run(shapes, repetitions: int, offset: float, only=None, clock: str = "cpu") -> list:
     """Print the table; return its rows as dicts (shape, scheme, medians, ratios)."""
     rng = np.random.default_rng(0)
     header = (
@@ -150,7 +155,8 @@ def run(shapes, repetitions: int, offset: float, only=None) -> list:
         + f"{'max|y-naive|':>13}"
     )
     print(
-        f"float32, offset {offset:g}, milliseconds, median of {repetitions} interleaved repetitions"
+        f"float32, offset {offset:g}, milliseconds of {clock} time, median of {repetitions} "
+        "interleaved repetitions"
     )
     print(f"numpy {np.__version__}, torch {torch.__version__ if torch else 'absent'}")
     print(header)
@@ -174,7 +180,7 @@ def run(shapes, repetitions: int, offset: float, only=None) -> list:
                 ),
             }
             functions.update(torch_functions(lay, x, dy))
-            medians = time_interleaved(functions, repetitions)
+            medians = time_interleaved(functions, repetitions, CLOCKS[clock])
             # A sanity check that the timed code computes the same thing (float32 rounding).
             difference = np.abs(
                 bnviz.normalize(x, scheme_id, eps=EPS, **params).y - naive_numpy(x, lay)
@@ -203,10 +209,13 @@ def main(argv=None) -> None:
         "--offset", type=float, default=0.0, help="data = offset + N(0, 1) (default 0)"
     )
     parser.add_argument("--only", default="", help="comma-separated scheme ids (default: all)")
+    parser.add_argument(
+        "--clock", choices=sorted(CLOCKS), default="cpu", help="process CPU time (default) or wall"
+    )
     args = parser.parse_args(argv)
     repetitions = args.repetitions or (3 if args.quick else 15)
     only = {s for s in args.only.split(",") if s} or None
-    run(QUICK_SHAPES if args.quick else FULL_SHAPES, repetitions, args.offset, only)
+    run(QUICK_SHAPES if args.quick else FULL_SHAPES, repetitions, args.offset, only, args.clock)
 
 
 if __name__ == "__main__":

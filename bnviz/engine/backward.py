@@ -781,7 +781,7 @@ def _matrix_backward(x3, g3, groups, gamma_axis, gamma, coefficients, want_param
     o_count, p, k = x3.shape
     dtype = x3.dtype
     block = BLOCK_BYTES // dtype.itemsize
-    if k <= block:
+    if k * WIDE_TILE_ROWS <= min(block, p * k):
         rows = max(1, min(MAX_TILE_ROWS, block // k))
         columns = k
     else:  # a few rows of a run of columns: each sum covers several rows at once
@@ -851,14 +851,17 @@ def _matrix_backward(x3, g3, groups, gamma_axis, gamma, coefficients, want_param
         g_shape[gamma_axis] = -1
         gamma_cells = gamma.astype(dtype).reshape(g_shape)
     out = np.empty_like(g3)
-    if k > block:  # dx in contiguous runs of one row each: same-shaped operands, no conflicts
-        columns = block
-        tiles = [
-            (o, slice(p0, p0 + 1), slice(k0, k0 + block))
-            for o in range(o_count)
-            for p0 in range(p)
-            for k0 in range(0, k, block)
-        ]
+    # dx in runs of whole rows (or of one row, when a row is longer than a tile): same-shaped
+    # contiguous operands, no conflicts between rows.
+    rows, columns = (max(1, block // k), k) if k <= block else (1, block)
+    tiles = [
+        (o, slice(p0, p0 + rows), slice(k0, k0 + columns))
+        for o in range(o_count)
+        for p0 in range(0, p, rows)
+        for k0 in range(0, k, columns)
+    ]
+    if rows * columns > buffer.size:
+        buffer = np.empty(rows * columns, dtype=dtype)
     with np.errstate(over="ignore", invalid="ignore"):
         if columns >= 512:
             np.setbufsize(min(8192, 16 * -(-columns // 16)))
