@@ -185,6 +185,16 @@ def test_batch_sentences_quote_the_gn_paper_and_the_gap():
         "At batch size 2, batch norm minus group norm (G = 4): -30.0 points of test accuracy; "
         "at 64: +5.0."
     )
+    assert lines[3] == (
+        "Batch norm lost 40.0 points of test accuracy from batch size 64 to 2: the direction of "
+        "the paper's failure."
+    )
+    flat = _sweep("batch", (2, 64), [[0.9, 0.9], [0.8, 0.3]], labels=("batch norm", "group norm"))
+    lines = words.batch_sentences(flat, GN_PAPER_TABLE)
+    assert "no lower than its 90.0 % at 64: this replica does not reproduce" in lines[3]
+    assert lines[4] == (
+        "Group norm's lowest, 30.0 % at batch size 64, came with the learning rate scaled to η = 64."
+    )
     assert lines[-1].endswith(
         "rises from 23.6 % at 32 images per GPU to 34.7 % at 2, group norm's stays within 24.0–24.2 %."
     )

@@ -26,6 +26,15 @@ NORM_COLOURS = {
     "layer": PALETTE[1],
     "instance": PALETTE[4],
 }
+#: Tick labels of the log-scale loss axes, written out (Plotly's minor labels "2", "5" would be
+#: read as 2 and 5 where they mean 0.2 and 0.5).
+LOSS_TICKS = [m * 10.0**e for e in range(-3, 3) for m in (1, 2, 5)]
+LOSS_AXIS = {
+    "type": "log",
+    "tickvals": LOSS_TICKS,
+    "ticktext": [f"{v:g}" for v in LOSS_TICKS],
+    "title_text": "cross-entropy",
+}
 SWEEP_TITLES = {"lr": "learning rate η", "batch": "batch size", "init": "initialization scale s"}
 
 
@@ -89,7 +98,7 @@ def curves_figure(curves, *, height: int = 400) -> go.Figure:
                 row=1,
                 col=col,
             )
-    fig.update_yaxes(type="log", dtick="D2", title_text="cross-entropy", row=1, col=1)
+    fig.update_yaxes(**LOSS_AXIS, row=1, col=1)
     fig.update_yaxes(range=[0, 1.02], tickformat=".0%", row=1, col=2)
     fig.update_xaxes(title_text="SGD step")
     return _layout(fig, height)
@@ -199,5 +208,5 @@ def sweep_figure(sweep, *, height: int = 400) -> go.Figure:
     if sweep.section == "batch":
         fig.update_xaxes(tickvals=list(sweep.grid), ticktext=[str(v) for v in sweep.grid])
     fig.update_yaxes(range=[-0.03, 1.02], tickformat=".0%", row=1, col=1)
-    fig.update_yaxes(type="log", dtick="D2", title_text="cross-entropy", row=1, col=2)
+    fig.update_yaxes(**LOSS_AXIS, row=1, col=2)
     return _layout(fig, height)

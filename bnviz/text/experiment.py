@@ -273,10 +273,11 @@ def batch_sentences(sweep, paper: dict) -> list[str]:
                     f"{int(grid[ref])} to {int(grid[0])}: the direction of the paper's failure"
                 )
             else:
+                how = "no lower than" if drop <= 0 else f"only {drop:.1f} points below"
                 verdict = (
-                    f"batch norm reached {percent(means[0])} at batch size {int(grid[0])} against "
-                    f"{percent(means[ref])} at {int(grid[ref])}, less than 2 points lower: this "
-                    "replica does not reproduce the paper's small-batch failure"
+                    f"batch norm reached {percent(means[0])} at batch size {int(grid[0])}, {how} "
+                    f"its {percent(means[ref])} at {int(grid[ref])}: this replica does not "
+                    "reproduce the paper's small-batch failure"
                 )
             sentences.append(verdict[0].upper() + verdict[1:] + ".")
     for k, label in enumerate(sweep.labels):
