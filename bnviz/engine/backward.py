@@ -484,6 +484,20 @@ def _shared_rows(lay: Layout, gamma) -> int | None:
     return split if math.prod(lay.view_shape[split:]) >= MIN_ROW else None
 
 
+#: Rows shorter than this are summed by one matrix-vector product (Σ a) or by einsum (Σ a·b):
+#: np.vecdot calls BLAS once per row, which costs more than the row (measured on 49 values).
+SHORT_ROW = 512
+
+
+def _dot_rows(a: np.ndarray, b: np.ndarray | None) -> np.ndarray:
+    """Σ a (b None) or Σ a·b along each row of (M, L) arrays, in the working dtype (M,)."""
+    length = a.shape[-1]
+    if b is None:
+        ones = np.ones(length, dtype=a.dtype)
+        return a @ ones if length < SHORT_ROW else np.vecdot(a, ones)
+    return np.einsum("ij,ij->i", a, b) if length < SHORT_ROW else np.vecdot(a, b)
+
+
 def _row_dots(a: np.ndarray, b: np.ndarray | None) -> np.ndarray:
     """Σ a·b (Σ a when ``b`` is None) along each row of two (M, T) arrays, as float64 (M,).
 
@@ -495,8 +509,7 @@ def _row_dots(a: np.ndarray, b: np.ndarray | None) -> np.ndarray:
     if length * count != t:  # no equal split: whole rows (BLAS accumulates in many lanes)
         length, count = t, 1
     a2 = a.reshape(m * count, length)
-    other = np.ones(length, dtype=a.dtype) if b is None else b.reshape(m * count, length)
-    dots = np.vecdot(a2, other)
+    dots = _dot_rows(a2, None if b is None else b.reshape(m * count, length))
     return np.add.reduce(dots.reshape(m, count), axis=1, dtype=np.float64)
 
 
