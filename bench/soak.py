@@ -10,8 +10,8 @@ once), each a student who, until ``--minutes`` have passed, repeats the lesson:
 3. **seed**: type a seed of its own (so each student's tensor, and URL, is its own),
 4. **click** a cell of the group map (the canvas in the component's shadow root),
 5. **compare**: switch to the Compare page by its sidebar link, and **compare click** a cell there,
-6. **images**: switch to the Images page, **upload** a picture of its own (``student-07.png``,
-   a colour no other student has) and see it named on the page,
+6. **images**: switch to the Images page, **upload** a picture of its own (``student-07.jpg``,
+   a JPEG of 1600 × 1200 in a colour no other student has) and see it named on the page,
 7. **explorer**: switch back to the Explorer, which now shows that picture.
 
 Each action is timed from its trigger until the page shows its result and the script run has
@@ -41,6 +41,7 @@ import json
 import os
 import random
 import re
+import socket
 import subprocess
 import sys
 import threading
@@ -281,12 +282,19 @@ class Sampler(threading.Thread):
 # --- One student ------------------------------------------------------------------------------
 
 
-def student_picture(session: int) -> bytes:
-    """A 64 × 48 PNG of a colour of this session's own (its number in the red and green)."""
+def student_picture(session: int, width: int = 1600) -> bytes:
+    """A JPEG photo of this session's own, ``width`` × ¾ ``width`` pixels (by default about a
+    phone photo scaled for the web, ~0.3 MB): a gradient in a colour of its own, with noise."""
+    import numpy as np
     from PIL import Image
 
+    height = width * 3 // 4
+    rng = np.random.default_rng(session)
+    ramp = np.linspace(0, 1, width, dtype=np.float32)[None, :, None]
+    colour = np.array([40 + 3 * session, 200 - 2 * session, 90], dtype=np.float32)
+    pixels = colour * (0.4 + 0.6 * ramp) + rng.normal(0, 12, (height, width, 3))
     buffer = io.BytesIO()
-    Image.new("RGB", (64, 48), (40 + 3 * session, 200 - 2 * session, 90)).save(buffer, "PNG")
+    Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8)).save(buffer, "JPEG", quality=90)
     return buffer.getvalue()
 
 
@@ -305,12 +313,20 @@ class Record:
 
 class Student:
     def __init__(
-        self, session: int, page, url: str, record: Record, think: float, seed: int, deadline=None
+        self,
+        session: int,
+        page,
+        url: str,
+        record: Record,
+        think: float,
+        seed: int,
+        deadline=None,
+        picture_width: int = 1600,
     ):
         self.session, self.page, self.url, self.record = session, page, url, record
         self.think, self.deadline = think, deadline
         self.rng = random.Random(seed)
-        self.picture = student_picture(session)
+        self.picture = student_picture(session, picture_width)
 
     async def wait(self, condition: str, arg=None) -> None:
         await self.page.wait_for_function(
@@ -415,9 +431,9 @@ class Student:
         async def upload():
             await page.get_by_text("Your pictures", exact=True).first.click()
             await self.url_has("source", "upload")
-            name = f"student-{s:02d}.png"
+            name = f"student-{s:02d}.jpg"
             await page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(
-                files=[{"name": name, "mimeType": "image/png", "buffer": self.picture}]
+                files=[{"name": name, "mimeType": "image/jpeg", "buffer": self.picture}]
             )
             await page.get_by_text(f"student-{s:02d}", exact=False).first.wait_for(
                 timeout=ACTION_TIMEOUT_MS
@@ -447,18 +463,24 @@ def watch(page, session: int, record: Record) -> None:
     page.on("console", on_console)
 
 
-async def student(session, browser, url, record, *, deadline, think, seed, lessons) -> tuple:
+async def student(session: int, browser, url: str, record: Record, args, deadline: float) -> tuple:
+    """One student in a context of its own: lessons until ``deadline`` (or ``args.lessons``)."""
     context = await browser.new_context(viewport=VIEWPORT)
     page = await context.new_page()
     watch(page, session, record)
-    me = Student(session, page, url, record, think, seed, deadline)
+    me = Student(session, page, url, record, args.think, session, deadline, args.picture_width)
     number = 0
     try:
-        while time.monotonic() < deadline and number < lessons:
+        while time.monotonic() < deadline and number < args.lessons:
             try:
                 await me.lesson(number)
             except Exception as error:  # a timeout or a missing element: counted, then go on
                 record.error(session, "action failed", f"{type(error).__name__}: {error}")
+                if args.shots:
+                    with contextlib.suppress(Exception):
+                        await page.screenshot(
+                            path=args.shots / f"failed-{session}-{number}.png", full_page=True
+                        )
                 record.last_urls[session] = page.url
             number += 1
             record.lessons[session] = number
@@ -481,8 +503,15 @@ async def classroom(url: str, args, record: Record, sampler: Sampler) -> dict:
             context = await browser.new_context(viewport=VIEWPORT)
             warm_page = await context.new_page()
             watch(warm_page, args.sessions, warm_up)
-            me = Student(args.sessions, warm_page, url, warm_up, 0.0, -1)
-            await me.lesson(0)
+            me = Student(
+                args.sessions, warm_page, url, warm_up, 0.0, -1, picture_width=args.picture_width
+            )
+            try:
+                await me.lesson(0)
+            except Exception as error:
+                warm_up.error(args.sessions, "warm-up failed", f"{type(error).__name__}: {error}")
+                if args.shots:
+                    await warm_page.screenshot(path=args.shots / "failed-warm-up.png")
             if warm_up.errors:
                 record.errors.extend(warm_up.errors)
             await asyncio.sleep(4)
@@ -491,18 +520,7 @@ async def classroom(url: str, args, record: Record, sampler: Sampler) -> dict:
             times["start"] = time.monotonic()
             deadline = times["start"] + args.minutes * 60
             tasks = [
-                asyncio.create_task(
-                    student(
-                        k,
-                        browser,
-                        url,
-                        record,
-                        deadline=deadline,
-                        think=args.think,
-                        seed=k,
-                        lessons=args.lessons,
-                    )
-                )
+                asyncio.create_task(student(k, browser, url, record, args, deadline))
                 for k in range(args.sessions)
             ]
             done, pending = await asyncio.wait(tasks, timeout=args.minutes * 60 + GRACE_S)
@@ -591,12 +609,16 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--lessons", type=int, default=1000, help="at most this many lessons per student"
     )
+    parser.add_argument(
+        "--picture-width", type=int, default=1600, help="pixels across each uploaded JPEG"
+    )
     parser.add_argument("--port", type=int, default=0, help="server port (0: a free one)")
     parser.add_argument("--root", type=Path, default=ROOT, help="the app's directory")
     parser.add_argument(
         "--level", type=float, default=5.0, help="MB/min of the last half that counts as levelled"
     )
     parser.add_argument("--json", type=Path, help="write the raw figures here")
+    parser.add_argument("--shots", type=Path, help="a folder for screenshots of failed actions")
     parser.add_argument(
         "--server-option",
         action="append",
@@ -608,6 +630,14 @@ def main(argv=None) -> int:
         parser.error(f"--sessions must be 1 to {MAX_SESSIONS}")
     if not 0 < args.minutes <= 30:
         parser.error("--minutes must be in (0, 30]")
+    if args.port:
+        # A server left on the port would answer for ours (which could not bind): refuse.
+        try:
+            with socket.socket() as sock:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server
+                sock.bind(("127.0.0.1", args.port))
+        except OSError:
+            parser.error(f"port {args.port} is in use")
     port = args.port or free_port()
     url = f"http://127.0.0.1:{port}"
     process = start_server(port, args.root.resolve(), args.server_option)

@@ -85,8 +85,15 @@ def test_the_leak_check_finds_another_sessions_url_or_picture():
     ]
 
 
-def test_each_student_uploads_a_picture_of_its_own():
-    assert len({soak.student_picture(k) for k in range(soak.MAX_SESSIONS)}) == soak.MAX_SESSIONS
+def test_each_student_uploads_a_photo_of_its_own():
+    import io
+
+    from PIL import Image
+
+    pictures = {soak.student_picture(k, 32) for k in range(soak.MAX_SESSIONS)}
+    assert len(pictures) == soak.MAX_SESSIONS
+    photo = Image.open(io.BytesIO(soak.student_picture(0)))
+    assert (photo.format, photo.size) == ("JPEG", (1600, 1200))
 
 
 @pytest.mark.browser

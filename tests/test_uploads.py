@@ -117,3 +117,18 @@ def test_the_uploader_takes_every_file_and_its_limit_is_above_ours():
     assert list(uploader.type) == []  # no filter: the browser would refuse without a reason
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
     assert config["server"]["maxUploadSize"] * 1_000_000 > loading.MAX_FILE_BYTES
+
+
+def test_an_empty_uploader_keeps_the_pictures_uploaded_earlier():
+    # On a page switch the uploader's value can arrive empty (make soak lost a student's picture
+    # so): the pictures stay, and the sidebar says they are still used.
+    at = upload("pages/images.py", [("red.png", png_bytes((200, 60, 20)), "image/png")])
+    assert any("red.png" in c.value for c in at.caption)
+    at.file_uploader(key="w.uploader").set_value([]).run()
+    assert not at.exception
+    assert not any("No pictures yet" in e.value for e in at.error)
+    assert any("red.png" in c.value for c in at.caption)
+    assert any(
+        "Using 1 picture(s) uploaded earlier in this session." in c.value
+        for c in at.sidebar.caption
+    )

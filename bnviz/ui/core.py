@@ -274,8 +274,15 @@ UPLOADER = "w.uploader"
 
 
 def _stash_uploads() -> None:
-    """Keep uploaded files as (name, bytes) with a digest: they follow the user across pages."""
+    """Keep uploaded files as (name, bytes) with a digest: they follow the user across pages.
+
+    An empty uploader keeps the pictures stashed (the sidebar then says they are still used):
+    on a page switch the uploader's value can arrive empty, its widget state not following the
+    page, and ``make soak`` saw a student's pictures lost that way.
+    """
     files = st.session_state.get(UPLOADER) or []
+    if not files:
+        return
     contents = tuple((f.name, f.getvalue()) for f in files)
     digest = hashlib.sha256()
     for name, data in contents:
