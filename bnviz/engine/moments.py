@@ -48,9 +48,9 @@ SEGMENT_ROWS = 256
 #: |mean| * scale above which y is computed as (x - mean) * scale + shift instead of
 #: x * scale + shift: past it, rounding x * scale in float32 would cost more than one ulp of y.
 SHIFT_THRESHOLD = 1.0
-#: Columns of at most this many rows (a batch of 16 for batch-pixel, 3 channels for pixel norm on
-#: RGB) take whole-array passes, centred: one-pass sums of so few values are often ill-conditioned.
-FEW_ROWS = 16
+#: Columns of at most this many rows (3 channels for pixel norm on RGB) take whole-array passes,
+#: centred: one-pass sums of so few values are often ill-conditioned (κ > 2).
+FEW_ROWS = 4
 #: Dtypes with fast kernels (float16 is computed in float32); others use the reference.
 FAST_DTYPES = (np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64))
 
@@ -457,15 +457,18 @@ def _column_moments(x3: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         # In the working dtype (one operation per statistic counts here); NaN fails the test
         # too, so its segment is recomputed (and stays NaN).
         bad = ~(np.square(sums) <= np.multiply(squares, RAW_CANCELLATION * r))
-        redo = np.flatnonzero(bad.any(axis=2))  # segments (o * S + s) with a bad column
-        if redo.size:
-            values = family.reshape(-1, r, k)[redo] if len(families) == 1 else None
-            if values is None:
-                values = np.stack([family[i // segments, i % segments] for i in redo])
-            again = _column_segment_sums(values, centred=True)
-            for target, source in zip((centres, sums, squares), again, strict=True):
-                target.reshape(-1, k)[redo] = source
-        parts.append((centres if redo.size else None, sums, squares, r))
+        segment, column = np.nonzero(bad.reshape(-1, k))  # (o * S + s, k) of each bad column
+        if segment.size:
+            # Only the bad columns of each segment, gathered: (bad, R) values, centred.
+            values = family[segment // segments, segment % segments, :, column]
+            centre = np.add.reduce(values, axis=1) * values.dtype.type(1 / r)
+            values -= centre[:, None]
+            index = (segment, column)
+            centres.reshape(-1, k)[index] = centre
+            sums.reshape(-1, k)[index] = np.add.reduce(values, axis=1)
+            np.multiply(values, values, out=values)
+            squares.reshape(-1, k)[index] = np.add.reduce(values, axis=1)
+        parts.append((centres if segment.size else None, sums, squares, r))
     sums, squares = (np.concatenate([part[i] for part in parts], axis=1) for i in (1, 2))
     centred = any(part[0] is not None for part in parts)
     centres = (
