@@ -109,6 +109,12 @@ def chart(fig, name: str) -> None:
 
 def curves_section(result, values) -> None:
     chart(figures.curves_figure(result.curves), "curves")
+    if not st.session_state.get(ui.widget_key("present")):
+        st.caption(
+            "Each point of the training loss is the mean over the SGD steps since the previous "
+            "point; test accuracy is scored in evaluation mode on the 359 test images. Faint "
+            "lines: single seeds."
+        )
     curve_lines = [s for s in result.sentences if "sigmoid" not in s]
     sentences(curve_lines, result.caveats[:1])
     if result.network != "mlp":

@@ -23,7 +23,7 @@ NORM_COLOURS = {
     "none": "#222222",
     "batch": PALETTE[0],
     "group": PALETTE[2],
-    "layer": PALETTE[1],
+    "layer": PALETTE[6],
     "instance": PALETTE[4],
 }
 #: Tick labels of the log-scale loss axes, written out (Plotly's minor labels "2", "5" would be
@@ -60,7 +60,7 @@ def curves_figure(curves, *, height: int = 400) -> go.Figure:
         rows=1,
         cols=2,
         subplot_titles=(
-            "Training loss (mean over the steps since the last point)",
+            "Training loss",
             "Test accuracy",
         ),
         horizontal_spacing=0.1,
