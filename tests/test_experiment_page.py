@@ -234,3 +234,39 @@ def test_curve_sentences_read_the_first_step_past_the_threshold():
 def test_the_answer_title_names_the_network(section):
     assert "8 × 8 digits" in words.answer_title(section, "mlp")
     assert nets.NETWORKS == ("mlp", "cnn")
+
+
+def test_percentile_sentences_read_the_watched_sigmoids_columns():
+    steps = np.array([10, 20, 30])
+    percentiles = np.zeros((3, 2, 3))
+    percentiles[:, 1] = [[-1.0, 0.5, 1.0], [-2.0, 1.5, 3.0], [-1.0, -0.004, 2.0]]
+    curve = experiment.Curve(
+        "none", "no normalization", steps, np.ones((1, 3)), np.ones((1, 3)), [None], percentiles
+    )
+    (line,) = words.percentile_sentences([curve], 1)
+    assert line == (
+        "With no normalization, the median input of sigmoid 1 moved over a range of 1.50 during "
+        "training (from 0.50 at the first scoring to 0.00), and its 15th–85th percentile width "
+        "went from 2.00 to 3.00."
+    )
+
+
+def test_init_sentences_name_the_lowest_and_highest_scale():
+    sweep = _sweep("init", (0.1, 1.0, 10.0), [[0.1, 0.2, 0.96], [0.93, 0.97, 0.95]])
+    none, bn = words.init_sentences(sweep)
+    assert none == (
+        "With no normalization, final test accuracy ranged from 10.0 % (scale 0.1) to 96.0 % "
+        "(scale 10) over scales 0.1–10."
+    )
+    assert bn.startswith("With batch norm, final test accuracy ranged from 93.0 % (scale 0.1)")
+
+
+def test_the_caveats_state_the_runs_own_size():
+    values = _defaults()
+    result = experiment.compute(values, experiment.shipped_runs())
+    steps = int(result.curves[0].steps[-1])
+    assert steps == 15 * 24  # 15 epochs of 24 batches
+    assert result.caveats[0].startswith(
+        f"Small data and short training: 1,438 training images of 8 × 8 pixels, 15 epochs "
+        f"({steps} steps), 3 seeds"
+    )

@@ -9,6 +9,8 @@ import sys
 import numpy as np
 import pytest
 from conftest import ROOT
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import bnviz
 from bnviz import InputError
@@ -318,3 +320,44 @@ def test_runs_round_trip_through_a_file(tmp_path):
     nets.save_runs(path, [run])
     assert nets.load_runs(path) == {run.settings.key(): run}
     assert nets.load_runs(tmp_path / "missing.npz") == {}
+
+
+# --- Properties ---------------------------------------------------------------------------------
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    n=st.integers(1, 3),
+    c_in=st.integers(1, 3),
+    c_out=st.integers(1, 4),
+    h=st.integers(1, 5),
+    w=st.integers(1, 5),
+    seed=st.integers(0, 2**16),
+)
+def test_the_convolutions_backward_is_its_adjoint(n, c_in, c_out, h, w, seed):
+    """⟨conv(x), y⟩ = ⟨x, conv_backward(y)⟩ without bias, and ∂/∂W likewise: the backward pass
+    is exactly the transpose of the forward map, at any shape."""
+    rng = np.random.default_rng(seed)
+    conv = nets.Conv3x3(rng, c_in, c_out, 1.0, bias=False)
+    x, y = rng.normal(size=(n, c_in, h, w)), rng.normal(size=(n, c_out, h, w))
+    out = conv.forward(x, True)
+    dx = conv.backward(y)
+    assert np.vdot(out, y) == pytest.approx(np.vdot(x, dx), rel=1e-10, abs=1e-10)
+    # The weight gradient: ⟨conv_W(x), y⟩ is linear in W, so it equals ⟨W, ∂W⟩.
+    assert np.vdot(out, y) == pytest.approx(
+        np.vdot(conv.params["W"], conv.grads["W"]), rel=1e-10, abs=1e-10
+    )
+
+
+@settings(max_examples=25, deadline=None)
+@given(n=st.integers(1, 3), c=st.integers(1, 3), half=st.integers(1, 4), seed=st.integers(0, 999))
+def test_pooling_passes_each_gradient_to_one_input_of_its_window(n, c, half, seed):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, c, 2 * half, 2 * half))
+    for layer in (nets.MaxPool2(), nets.GlobalAveragePool()):
+        out = layer.forward(x, True)
+        dy = rng.normal(size=out.shape)
+        dx = layer.backward(dy)
+        # Both are linear in x near a point with distinct values: ⟨f(x), dy⟩ = ⟨x, f'ᵀ dy⟩.
+        assert np.vdot(out, dy) == pytest.approx(np.vdot(x, dx), rel=1e-10, abs=1e-10)
+        assert dx.sum() == pytest.approx(dy.sum())  # nothing lost, nothing added
