@@ -118,6 +118,18 @@ def cube_view(slot: int, values: dict, result: explorer.ExplorerResult) -> None:
         )
 
 
+def slot_rows(slots) -> list:
+    """The slots in rows as the maps stand (four as two rows of two)."""
+    per_row = compare.maps_per_row(len(slots))
+    return [slots[start : start + per_row] for start in range(0, len(slots), per_row)]
+
+
+def row_columns(row, results: dict) -> list:
+    """(slot, column) for the slots of ``row`` that have a result, in equal columns."""
+    columns = st.columns(len(row), gap="medium")
+    return [(slot, column) for slot, column in zip(row, columns) if slot in results]
+
+
 def cubes_section(values: dict, shape: tuple, results: dict, slots) -> None:
     """Each scheme's groups as an N × C × (H·W) cube, in rows like the maps."""
     extent = cube.cube_extent(shape)
@@ -132,16 +144,13 @@ def cubes_section(values: dict, shape: tuple, results: dict, slots) -> None:
             else ""
         )
     )
-    per_row = compare.maps_per_row(len(slots))
-    for start in range(0, len(slots), per_row):
-        row = slots[start : start + per_row]
-        for slot, column in zip(row, st.columns(per_row, gap="medium")):
-            if slot in results:
-                with column:
-                    params = results[slot].layout.params
-                    label = scheme_label(values["schemes"][slot - 1], params)
-                    st.markdown(f"**{slot}. {label}**")
-                    cube_view(slot, values, results[slot])
+    for row in slot_rows(slots):
+        for slot, column in row_columns(row, results):
+            with column:
+                params = results[slot].layout.params
+                label = scheme_label(values["schemes"][slot - 1], params)
+                st.markdown(f"**{slot}. {label}**")
+                cube_view(slot, values, results[slot])
 
 
 def table_section(values: dict, shape: tuple) -> None:
@@ -241,17 +250,13 @@ def compare_page() -> None:
             except InputError as error:
                 ui.show_input_error(error)
     plan = compare.map_plan(shape, len(slots))
-    per_row = compare.maps_per_row(len(slots))
-    for start in range(0, len(slots), per_row):
-        row = slots[start : start + per_row]
-        for slot, column in zip(row, st.columns(per_row, gap="medium")):
-            if slot in results:
-                with column:
-                    slot_map(slot, values, results[slot], tensor, plan)
-        for slot, column in zip(row, st.columns(per_row, gap="medium")):
-            if slot in results:
-                with column:
-                    slot_text(slot, values, results, plan)
+    for row in slot_rows(slots):
+        for slot, column in row_columns(row, results):
+            with column:
+                slot_map(slot, values, results[slot], tensor, plan)
+        for slot, column in row_columns(row, results):
+            with column:
+                slot_text(slot, values, results, plan)
     first = next(iter(results.values()), None)
     if first is not None:
         st.caption(explorer.map_caption(first, "group", plan, linked=True))

@@ -8,6 +8,7 @@ import streamlit as st
 from bnviz import InputError
 from bnviz.engine.schemes import SCHEMES
 from bnviz.text import answers
+from bnviz.text import images as picture_words
 from bnviz.ui import core as ui
 from bnviz.ui import share as ui_share
 from bnviz.views import images
@@ -70,7 +71,9 @@ def images_page() -> None:
         )
 
     for result in results:
-        sentence = images.colour_sentence(result, tensor.names, colour=tensor.colour_channels)
+        sentence = picture_words.colour_sentence(
+            result, tensor.names, colour=tensor.colour_channels
+        )
         st.markdown(f"- {sentence}")
     header = st.columns(1 + len(results))
     header[0].markdown("**Before**")
@@ -82,7 +85,7 @@ def images_page() -> None:
         show_pictures(row[0], picture, tensor.names[index])
         for column, result in zip(row[1:], results):
             shown = result.rgb[index] if result.rgb is not None else result.shown[index, 0]
-            means = images.sigmas_text(result.channel_means[index])
+            means = picture_words.sigmas_text(result.channel_means[index])
             show_pictures(column, shown, f"channel means {means} σ")
     notes = [mapping]
     if n > MAX_SHOWN:
@@ -131,7 +134,7 @@ def images_page() -> None:
         lambda url: answers.page_answer(
             f"What normalization does to {n} {tensor.samples_word} of shape {tuple(x.shape)}",
             [
-                images.colour_sentence(r, tensor.names, colour=tensor.colour_channels)
+                picture_words.colour_sentence(r, tensor.names, colour=tensor.colour_channels)
                 for r in results
             ]
             + [r.summary for r in results],

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import bnviz
+from bnviz.text import images as picture_words
 from bnviz.views import images
 
 
@@ -49,19 +50,19 @@ def test_instance_norm_removes_each_images_cast_batch_norm_keeps_it():
     x = cast_batch()
     batch, instance, layer = images.normalize_pictures(x, ["batch", "instance", "layer"])
     np.testing.assert_allclose(instance.channel_means, 0, atol=1e-6)
-    assert "every channel of every image now averages 0" in images.colour_sentence(
+    assert "every channel of every image now averages 0" in picture_words.colour_sentence(
         instance, ["red", "blue"]
     )
     # Batch norm: each channel's mean over the batch is 0, but the red picture stays red.
     np.testing.assert_allclose(batch.channel_means.mean(axis=0), 0, atol=1e-6)
     assert batch.channel_means[0, 0] > 0.9 and batch.channel_means[1, 2] > 0.9
-    sentence = images.colour_sentence(batch, ["red", "blue"])
+    sentence = picture_words.colour_sentence(batch, ["red", "blue"])
     assert "keep their differences" in sentence
-    listed = images.sigmas_text(batch.channel_means[int(np.argmax(batch.cast))])
+    listed = picture_words.sigmas_text(batch.channel_means[int(np.argmax(batch.cast))])
     assert listed in sentence
     # Layer norm: each picture's overall mean is 0, its colour balance is not.
     np.testing.assert_allclose(layer.channel_means.mean(axis=1), 0, atol=1e-6)
-    assert "overall brightness is gone" in images.colour_sentence(layer, ["red", "blue"])
+    assert "overall brightness is gone" in picture_words.colour_sentence(layer, ["red", "blue"])
     assert batch.summary == bnviz.describe(x.shape, "batch").summary
     assert batch.rgb.shape == (2, 2, 2, 3) and 0 <= batch.rgb.min() <= batch.rgb.max() <= 1
 
@@ -70,7 +71,7 @@ def test_grayscale_sentence_speaks_of_brightness():
     x = np.stack([np.full((1, 2, 2), 0.2), np.full((1, 2, 2), 0.9)]).astype(np.float32)
     x[:, :, 0, 0] += 0.05
     (batch,) = images.normalize_pictures(x, ["batch"])
-    sentence = images.colour_sentence(batch, ["dark", "bright"])
+    sentence = picture_words.colour_sentence(batch, ["dark", "bright"])
     assert "brightness" in sentence and batch.rgb is None
 
 
@@ -86,4 +87,4 @@ def test_every_offered_scheme_runs_on_feature_maps():
 
 
 def test_sigmas_text_has_no_negative_zero():
-    assert images.sigmas_text([-0.001, 0.126, -1.0]) == "+0.00, +0.13, -1.00"
+    assert picture_words.sigmas_text([-0.001, 0.126, -1.0]) == "+0.00, +0.13, -1.00"

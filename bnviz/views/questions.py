@@ -29,6 +29,7 @@ from ..figures.thumbnail import (
     tokens_layout,
 )
 from ..text import backward as backward_words
+from ..text import images as picture_words
 from ..text import questions as words
 from ..text.describe import Description, describe
 from . import backward, compare, explorer, images, local_norms, source, training, urlstate
@@ -363,7 +364,7 @@ def _choose_groups(view: View) -> Answer:
 def _style(view: View) -> Answer:
     results = images.normalize_pictures(view.tensor.x, view.values["schemes"])
     sentences = tuple(
-        images.colour_sentence(r, view.tensor.names, colour=view.tensor.colour_channels)
+        picture_words.colour_sentence(r, view.tensor.names, colour=view.tensor.colour_channels)
         for r in results
     )
     instance = next(r for r in results if r.scheme == "instance")
