@@ -48,9 +48,11 @@ SEGMENT_ROWS = 256
 #: |mean| * scale above which y is computed as (x - mean) * scale + shift instead of
 #: x * scale + shift: past it, rounding x * scale in float32 would cost more than one ulp of y.
 SHIFT_THRESHOLD = 1.0
-#: Columns of at most this many rows (3 channels for pixel norm on RGB) take whole-array passes,
-#: centred: one-pass sums of so few values are often ill-conditioned (κ > 2).
-FEW_ROWS = 4
+#: Columns of at most this many rows (a batch of 16 for batch-pixel, 3 channels for pixel norm on
+#: RGB) take whole-array passes, centred: one-pass sums of so few values are often
+#: ill-conditioned (κ > 2), and tiles of a few very long rows a multiple of 4 KiB apart thrash
+#: the L1 cache (measured 2x slower on (8, 3·224·224)).
+FEW_ROWS = 16
 #: Dtypes with fast kernels (float16 is computed in float32); others use the reference.
 FAST_DTYPES = (np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64))
 
@@ -355,60 +357,70 @@ def _column_height(p: int) -> int:
     return SEGMENT_ROWS
 
 
+#: Rows per tile where a segment is wider than a tile: rows of a wide matrix often lie a multiple
+#: of 4 KiB apart, and an element-wise pass over more than ~8 of them thrashes the L1 cache
+#: (measured 2x slower at 32 rows).
+WIDE_TILE_ROWS = 8
+
+
 def _column_sum_tiles(stack: np.ndarray):
-    """Tiles of a (M, R, K) stack of column segments, ~BLOCK_BYTES each: (index, view) pairs.
+    """Tiles of a (M, R, K) stack of column segments, ~BLOCK_BYTES each: (index, rows, view).
 
     Narrow segments (R * K within a block) come several at a time, ``stack[m0:m1]``; wide ones
-    one at a time in runs of columns, ``stack[m, :, k0:k1]`` (each row a contiguous read).
+    in runs of columns of at most WIDE_TILE_ROWS rows, ``stack[m, r0:r1, k0:k1]``, whose sums
+    add up into their segment's.
     """
     m_count, r, k = stack.shape
     block = _block_elements(stack.dtype)
     if r * k <= block:
         per = max(1, block // (r * k))
         for m0 in range(0, m_count, per):
-            index = (slice(m0, m0 + per), slice(None))
-            yield index, stack[m0 : m0 + per]
+            yield (slice(m0, m0 + per), slice(None)), slice(None), stack[m0 : m0 + per]
     else:
-        columns = max(256, block // r)
+        height = min(r, WIDE_TILE_ROWS)
+        columns = max(256, block // height)
         for m in range(m_count):
             for k0 in range(0, k, columns):
-                index = (m, slice(k0, k0 + columns))
-                yield index, stack[m, :, k0 : k0 + columns]
+                for r0 in range(0, r, height):
+                    rows = slice(r0, r0 + height)
+                    yield (m, slice(k0, k0 + columns)), rows, stack[m, rows, k0 : k0 + columns]
 
 
-def _column_segment_sums(stack: np.ndarray, centred: bool):
-    """Per column of each segment: centre c, Σ(x − c) and Σ(x − c)², in the working dtype.
+def _column_segment_sums(stack: np.ndarray):
+    """Per column of each segment: Σx and Σx², in the working dtype (one pass).
+
+    BLAS matrix-vector products against a ones vector, the square of a tile in a cache-sized
+    buffer.
 
     Parameters
     ----------
     stack : ndarray of shape (M, R, K)
         M segments of R rows; a group's segment is one column of one of them.
-    centred : bool
-        False: c = 0 (one-pass sums, BLAS matrix-vector products against a ones vector, the
-        square of a tile in a cache-sized buffer).  True: c is the column's float32 mean.
 
     Returns
     -------
     centres, sums, squares : ndarray of shape (M, K)
+        ``centres`` all 0 (for :func:`_merge`'s contract).
     """
     m_count, r, k = stack.shape
     dtype = stack.dtype
     stats = np.zeros((3, m_count, k), dtype=dtype)
     centres, sums, squares = stats
     ones = np.ones(r, dtype=dtype)
-    mean_weights = np.full(r, 1.0 / r, dtype=dtype)
     buffer = np.empty(_block_elements(dtype) + r * 256, dtype=dtype)
     with np.errstate():
-        _unbuffered(min(k, _block_elements(dtype) // r))
-        for index, tile in _column_sum_tiles(stack):
+        _unbuffered(min(k, _block_elements(dtype) // min(r, WIDE_TILE_ROWS)))
+        for index, rows, tile in _column_sum_tiles(stack):
             work = buffer[: tile.size].reshape(tile.shape)
-            if centred:
-                centre = np.matmul(mean_weights, tile, out=centres[index])
-                np.subtract(tile, centre[..., None, :], out=work)
-                tile = work
-            np.matmul(ones, tile, out=sums[index])
-            np.multiply(tile, tile, out=work)
-            np.matmul(ones, work, out=squares[index])
+            height = tile.shape[-2]
+            if rows == slice(None):  # whole segments: the sums are theirs
+                np.matmul(ones[:height], tile, out=sums[index])
+                np.multiply(tile, tile, out=work)
+                np.matmul(ones[:height], work, out=squares[index])
+            else:  # part of a segment's rows: added to its sums
+                sums[index] += ones[:height] @ tile
+                np.multiply(tile, tile, out=work)
+                squares[index] += ones[:height] @ work
     return centres, sums, squares
 
 
@@ -449,7 +461,7 @@ def _column_moments(x3: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             if len(families) == 1
             else [family[i] for i in range(o)]
         )
-        results = [_column_segment_sums(stack, centred=False) for stack in stacks]
+        results = [_column_segment_sums(stack) for stack in stacks]
         centres, sums, squares = (
             np.concatenate([result[i] for result in results]).reshape(o, segments, k)
             for i in range(3)
