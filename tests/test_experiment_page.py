@@ -1,6 +1,8 @@
 """The Experiment page headless (AppTest), its sentences against the runs they describe, and the
 shipped default results against a fresh run."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 from conftest import open_app
@@ -89,8 +91,7 @@ def _has_button(at) -> bool:
     return any(b.key == "experiment.run" for b in at.button)
 
 
-def test_a_new_sweep_runs_on_one_click():
-    ui_experiment._RUNS.clear()  # runs trained by other tests of this process
+def test_a_new_sweep_runs_on_one_click(short_runs):
     at = open_app(PAGE, {"section": "lr", **QUICK})
     assert _has_button(at) and not at.get("plotly_chart")
     runs = 2 * len(experiment.LR_GRID)
@@ -103,6 +104,38 @@ def test_a_new_sweep_runs_on_one_click():
     # Runs now in this session: the view stays when the page reruns.
     at.run()
     assert len(at.get("plotly_chart")) == 1 and not _has_button(at)
+
+
+@pytest.fixture
+def short_runs(monkeypatch):
+    """Each run the page asks for, trained for a few steps only (the page's wiring is under test,
+    not training); the settings asked for are recorded, and the runs forgotten afterwards."""
+    asked = []
+    real = experiment.train
+
+    def train(settings, progress=None):
+        asked.append(settings)
+        return real(dataclasses.replace(settings, epochs=0.01), progress)
+
+    monkeypatch.setattr(experiment, "train", train)
+    ui_experiment._RUNS.clear()
+    yield asked
+    ui_experiment._RUNS.clear()
+
+
+def test_the_batch_size_sweep_runs_on_the_cnn_with_the_learning_rate_scaled(short_runs):
+    at = open_app(PAGE, {"section": "batch", "epochs": "1", "lr": "0.3"})
+    at.button(key="experiment.run").click().run()
+    assert not at.exception and not at.error
+    text = _markdown(at)
+    assert len(short_runs) == 2 * len(experiment.BATCH_GRID)
+    assert {s.network for s in short_runs} == {"cnn"}
+    # η = 0.3 × batch / 60: 0.01 at batch 2, 1.28 at 256.
+    lrs = {s.batch: s.lr for s in short_runs if s.norm == "batch"}
+    assert lrs[2] == pytest.approx(0.01) and lrs[256] == pytest.approx(1.28)
+    assert "With batch norm, final test accuracy was" in text
+    assert "With group norm (G = 4), final test accuracy was" in text
+    assert at.table  # the paper's reference table
 
 
 def test_the_cnn_trains_with_group_norm_after_the_relu():
@@ -123,7 +156,14 @@ def test_the_mlp_refuses_group_norm_with_one_notice():
 
 
 def test_a_tampered_link_gives_one_warning_and_the_page_still_draws():
-    query = {"lr": "nan", "unit": "500", "groups": "3", "network": "x", "epochs": "-1"}
+    query = {
+        "lr": "nan",
+        "unit": "500",
+        "groups": "3",
+        "network": "x",
+        "epochs": "-1",
+        "seeds": "1",
+    }
     at = open_app(PAGE, query)
     assert len(at.warning) == 1
     assert at.warning[0].value.startswith("5 values were corrected")
