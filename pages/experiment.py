@@ -115,8 +115,7 @@ def curves_section(result, values) -> None:
             "point; test accuracy is scored in evaluation mode on the 359 test images. Faint "
             "lines: single seeds."
         )
-    curve_lines = [s for s in result.sentences if "sigmoid" not in s]
-    sentences(curve_lines, result.caveats[:1])
+    sentences(result.sentences, result.caveats[:1])
     if result.network != "mlp":
         return
     st.subheader("The paper's Fig. 1 (b, c): one sigmoid's input over training")
@@ -129,10 +128,11 @@ def curves_section(result, values) -> None:
     )
     cols[1].caption(
         "The 15th, 50th and 85th percentiles, over the test images, of the input to one sigmoid "
-        "of the last hidden layer (evaluation mode: batch norm with its running estimates)."
+        "of the last hidden layer during seed 0's run (evaluation mode: batch norm with its "
+        "running estimates)."
     )
     chart(figures.percentiles_figure(result.curves, values["unit"]), "percentiles")
-    sentences([s for s in result.sentences if "sigmoid" in s], result.caveats[1:])
+    sentences(result.fig1, result.caveats[1:])
 
 
 def sweep_section(result, values) -> None:
@@ -185,7 +185,6 @@ def experiment_page() -> None:
         horizontal=True,
         label_visibility="collapsed",
     )
-    values = {**values, **ui.read_widgets(experiment.FIELDS)}
     try:
         needed = experiment.plan(values)
         if values["section"] != "curves" and not sweep_ready(values, needed):
@@ -210,7 +209,7 @@ def experiment_page() -> None:
         ui.read_widgets(experiment.FIELDS),
         PAGE,
         lambda url: answers.page_answer(
-            words.answer_title(result.section, result.network), result.sentences, url=url
+            words.answer_title(result.section, result.network), result.all_sentences, url=url
         ),
     )
     finish()

@@ -69,7 +69,8 @@ def test_the_default_view_opens_from_the_shipped_runs_with_its_verdict():
     values = _defaults()
     result = experiment.compute(values, experiment.shipped_runs())
     text = _markdown(at)
-    for sentence in result.sentences:
+    assert len(result.fig1) == 2
+    for sentence in result.all_sentences:
         assert sentence in text
     bn = next(c for c in result.curves if c.norm == "batch")
     assert f"{100 * np.mean(bn.final_accuracy):.1f} %" in text
@@ -285,8 +286,8 @@ def test_percentile_sentences_read_the_watched_sigmoids_columns():
     )
     (line,) = words.percentile_sentences([curve], 1)
     assert line == (
-        "With no normalization, the median input of sigmoid 1 moved over a range of 1.50 during "
-        "training (from 0.50 at the first scoring to 0.00), and its 15th–85th percentile width "
+        "With no normalization (seed 0), the median input of sigmoid 1 moved over a range of 1.50 "
+        "during training (from 0.50 at the first scoring to 0.00), and its 15th–85th percentile width "
         "went from 2.00 to 3.00."
     )
 

@@ -132,7 +132,7 @@ def percentile_sentences(curves, unit: int) -> list[str]:
         width = p[:, 2] - p[:, 0]
         width = width[np.isfinite(width)]
         sentences.append(
-            f"With {curve.label}, the median input of sigmoid {unit} moved over a range of "
+            f"With {curve.label} (seed 0), the median input of sigmoid {unit} moved over a range of "
             f"{median.max() - median.min():.2f} during training (from {signed(median[0])} at the "
             f"first scoring to {signed(median[-1])}), and its 15th–85th percentile width went "
             f"from {width[0]:.2f} to {width[-1]:.2f}."

@@ -278,6 +278,13 @@ class ExperimentResult:
     seconds: float
     paper_rows: list | None = None
     paper_citation: str = ""
+    #: The MLP's Fig. 1 (b, c) analogue: sentences on the watched sigmoid's input.
+    fig1: tuple = ()
+
+    @property
+    def all_sentences(self) -> list:
+        """Every sentence, for the shared answer."""
+        return list(self.sentences) + list(self.fig1)
 
 
 def _label(norm: str, values: dict, network: str) -> str:
@@ -334,8 +341,9 @@ def compute(values: dict, runs: Mapping[tuple, Run]) -> ExperimentResult:
     if section == "curves":
         curves = _curves(values, runs)
         sentences = words.curve_sentences(curves, THRESHOLD)
+        fig1 = ()
         if values["network"] == "mlp":
-            sentences += words.percentile_sentences(curves, values["unit"])
+            fig1 = tuple(words.percentile_sentences(curves, values["unit"]))
         caveats = words.curve_caveats(
             curves,
             network=values["network"],
@@ -344,7 +352,15 @@ def compute(values: dict, runs: Mapping[tuple, Run]) -> ExperimentResult:
             train_size=train_size,
         )
         return ExperimentResult(
-            section, values["network"], curves, None, sentences, caveats, values["unit"], seconds
+            section,
+            values["network"],
+            curves,
+            None,
+            sentences,
+            caveats,
+            values["unit"],
+            seconds,
+            fig1=fig1,
         )
     sweep = _sweep(values, runs)
     network = "cnn" if section == "batch" else values["network"]
