@@ -124,3 +124,43 @@ def test_a_tiny_classroom_runs_with_no_errors_and_no_leaks():
     assert "errors: 0" in out and "leaks between sessions: 0" in out, out
     assert "server memory (RSS, MB)" in out and "one session costs" in out
     assert out.rstrip().endswith("verdict: PASS")
+
+
+def _cache_decorators():
+    """Every ``st.cache_data`` / ``st.cache_resource`` call in the app's Streamlit code:
+    (file, line, keyword names, with ``**CACHE_LIMITS`` as its keys)."""
+    import ast
+
+    from bnviz.ui import core
+
+    files = [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py"))]
+    files += sorted((ROOT / "bnviz" / "ui").glob("*.py"))
+    for path in files:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in ("cache_data", "cache_resource")
+            ):
+                names = set()
+                for keyword in node.keywords:
+                    if keyword.arg is None and getattr(keyword.value, "id", "") == "CACHE_LIMITS":
+                        names |= set(core.CACHE_LIMITS)
+                    names.add(keyword.arg)
+                yield path.name, node.lineno, names
+
+
+def test_every_cache_is_bounded_by_entries_and_all_of_them_by_bytes():
+    import tomllib
+
+    found = list(_cache_decorators())
+    assert len(found) >= 7
+    unbounded = [(name, line) for name, line, keywords in found if "max_entries" not in keywords]
+    assert unbounded == []
+    # The tensor pages' caches (ui.core) also expire: an idle server gives their memory back.
+    assert all("ttl" in keywords for name, _, keywords in found if name == "core.py")
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    budget = config["server"]["maxCacheDataSize"]
+    assert budget.endswith("mb") and 0 < int(budget[:-2]) <= 512
+    # No full collection after every run: make soak measured it at half the server's CPU.
+    assert config["runner"]["postScriptGC"] is False

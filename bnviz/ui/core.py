@@ -299,7 +299,14 @@ def tensor_values(values: dict) -> dict:
     return {f.key: values[f.key] for f in source.FIELDS}
 
 
-@st.cache_data(max_entries=8, show_spinner="Loading pictures…")
+#: Bounds of every cached computation, shared by all sessions: by entries here (enough for a
+#: classroom of 30, each student on a state or two of their own), by age (an entry is computed
+#: again after an hour, so a server left running frees what a class left behind), and, all
+#: functions together, by bytes: ``server.maxCacheDataSize`` in .streamlit/config.toml.
+CACHE_LIMITS = {"max_entries": 64, "ttl": 3600}
+
+
+@st.cache_data(**CACHE_LIMITS, show_spinner="Loading pictures…")
 def _tensor(values: dict, uploads_digest: str, _uploads: tuple) -> source.Tensor:
     return source.build(values, _uploads)
 
@@ -310,7 +317,7 @@ def current_tensor(values: dict) -> source.Tensor:
     return _tensor(tensor_values(values), digest if values["source"] == "upload" else "", files)
 
 
-@st.cache_data(max_entries=8, show_spinner="Normalizing…")
+@st.cache_data(**CACHE_LIMITS, show_spinner="Normalizing…")
 def _explorer_result(values: dict, uploads_digest: str, _uploads: tuple) -> explorer.ExplorerResult:
     x = _tensor(tensor_values(values), uploads_digest, _uploads).x
     return explorer.compute(x, values)
@@ -323,7 +330,7 @@ def explorer_result(values: dict) -> explorer.ExplorerResult:
     return _explorer_result(relevant, digest if values["source"] == "upload" else "", files)
 
 
-@st.cache_data(max_entries=8, show_spinner="Normalizing the pictures…")
+@st.cache_data(**CACHE_LIMITS, show_spinner="Normalizing the pictures…")
 def _picture_results(
     values: dict, schemes: tuple, uploads_digest: str, _uploads: tuple
 ) -> list[images.NormalizedPictures]:
@@ -338,12 +345,12 @@ def picture_results(values: dict, schemes) -> list[images.NormalizedPictures]:
     return _picture_results(tensor_values(values), tuple(schemes), digest, files)
 
 
-@st.cache_data(max_entries=4, show_spinner="Normalizing…")
+@st.cache_data(**CACHE_LIMITS, show_spinner="Normalizing…")
 def _local_result(values: dict, settings: dict, uploads_digest: str, _uploads: tuple):
     return local_norms.compute(_tensor(values, uploads_digest, _uploads).x, settings)
 
 
-@st.cache_data(max_entries=4, show_spinner="Checking the equivalences…")
+@st.cache_data(**CACHE_LIMITS, show_spinner="Checking the equivalences…")
 def _local_equivalences(values: dict, settings: dict, uploads_digest: str, _uploads: tuple):
     x = _tensor(values, uploads_digest, _uploads).x
     return [row.row() for row in local_norms.equivalences(x, settings)]
@@ -367,7 +374,7 @@ def local_equivalences(values: dict, settings: dict) -> list:
     return _keyed_by_tensor(_local_equivalences, values, settings)
 
 
-@st.cache_data(max_entries=4, show_spinner="Training…")
+@st.cache_data(**CACHE_LIMITS, show_spinner="Training…")
 def _training_result(values: dict, settings: dict, uploads_digest: str, _uploads: tuple):
     return training.compute(_tensor(values, uploads_digest, _uploads), {**values, **settings})
 
@@ -378,7 +385,7 @@ def training_result(values: dict) -> training.TrainingResult:
     return _keyed_by_tensor(_training_result, values, settings)
 
 
-@st.cache_data(max_entries=8, show_spinner="Computing the gradients…")
+@st.cache_data(**CACHE_LIMITS, show_spinner="Computing the gradients…")
 def _backward_result(values: dict, present: bool, uploads_digest: str, _uploads: tuple):
     return backward.compute(
         _tensor(tensor_values(values), uploads_digest, _uploads).x, values, present
@@ -577,7 +584,7 @@ def open_tensor_page(
     return values, tensor, problem
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@st.cache_data(**CACHE_LIMITS, show_spinner=False)
 def question_answer(question_id: str):
     """:meth:`bnviz.views.questions.Question.compute` for one question, cached: every session
     shares the same answers (they depend on nothing but the code)."""
