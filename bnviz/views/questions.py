@@ -32,7 +32,17 @@ from ..text import backward as backward_words
 from ..text import images as picture_words
 from ..text import questions as words
 from ..text.describe import Description, describe
-from . import backward, compare, explorer, images, local_norms, source, training, urlstate
+from . import (
+    backward,
+    compare,
+    experiment,
+    explorer,
+    images,
+    local_norms,
+    source,
+    training,
+    urlstate,
+)
 
 #: Topics to filter by, in the order the page offers them.
 TOPICS = {
@@ -42,6 +52,7 @@ TOPICS = {
     "backward": "Backward",
     "local": "Local norms",
     "beyond": "Beyond CNNs",
+    "experiments": "Experiments",
 }
 
 
@@ -49,14 +60,15 @@ TOPICS = {
 class PageModel:
     """What a page makes of its URL: its fields, their constraints, and the fit to the tensor.
 
-    ``path`` is the page's URL path ("" for the Explorer), ``script`` its file (for AppTest).
+    ``path`` is the page's URL path ("" for the Explorer), ``script`` its file (for AppTest);
+    ``fit`` is None for a page without a tensor (the Experiment trains on its own data).
     """
 
     path: str
     script: str
     fields: tuple
     constrain: Callable | None
-    fit: Callable
+    fit: Callable | None
 
 
 PAGE_MODELS = {
@@ -80,6 +92,9 @@ PAGE_MODELS = {
     "backward": PageModel(
         "backward", "pages/backward.py", backward.FIELDS, backward.constrain, backward.fit_to_shape
     ),
+    "experiment": PageModel(
+        "experiment", "pages/experiment.py", experiment.FIELDS, experiment.constrain, None
+    ),
 }
 
 
@@ -91,14 +106,14 @@ class View:
     ----------
     values : dict
         Every field's value after the page's constraints and the fit to the tensor.
-    tensor : Tensor
-        The page's tensor (``tensor.x`` of shape (N, C, H, W)).
+    tensor : Tensor or None
+        The page's tensor (``tensor.x`` of shape (N, C, H, W)); None for the Experiment.
     notices : tuple of str
         What the page would say it replaced (empty for the declared links: tested).
     """
 
     values: dict
-    tensor: source.Tensor
+    tensor: source.Tensor | None
     notices: tuple
 
 
@@ -109,6 +124,8 @@ def open_view(page: str, query: str) -> View:
     if model.constrain is not None:
         values, more = model.constrain(values)
         notices += more
+    if model.fit is None:
+        return View(values, None, tuple(notices))
     tensor = source.build(values)
     values, more = model.fit(values, tensor.x.shape)
     return View(values, tensor, tuple(notices + more))
@@ -203,6 +220,7 @@ PAGE_TITLES = {
     "local": "Local norms",
     "training": "Train vs. inference",
     "backward": "Backward",
+    "experiment": "Experiment",
 }
 
 
@@ -550,6 +568,63 @@ def _local(view: View) -> Answer:
     )
 
 
+def _experiment(view: View) -> experiment.ExperimentResult:
+    """The Experiment page's result for the view: its shipped runs, any missing one trained."""
+    runs = dict(experiment.shipped_runs())
+    for settings in experiment.plan(view.values):
+        if settings.key() not in runs:
+            runs[settings.key()] = experiment.train(settings)
+    return experiment.compute(view.values, runs)
+
+
+def _experiment_lines(lines, labels, caption: str) -> Picture:
+    coloured = ", ".join(f"{label} ({colour})" for label, colour in zip(labels, COLOUR_NAMES))
+    return Picture(lines_thumbnail(lines), f"{caption}: {coloured}.")
+
+
+def _speed(view: View) -> Answer:
+    result = _experiment(view)
+    curves = result.curves
+    steps = int(curves[0].steps[-1])
+    return Answer(
+        tuple(result.sentences[:3]),
+        _experiment_lines(
+            [np.nan_to_num(c.mean_accuracy()) for c in curves],
+            [c.label for c in curves],
+            f"Test accuracy over {steps} steps, mean over the seeds",
+        ),
+    )
+
+
+#: What each sweep varies, as the Experiment page's fields name it.
+_FIELD_LABELS = {f.key: f.label for f in experiment.FIELDS}
+
+
+def _sweep_answer(view: View, chosen: tuple, cited: tuple = ()) -> Answer:
+    result = _experiment(view)
+    sweep = result.sweep
+    return Answer(
+        tuple(result.sentences[k] for k in chosen),
+        _experiment_lines(
+            [np.nan_to_num(row) for row in sweep.mean_accuracy],
+            sweep.labels,
+            f"Final test accuracy at each {_FIELD_LABELS[sweep.section]} of the sweep, "
+            f"{sweep.grid[0]:g} to {sweep.grid[-1]:g} from left to right",
+        ),
+        cited=tuple(result.sentences[k] for k in cited),
+    )
+
+
+def _learning_rate(view: View) -> Answer:
+    return _sweep_answer(view, (0, 1, 2))
+
+
+def _small_batches_gn(view: View) -> Answer:
+    result_sentences = _experiment(view).sentences
+    paper = len(result_sentences) - 1  # the Group Normalization paper's numbers close the list
+    return _sweep_answer(view, (0, 1, 3), cited=(paper,))
+
+
 QUESTIONS = (
     Question(
         "spatial-locations",
@@ -757,6 +832,37 @@ QUESTIONS = (
         _local,
         "a lecture on normalization layers",
         "local response normalization alpha size window Caffe",
+    ),
+    Question(
+        "bn-speed",
+        "Does batch norm really speed up training?",
+        "experiments",
+        "experiment",
+        "",
+        _speed,
+        "the batch-norm paper's readers",
+        "training curves accuracy steps faster sigmoid MLP Ioffe Szegedy",
+    ),
+    Question(
+        "learning-rate",
+        "Does batch norm let me use a larger learning rate, and where does it break?",
+        "experiments",
+        "experiment",
+        "section=lr",
+        _learning_rate,
+        "forums, the batch-norm paper's claims",
+        "lr sweep diverge higher learning rate",
+    ),
+    Question(
+        "gn-small-batches",
+        "Does group norm beat batch norm with small batches, as the Group Normalization paper "
+        "reports?",
+        "experiments",
+        "experiment",
+        "section=batch",
+        _small_batches_gn,
+        "detection and segmentation users",
+        "batch size sweep group norm small batch ImageNet",
     ),
 )
 QUESTIONS_BY_ID = {q.id: q for q in QUESTIONS}
