@@ -814,7 +814,12 @@ def _matrix_backward(x3, g3, groups, gamma_axis, gamma, coefficients, want_param
     # Weights summing each group: γ where it varies across the group's cells, else ones.
     across = 1 if column_groups else 2
     ones_p, ones_k = np.ones(p, dtype=dtype), np.ones(k, dtype=dtype)
-    weight = gamma.astype(dtype) if gamma_axis == across else (ones_p if column_groups else ones_k)
+    given = gamma is not None  # γ = 1 where none is given: no multiplications by it
+    weight = (
+        gamma.astype(dtype)
+        if given and gamma_axis == across
+        else (ones_p if column_groups else ones_k)
+    )
     buffer = np.empty(rows * columns, dtype=dtype)
     deviations = np.empty(rows * columns, dtype=dtype) if centre is not None else None
     scale, shift = coefficients[1]()
@@ -850,16 +855,16 @@ def _matrix_backward(x3, g3, groups, gamma_axis, gamma, coefficients, want_param
                     param_g[cs] += ones_p[rs] @ gt
                     param_z[cs] += scale_w[o, rs, 0] @ z + shift_w[o, rs, 0] @ gt
     raw = (A, B)  # unweighted where γ does not vary across a group
-    if gamma_axis is not None and gamma_axis != across:  # γ constant over each group
+    if given and gamma_axis is not None and gamma_axis != across:  # γ constant over a group
         g_shape = [1, 1, 1]
         g_shape[gamma_axis] = -1
         A = A * gamma.reshape(g_shape)
         B = B * gamma.reshape(g_shape)
-    elif gamma_axis is None and gamma is not None:
+    elif given and gamma_axis is None:
         A, B = A * gamma, B * gamma
     f, kx, e = (c.astype(dtype) for c in coefficients[0](A, B))
     gamma_cells = None
-    if gamma_axis is not None and gamma_axis == across:
+    if given and gamma_axis is not None and gamma_axis == across:
         g_shape = [1, 1, 1]
         g_shape[gamma_axis] = -1
         gamma_cells = gamma.astype(dtype).reshape(g_shape)
@@ -916,15 +921,13 @@ def _matrix_gradients(inputs, view, g, mean, var, scale, shift, rho, kappa, form
         # x − c is exact near a large mean (as the forward pass).
         centre = np.reshape(mean, stat3).astype(view.dtype)
         shift3 = shift3 + centre.astype(np.float64) * scale3
-    values = None  # γ's entries along gamma_axis (ones where none is given), or a scalar
-    if gamma_axis is not None:
-        values = np.ones(dims[gamma_axis]) if gamma is None else gamma.reshape(-1)
-    elif gamma is not None:
-        values = float(gamma.reshape(-1)[0])
+    values = None  # γ's entries along gamma_axis, or a scalar; None where none is given
+    if gamma is not None:
+        values = gamma.reshape(-1) if gamma_axis is not None else float(gamma.reshape(-1)[0])
     m = lay.group_size
     across = 1 if groups == "columns" else 2
     group_gamma = None
-    if gamma_axis is not None and gamma_axis != across:
+    if values is not None and gamma_axis is not None and gamma_axis != across:
         g_shape = [1, 1, 1]
         g_shape[gamma_axis] = -1
         group_gamma = values.reshape(g_shape)
