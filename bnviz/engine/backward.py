@@ -550,6 +550,13 @@ def _fast_backward(view, g, lay, formula, gamma, scale, shift, rho, kappa, split
     if formula.centre:
         E = E - scale * mean_dyhat
     work = view.dtype
+    # dx's coefficients vary only with the group and γ: its rows may be longer than the sums'
+    # (group norm without γ: a whole group, C/G channels, rather than one channel's H × W).
+    while split > 0 and (split - 1) in reduced and (gamma is None or gamma.shape[split - 1] == 1):
+        split -= 1
+    row_shape = shape[:split] + (1,) * (len(shape) - split)
+    t = math.prod(shape[split:])
+    rows_x, rows_g = view.reshape(-1, t), g.reshape(-1, t)
     per_row = [
         scale * gamma if gamma is not None else scale,
         K * scale,
