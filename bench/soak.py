@@ -325,6 +325,8 @@ class Student:
     ):
         self.session, self.page, self.url, self.record = session, page, url, record
         self.think, self.deadline = think, deadline
+        self.link = TEACHER_LINK
+        self.clicked = None  # the drawn cell clicked last
         self.rng = random.Random(seed)
         self.picture = student_picture(session, picture_width)
 
@@ -373,25 +375,35 @@ class Student:
         await asyncio.sleep(self.think * self.rng.uniform(0.5, 1.5))
 
     async def click_cell(self) -> None:
+        """Click a random drawn cell of the page's first map (another than the one clicked
+        last); wait until the URL holds a new selected cell and the script run has ended.
+
+        On a large tensor the map draws a subset (every k-th row, ...), so the URL's cell is the
+        tensor's, not the drawn one: the condition is a change."""
         root = self.page.locator(".bnviz-map").first
         await root.scroll_into_view_if_needed()
         s, c, r, w = await root.evaluate(DRAWN_SHAPE_JS)
-        cell = (
-            self.rng.randrange(s),
-            self.rng.randrange(c),
-            self.rng.randrange(r),
-            self.rng.randrange(w),
-        )
+        while True:
+            cell = tuple(self.rng.randrange(k) for k in (s, c, r, w))
+            if cell != self.clicked or s * c * r * w == 1:
+                break
+        self.clicked = cell
+        before = dict(parse_qsl(urlsplit(self.page.url).query)).get("cell", "")
         x, y = await root.evaluate(CELL_CENTRE_JS, list(cell))
-        before = self.page.url
         await self.page.mouse.click(x, y)
-        return cell, before
+        await self.wait(
+            """([before, idle]) => {
+                const cell = new URLSearchParams(location.search).get("cell");
+                return cell !== null && cell !== before &&
+                    new Function("return (" + idle + ")()")(); }""",
+            [before, IDLE_JS],
+        )
 
     async def lesson(self, number: int) -> None:
         page, s = self.page, self.session
 
         async def open_link():
-            await page.goto(self.url + TEACHER_LINK, wait_until="commit")
+            await page.goto(self.url + self.link, wait_until="commit")
             await self.on_page("/", EXPLORER, maps=1)
 
         async def scheme():
@@ -411,17 +423,14 @@ class Student:
             await self.url_has("seed", str(value))
 
         async def click():
-            cell, _ = await self.click_cell()
-            # The map draws the first samples of a large batch: the drawn cell is the tensor's.
-            await self.url_has("cell", ",".join(map(str, cell)))
+            await self.click_cell()
 
         async def compare():
             await page.get_by_role("link", name="Compare").first.click()
             await self.on_page("/compare", "Compare schemes", maps=2)
 
         async def compare_click():
-            cell, _ = await self.click_cell()
-            await self.url_has("cell", ",".join(map(str, cell)))
+            await self.click_cell()
 
         async def images():
             await page.get_by_role("link", name="Images").first.click()
@@ -469,6 +478,7 @@ async def student(session: int, browser, url: str, record: Record, args, deadlin
     page = await context.new_page()
     watch(page, session, record)
     me = Student(session, page, url, record, args.think, session, deadline, args.picture_width)
+    me.link = args.link
     number = 0
     try:
         while time.monotonic() < deadline and number < args.lessons:
@@ -506,6 +516,7 @@ async def classroom(url: str, args, record: Record, sampler: Sampler) -> dict:
             me = Student(
                 args.sessions, warm_page, url, warm_up, 0.0, -1, picture_width=args.picture_width
             )
+            me.link = args.link
             try:
                 await me.lesson(0)
             except Exception as error:
@@ -551,8 +562,9 @@ async def classroom(url: str, args, record: Record, sampler: Sampler) -> dict:
 
 def report(args, record: Record, sampler: Sampler, times: dict, load) -> list[str]:
     lines = [
-        f"Classroom soak: {args.sessions} sessions × {args.minutes:g} min, think {args.think:g} s; "
-        f"load average {load[0]:.1f} → {load[1]:.1f} (2-core machine, shared)"
+        f"Classroom soak: {args.sessions} sessions × {args.minutes:g} min on {args.link}, think "
+        f"{args.think:g} s; "
+        f"load average {load[0]:.1f} → {load[1]:.1f} ({os.cpu_count()} cores, shared with others)"
     ]
     actions = sum(len(v) for v in record.latencies.values())
     lessons = sum(record.lessons.values())
@@ -605,12 +617,19 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sessions", type=int, default=30)
     parser.add_argument("--minutes", type=float, default=2.0)
-    parser.add_argument("--think", type=float, default=2.0, help="seconds between actions")
+    parser.add_argument(
+        "--think", type=float, default=3.0, help="seconds between actions (± 50 %%)"
+    )
     parser.add_argument(
         "--lessons", type=int, default=1000, help="at most this many lessons per student"
     )
     parser.add_argument(
         "--picture-width", type=int, default=1600, help="pixels across each uploaded JPEG"
+    )
+    parser.add_argument(
+        "--link",
+        default=TEACHER_LINK,
+        help="the teacher's link (path and query), e.g. /?n=64&c=64&h=32&w=32 for the largest",
     )
     parser.add_argument("--port", type=int, default=0, help="server port (0: a free one)")
     parser.add_argument("--root", type=Path, default=ROOT, help="the app's directory")
