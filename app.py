@@ -185,7 +185,14 @@ def explorer_page() -> None:
         if len(shown) < d.groups:
             st.caption(f"The first {len(shown)} of {d.groups:,} groups (and the selected one).")
 
-    ui_share.share_panel(explorer.FIELDS, values, result, tensor=tensor, cell=cell)
+    ui_share.share_panel(
+        explorer.FIELDS,
+        values,
+        result,
+        tensor=tensor,
+        cell=cell,
+        recompute=ui.explorer_recompute(values),
+    )
     ui.save_state(explorer.FIELDS, ui.read_widgets(explorer.FIELDS))
     ui_share.keep_in_url()
 

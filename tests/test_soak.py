@@ -164,3 +164,23 @@ def test_every_cache_is_bounded_by_entries_and_all_of_them_by_bytes():
     assert budget.endswith("mb") and 0 < int(budget[:-2]) <= 512
     # No full collection after every run: make soak measured it at half the server's CPU.
     assert config["runner"]["postScriptGC"] is False
+
+
+def test_the_download_buttons_hold_no_arrays_and_build_the_same_files():
+    # Streamlit keeps a download button's function per session until its next run: it must not
+    # hold the result (make soak: ~120 MB per student at the largest tensor).
+    import numpy as np
+
+    from bnviz.ui import core as ui
+    from bnviz.ui import share
+    from bnviz.views import downloads, explorer, source
+
+    values = {f.key: f.default for f in explorer.FIELDS} | {"n": 3, "c": 4, "h": 5, "w": 6}
+    recompute = ui.explorer_recompute(values)
+    held = [cell.cell_contents for cell in recompute.__closure__]
+    assert not any(isinstance(v, np.ndarray | explorer.ExplorerResult) for v in held), held
+    result = explorer.compute(source.build(ui.tensor_values(values)).x, values)
+    files = downloads.downloads(result)
+    assert len(files) == 5
+    for k, item in enumerate(files):
+        assert share._built_later(recompute, k)() == item.data(), item.label

@@ -330,6 +330,19 @@ def explorer_result(values: dict) -> explorer.ExplorerResult:
     return _explorer_result(relevant, digest if values["source"] == "upload" else "", files)
 
 
+def explorer_recompute(values: dict) -> Callable[[], explorer.ExplorerResult]:
+    """A function that computes :func:`explorer_result` of ``values`` again, uncached, holding
+    only the values and a reference to the session's uploads: for the download buttons.
+
+    Streamlit keeps a download button's function per session until the session's next run; a
+    function holding the result itself would keep one private copy per session (the cache hands
+    each run its own), and ``make soak`` measured ~120 MB per student at the largest tensor.
+    """
+    _, files = _uploads()
+    relevant = {k: v for k, v in values.items() if k not in explorer.VIEW_KEYS}
+    return lambda: explorer.compute(source.build(tensor_values(relevant), files).x, relevant)
+
+
 @st.cache_data(**CACHE_LIMITS, show_spinner="Normalizing the pictures…")
 def _picture_results(
     values: dict, schemes: tuple, uploads_digest: str, _uploads: tuple

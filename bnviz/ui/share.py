@@ -14,6 +14,7 @@ Each piece is one call for a page:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import urlencode, urlsplit
 
 import streamlit as st
@@ -220,6 +221,7 @@ def share_panel(
     tensor=None,
     cell: tuple | None = None,
     path: str = "",
+    recompute: Callable[[], explorer.ExplorerResult] | None = None,
 ) -> None:
     """The "Share this view" panel: the link, the Markdown answer for a forum post, and the downloads.
 
@@ -237,6 +239,10 @@ def share_panel(
         The selected cell: its numbers go into the answer.
     path : str
         The page's ``url_path`` (see :func:`page_url`).
+    recompute : callable, optional
+        Computes ``result`` again (:func:`bnviz.ui.core.explorer_recompute`): the download
+        buttons then hold it rather than ``result``, which would stay in memory, one copy per
+        session, until the session's next run.
     """
     d = result.description
     url = page_url(fields, values, path)
@@ -250,7 +256,7 @@ def share_panel(
     )
     with st.expander("Share this view: link, answer text, downloads", expanded=not _presenting()):
         link_and_answer(url, answer, values)
-        _downloads(result)
+        _downloads(result, recompute)
         st.caption(
             "Figures as PNG: hover a chart and press the camera button in its toolbar; the "
             "picture is made in your browser."
@@ -287,14 +293,20 @@ def link_panel(fields, values: dict, path: str, answer_for) -> None:
         link_and_answer(url, answer_for(url), values)
 
 
-def _downloads(result: explorer.ExplorerResult) -> None:
-    """Download buttons; every file is built only when its button is pressed."""
+def _built_later(recompute, index: int) -> Callable[[], bytes]:
+    # The file's bytes from the result computed again: the button holds no array.
+    return lambda: downloads.downloads(recompute())[index].data()
+
+
+def _downloads(result: explorer.ExplorerResult, recompute=None) -> None:
+    """Download buttons; every file is built only when its button is pressed (from ``result``
+    computed again by ``recompute`` when given)."""
     st.markdown("**Downloads**")
     cols = st.columns(3)
     for k, item in enumerate(downloads.downloads(result)):
         cols[k % 3].download_button(
             item.label,
-            data=item.data,
+            data=item.data if recompute is None else _built_later(recompute, k),
             file_name=item.file_name,
             mime=item.mime,
             on_click="ignore",
