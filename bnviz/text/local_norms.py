@@ -255,3 +255,160 @@ def convention_sentences(scheme, params: Mapping, eps, extents: tuple | None) ->
         else "**Variance:** not normalized: y = x − μ.",
     ]
     return (*lines, *s.notes)
+
+
+# --- why two conventions differ (the reasons :func:`bnviz.views.local_norms.compare` finds) ------
+
+#: Two windows along different axes: nothing but α = 0 makes them agree.
+AXES_NOTE = (
+    "No window setting makes them agree: they read different cells. Only with α = 0 in "
+    "both, equal constants and equal β would they give the same y = x / k^β."
+)
+NO_AGREEMENT = "No setting makes them agree."
+
+
+def axes_reason(sa: LocalScheme, sb: LocalScheme) -> str:
+    """A and B sum squares along different axes."""
+    where = {CHANNEL_AXES: "across channels at one location"}
+    return (
+        f"A sums squares {where.get(sa.axes, 'over a patch of one channel')} "
+        f"({sa.detail}); B {where.get(sb.axes, 'over a patch of one channel')} ({sb.detail})."
+    )
+
+
+def window_reason(sa: LocalScheme, ea: tuple, sb: LocalScheme, eb: tuple) -> str:
+    return f"A's window covers {window_text(sa, ea)}, B's {window_text(sb, eb)}."
+
+
+def multiplier_reason(a: tuple, b: tuple) -> str:
+    """``a``, ``b``: (scheme, params, extents, multiplier) of A and B."""
+    (sa, pa, ea, ma), (sb, pb, eb, mb) = a, b
+    return (
+        f"A multiplies the sum of squares by {multiplier_text(sa, pa, ea)}; "
+        f"B by {multiplier_text(sb, pb, eb)}{times_text(ma, mb)}."
+    )
+
+
+def offset_reason(ka: float, kb: float) -> str:
+    return f"A adds the constant {number_text(ka)}, B {number_text(kb)}."
+
+
+def beta_reason(beta_a: float, beta_b: float) -> str:
+    return f"A raises the base to −β = −{number_text(beta_a)}, B to −{number_text(beta_b)}."
+
+
+def border_note(inside: str) -> str:
+    """``inside`` ("A" or "B") divides α by the window cells inside the image only."""
+    other = "B" if inside == "A" else "A"
+    return (
+        f"Near the borders they differ even then: {inside} divides α by the window "
+        f"cells inside the image only, {other} by the full window (zero padding), "
+        f"so {inside} normalizes border cells more strongly."
+    )
+
+
+def fixed_constant_note(kb: float, offset: str) -> str:
+    return f"B's constant is fixed at {number_text(kb)}: A's {offset} must match it."
+
+
+def mvn_against_local(local_slot: str, detail: str) -> str:
+    return (
+        f"MVN subtracts the mean of a whole group and divides by its σ + ε; "
+        f"{local_slot} divides each cell by the energy of its own window "
+        f"({detail}) and subtracts nothing."
+    )
+
+
+def parameter_reason(name: str, a, b, help_text: str) -> str:
+    return f"A has {name} = {a}, B {b} ({help_text})."
+
+
+def eps_reason(eps_a: float, eps_b: float) -> str:
+    return f"A adds ε = {number_text(eps_a)} to σ, B ε = {number_text(eps_b)}."
+
+
+SAME_MVN = "They are the same MVN settings."
+
+
+def alpha_zero_agreement(offset: float) -> str:
+    return f"α = 0 in both: each is y = x / {number_text(offset)}^β."
+
+
+def same_window_agreement(a: tuple, b: tuple, offset: float) -> str:
+    """``a``, ``b``: (scheme, params, extents) of two conventions that read the same window."""
+    (sa, pa, ea), (sb, pb, eb) = a, b
+    return (
+        f"Both sum the squares of {window_text(sa, ea)}, multiply the sum by the same number "
+        f"(A: {multiplier_text(sa, pa, ea)}; B: {multiplier_text(sb, pb, eb)}), add "
+        f"{number_text(offset)} and raise to −{number_text(float(pa['beta']))}."
+    )
+
+
+def comparison_lines(
+    cmp,
+    max_diff: float,
+    tol: float,
+    *,
+    agreement: str,
+    inside: float | None,
+    measured_inside: bool,
+    slot_names: Mapping[str, str],
+) -> tuple:
+    """What the difference map shows and why (Markdown lines).
+
+    Parameters
+    ----------
+    cmp : Comparison
+        :func:`bnviz.views.local_norms.compare`'s finding: ``reasons``, ``border_note``,
+        ``changes``, ``change_notes``, ``agree``.
+    max_diff, tol : float
+        max |y_A − y_B| on the tensor, and the rounding it is read against.
+    agreement : str
+        Why they agree, when ``cmp.agree``.
+    inside : float or None
+        max |y_A − y_B| where both windows lie inside the tensor (None: no such cell).
+    measured_inside : bool
+        Whether ``inside`` was measured (only when the borders alone can make them differ).
+    """
+    lines = []
+    if max_diff <= tol:
+        verdict = (
+            f"**A and B agree on this tensor**: max |y_A − y_B| = {max_diff:.3g} "
+            f"(differences up to {tol:.1g} are rounding)."
+        )
+        if cmp.agree:
+            verdict += " " + agreement
+        else:
+            verdict += (
+                " In general they differ, but not on this tensor (the cells where they would "
+                "differ are missing or zero)."
+            )
+        lines.append(verdict)
+        if not cmp.agree:
+            lines += [f"In general: {r}" for r in cmp.reasons]
+            if cmp.border_note:
+                lines.append(cmp.border_note)
+        return tuple(lines)
+
+    lines.append(f"**A and B differ**: max |y_A − y_B| = {max_diff:.3g}.")
+    if measured_inside:
+        if inside is not None and inside <= tol:
+            lines[0] = (
+                f"**A and B agree away from the borders** (max |y_A − y_B| = {inside:.3g} where "
+                f"both windows lie inside the tensor) **and differ near them** (max "
+                f"{max_diff:.3g})."
+            )
+        elif inside is None:
+            lines.append("Every cell's window reaches a border on this tensor.")
+    lines += list(cmp.reasons)
+    if cmp.border_note:
+        lines.append(cmp.border_note)
+    if cmp.changes:
+        fix = f"**To make them agree**, set {change_text(cmp.changes, slot_names)}"
+        fix += "." if not cmp.change_notes else f" ({' '.join(cmp.change_notes)})"
+        if cmp.border_note:
+            fix += " They then agree away from the borders."
+        lines.append(fix)
+    elif cmp.change_notes:
+        lines.append(" ".join(cmp.change_notes))
+    return tuple(lines)

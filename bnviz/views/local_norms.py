@@ -468,36 +468,20 @@ def compare(a: Convention, b: Convention) -> Comparison:
     ka, kb = _offset(sa, pa), _offset(sb, pb)
     beta_a, beta_b = float(pa["beta"]), float(pb["beta"])
     if sa.axes != sb.axes:
-        where = {CHANNEL_AXES: "across channels at one location"}
-        reason = (
-            f"A sums squares {where.get(sa.axes, 'over a patch of one channel')} "
-            f"({sa.detail}); B {where.get(sb.axes, 'over a patch of one channel')} ({sb.detail})."
-        )
-        note = (
-            "No window setting makes them agree: they read different cells. Only with α = 0 in "
-            "both, equal constants and equal β would they give the same y = x / k^β."
-        )
-        return Comparison(False, (reason,), (), (note,))
+        return Comparison(False, (words.axes_reason(sa, sb),), (), (words.AXES_NOTE,))
 
     ea, eb = window_extents(a), window_extents(b)
     ma, mb = _multiplier(sa, pa, ea), _multiplier(sb, pb, eb)
     reads_windows = not (ma == 0 and mb == 0)  # with α = 0 in both, no window is read
     reasons = []
     if reads_windows and ea != eb:
-        reasons.append(
-            f"A's window covers {words.window_text(sa, ea)}, B's {words.window_text(sb, eb)}."
-        )
+        reasons.append(words.window_reason(sa, ea, sb, eb))
     if reads_windows and not _close(ma, mb):
-        reasons.append(
-            f"A multiplies the sum of squares by {words.multiplier_text(sa, pa, ea)}; "
-            f"B by {words.multiplier_text(sb, pb, eb)}{words.times_text(ma, mb)}."
-        )
+        reasons.append(words.multiplier_reason((sa, pa, ea, ma), (sb, pb, eb, mb)))
     if not _close(ka, kb):
-        reasons.append(f"A adds the constant {words.number_text(ka)}, B {words.number_text(kb)}.")
+        reasons.append(words.offset_reason(ka, kb))
     if not _close(beta_a, beta_b):
-        reasons.append(
-            f"A raises the base to −β = −{words.number_text(beta_a)}, B to −{words.number_text(beta_b)}."
-        )
+        reasons.append(words.beta_reason(beta_a, beta_b))
 
     changes, notes = [], []
     border_note = None
@@ -516,21 +500,13 @@ def compare(a: Convention, b: Convention) -> Comparison:
             notes.append(words.alpha_note(sa, sb, ea, target_extents))
         differ_at_borders = sa.divisor != sb.divisor and "inside" in (sa.divisor, sb.divisor)
         if differ_at_borders and words.window_cells(target_extents) > 1:
-            inside = "A" if sa.divisor == "inside" else "B"
-            other = "B" if inside == "A" else "A"
-            border_note = (
-                f"Near the borders they differ even then: {inside} divides α by the window "
-                f"cells inside the image only, {other} by the full window (zero padding), "
-                f"so {inside} normalizes border cells more strongly."
-            )
+            border_note = words.border_note("A" if sa.divisor == "inside" else "B")
     if not _close(ka, kb):
         if isinstance(sb.offset, str):
             changes.append(("b", sb.offset, ka))
         elif isinstance(sa.offset, str):
             changes.append(("a", sa.offset, kb))
-            notes.append(
-                f"B's constant is fixed at {words.number_text(kb)}: A's {sa.offset} must match it."
-            )
+            notes.append(words.fixed_constant_note(kb, sa.offset))
     if not _close(beta_a, beta_b):
         changes.append(("b", "beta", beta_a))
     axes = (1,) if sa.axes == CHANNEL_AXES else (2, 3)
@@ -572,24 +548,20 @@ def _compare_after_resizing_a(
 def _compare_with_mvn(a: Convention, b: Convention) -> Comparison:
     if a.scheme_id != b.scheme_id:
         local = a if a.is_local else b
-        reason = (
-            f"MVN subtracts the mean of a whole group and divides by its σ + ε; "
-            f"{SLOT_NAMES[local.slot]} divides each cell by the energy of its own window "
-            f"({local.scheme.detail}) and subtracts nothing."
-        )
-        return Comparison(False, (reason,), (), ("No setting makes them agree.",))
+        reason = words.mvn_against_local(SLOT_NAMES[local.slot], local.scheme.detail)
+        return Comparison(False, (reason,), (), (words.NO_AGREEMENT,))
     reasons, changes = [], []
     for p in SCHEMES[MVN].params:
         if a.params[p.name] != b.params[p.name]:
-            reasons.append(f"A has {p.name} = {a.params[p.name]}, B {b.params[p.name]} ({p.help}).")
+            reasons.append(
+                words.parameter_reason(p.name, a.params[p.name], b.params[p.name], p.help)
+            )
             changes.append(("b", p.name, a.params[p.name]))
     uses_variance = a.params.get("normalize_variance", True) or b.params.get(
         "normalize_variance", True
     )
     if uses_variance and not _close(a.eps, b.eps):
-        reasons.append(
-            f"A adds ε = {words.number_text(a.eps)} to σ, B ε = {words.number_text(b.eps)}."
-        )
+        reasons.append(words.eps_reason(a.eps, b.eps))
         changes.append(("b", "eps", a.eps))
     return Comparison(True, tuple(reasons), tuple(changes), ())
 
@@ -626,66 +598,32 @@ def comparison_sentences(result: LocalResult) -> tuple:
     a, b = result.a, result.b
     cmp = compare(a, b)
     max_diff, tol = result.max_diff, result.tolerance
-    agree_here = max_diff <= tol
-    lines = []
-    if agree_here:
-        verdict = (
-            f"**A and B agree on this tensor**: max |y_A − y_B| = {max_diff:.3g} "
-            f"(differences up to {tol:.1g} are rounding)."
-        )
-        if cmp.agree:
-            verdict += " " + _agreement_reason(a, b)
-        else:
-            verdict += (
-                " In general they differ, but not on this tensor (the cells where they would "
-                "differ are missing or zero)."
-            )
-        lines.append(verdict)
-        if not cmp.agree:
-            lines += [f"In general: {r}" for r in cmp.reasons]
-            if cmp.border_note:
-                lines.append(cmp.border_note)
-        return tuple(lines)
-
-    lines.append(f"**A and B differ**: max |y_A − y_B| = {max_diff:.3g}.")
-    inner = interior_mask(result.x.shape, a, b)
-    if cmp.border_note and not cmp.reasons and inner is not None:
-        inside = float(np.max(np.abs(result.diff[inner]))) if inner.any() else None
-        if inside is not None and inside <= tol:
-            lines[0] = (
-                f"**A and B agree away from the borders** (max |y_A − y_B| = {inside:.3g} where "
-                f"both windows lie inside the tensor) **and differ near them** (max "
-                f"{max_diff:.3g})."
-            )
-        elif inside is None:
-            lines.append("Every cell's window reaches a border on this tensor.")
-    lines += list(cmp.reasons)
-    if cmp.border_note:
-        lines.append(cmp.border_note)
-    if cmp.changes:
-        fix = f"**To make them agree**, set {words.change_text(cmp.changes, SLOT_NAMES)}"
-        fix += "." if not cmp.change_notes else f" ({' '.join(cmp.change_notes)})"
-        if cmp.border_note:
-            fix += " They then agree away from the borders."
-        lines.append(fix)
-    elif cmp.change_notes:
-        lines.append(" ".join(cmp.change_notes))
-    return tuple(lines)
+    inside = None
+    border_only = max_diff > tol and cmp.border_note and not cmp.reasons
+    inner = interior_mask(result.x.shape, a, b) if border_only else None
+    if inner is not None and inner.any():
+        inside = float(np.max(np.abs(result.diff[inner])))
+    return words.comparison_lines(
+        cmp,
+        max_diff,
+        tol,
+        agreement=_agreement_reason(a, b) if cmp.agree else "",
+        inside=inside,
+        measured_inside=inner is not None,
+        slot_names=SLOT_NAMES,
+    )
 
 
 def _agreement_reason(a: Convention, b: Convention) -> str:
+    """Why two conventions that :func:`compare` finds alike give the same output."""
     if not a.is_local:
-        return "They are the same MVN settings."
+        return words.SAME_MVN
     sa, sb = LOCAL_SCHEMES[a.scheme_id], LOCAL_SCHEMES[b.scheme_id]
     pa, pb = resolve_local_params(sa, a.params), resolve_local_params(sb, b.params)
     ea, eb = window_extents(a), window_extents(b)
     if _multiplier(sa, pa, ea) == 0:
-        return f"α = 0 in both: each is y = x / {words.number_text(_offset(sa, pa))}^β."
-    return (
-        f"Both sum the squares of {words.window_text(sa, ea)}, multiply the sum by the same number "
-        f"(A: {words.multiplier_text(sa, pa, ea)}; B: {words.multiplier_text(sb, pb, eb)}), add "
-        f"{words.number_text(_offset(sa, pa))} and raise to −{words.number_text(float(pa['beta']))}."
-    )
+        return words.alpha_zero_agreement(_offset(sa, pa))
+    return words.same_window_agreement((sa, pa, ea), (sb, pb, eb), _offset(sa, pa))
 
 
 # --- equivalences ------------------------------------------------------------------------------------
