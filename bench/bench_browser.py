@@ -206,7 +206,7 @@ INIT_JS = r"""
 })();
 """
 
-# Where a drawn cell (s, c, r, w) of a map is on the screen (as tests/test_browser.py).
+# Where a drawn cell (s, c, r, w) of a map is on the screen (as tests/browser/test_browser.py).
 CELL_CENTRE_JS = """(root, [s, c, r, w]) => {
   const g = root._geometry;
   const box = root.querySelector('canvas').getBoundingClientRect();

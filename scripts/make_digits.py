@@ -5,7 +5,7 @@ Usage: .venv/bin/python scripts/make_digits.py   (needs scikit-learn, which the 
 The file holds ``images`` (1797, 8, 8) uint8 with values 0–16, ``target`` (1797,) uint8 and
 ``train`` (1797,) bool, a fixed stratified split: in each class, a seeded permutation's first
 80 % (rounded) train, the rest test (1,438 / 359 in all). The split is stored rather than
-recomputed so it never depends on a NumPy version's random streams. ``tests/test_digits.py``
+recomputed so it never depends on a NumPy version's random streams. ``tests/engine/test_nets.py``
 checks the file against scikit-learn's copy where scikit-learn is installed.
 """
 

@@ -2,7 +2,7 @@
 
 Every equivalent the app names is produced here, as data, from the scheme's declaration (which
 axes keep their statistics, whether channels are split into groups, where ε goes) and the tensor's
-shape: never typed in as prose.  ``tests/test_torch_recipes.py`` evaluates every recipe against
+shape: never typed in as prose.  ``tests/engine/test_torch_recipes.py`` evaluates every recipe against
 PyTorch for every scheme at ranks 2, 3 and 4 and checks the module's parameter and buffer shapes
 and the refusals claimed here.
 

@@ -5,7 +5,7 @@ page and URL state that show the answer, and an answer function.  The answer fun
 view exactly as the page does (:func:`open_view`: the URL parsed with the page's own fields,
 constrained, its tensor built, fitted) and takes its numbers and sentences from the same page
 models the page calls, so what the gallery says is what the link shows
-(``tests/test_questions_page.py`` checks every number of every answer against the page).
+(``tests/app/test_questions_page.py`` checks every number of every answer against the page).
 
 The README's list of questions is generated from :data:`QUESTIONS` (:func:`readme_table`).
 """

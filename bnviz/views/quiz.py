@@ -4,7 +4,7 @@ Pure (NumPy, no Streamlit).  A quiz is its URL fields (:data:`FIELDS`: seed, num
 questions, kinds); :func:`generate` makes the same questions from the same fields, so a teacher
 hands a class one link.  Every right answer is computed by the engine (:func:`bnviz.describe`,
 :func:`bnviz.group_labels`, :mod:`bnviz.engine.partitions`, :class:`bnviz.RunningStatistics`,
-:func:`bnviz.normalize`), never typed in; ``tests/test_quiz.py`` checks them for many seeds.
+:func:`bnviz.normalize`), never typed in; ``tests/views/test_quiz.py`` checks them for many seeds.
 
 Question kinds (:data:`KINDS`):
 

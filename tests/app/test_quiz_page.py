@@ -148,7 +148,7 @@ def test_the_momentum_link_shows_both_momenta():
 
 
 def test_the_readmes_quiz_link_opens_its_quiz():
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     link = re.search(r"`(/quiz\?[^`]+)`", readme).group(1)
     query = dict(p.split("=") for p in link.split("?")[1].split("&"))
     at = open_app(PAGE, query)

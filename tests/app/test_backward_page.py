@@ -22,7 +22,7 @@ from bnviz.views import backward, source, urlstate
 from bnviz.views.urlstate import parse
 
 PAGE = "pages/backward.py"
-README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+README = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
 
 
 def run(query=None):
@@ -373,7 +373,7 @@ def test_the_readme_question_is_answered_by_one_link():
 
 
 def test_a_fresh_page_writes_no_parameters_and_every_default_spelled_out_is_left_out():
-    """As tests/test_links.py checks for the other pages."""
+    """As tests/app/test_links.py checks for the other pages."""
     fresh = run()
     assert dict(fresh.query_params) == {}
     assert "?" not in share_link(fresh)

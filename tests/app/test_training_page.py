@@ -354,7 +354,7 @@ def test_question_batch_size_one_error():
 def test_readme_lists_the_three_links():
     from pathlib import Path
 
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     for link in QUESTION_LINKS.values():
         assert f"`{link}`" in readme, link
     assert "bnviz.RunningStatistics" in readme and "bnviz.fold_batch_norm" in readme
