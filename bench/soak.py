@@ -478,6 +478,7 @@ def watch(page, session: int, record: Record) -> None:
 async def student(session: int, browser, url: str, record: Record, args, deadline: float) -> tuple:
     """One student in a context of its own: lessons until ``deadline`` (or ``args.lessons``)."""
     context = await browser.new_context(viewport=VIEWPORT)
+    context.set_default_timeout(ACTION_TIMEOUT_MS)  # finding an element, too, may wait long
     page = await context.new_page()
     watch(page, session, record)
     me = Student(session, page, url, record, args.think, session, deadline, args.picture_width)
