@@ -17,8 +17,25 @@ import numpy as np
 
 from .groupmap import PALETTE, DrawPlan, group_colours, plan_drawing
 
-#: Okabe & Ito's names for the first colours of :data:`PALETTE`, for captions of line pictures.
-COLOUR_NAMES = ("orange", "sky blue", "bluish green", "yellow", "blue", "vermilion")
+#: Okabe & Ito's names for the colours of :data:`PALETTE`, for captions of line pictures.
+COLOUR_NAMES = (
+    "orange",
+    "sky blue",
+    "bluish green",
+    "yellow",
+    "blue",
+    "vermilion",
+    "reddish purple",
+    "grey",
+)
+_NAMED = {**dict(zip(PALETTE, COLOUR_NAMES)), "#222222": "black"}
+
+
+def colour_name(hex_colour: str) -> str:
+    """A caption's name for a colour of the palette (or the near-black of "no normalization")."""
+    return _NAMED[hex_colour.upper()]
+
+
 WHITE = np.array([255, 255, 255], dtype=np.uint8)
 #: Cells outside the highlighted ones are mixed this much with white.
 FADE = 0.8

@@ -21,8 +21,10 @@ import numpy as np
 from ..engine.layout import group_labels, layout
 from ..engine.partitions import same_groups
 from ..engine.schemes import SCHEMES, default_params, divisors
+from ..figures.experiment import NORM_COLOURS
 from ..figures.thumbnail import (
     COLOUR_NAMES,
+    colour_name,
     lines_thumbnail,
     map_thumbnail,
     thumbnail_plan,
@@ -577,9 +579,11 @@ def _experiment(view: View) -> experiment.ExperimentResult:
     return experiment.compute(view.values, runs)
 
 
-def _experiment_lines(lines, labels, caption: str) -> Picture:
-    coloured = ", ".join(f"{label} ({colour})" for label, colour in zip(labels, COLOUR_NAMES))
-    return Picture(lines_thumbnail(lines), f"{caption}: {coloured}.")
+def _experiment_lines(lines, norms, labels, caption: str) -> Picture:
+    """Lines in the Experiment page's colour of each normalization, named in the caption."""
+    colours = [NORM_COLOURS[norm] for norm in norms]
+    named = ", ".join(f"{label} ({colour_name(c)})" for label, c in zip(labels, colours))
+    return Picture(lines_thumbnail(lines, colours=colours), f"{caption}: {named}.")
 
 
 def _speed(view: View) -> Answer:
@@ -590,6 +594,7 @@ def _speed(view: View) -> Answer:
         tuple(result.sentences[:3]),
         _experiment_lines(
             [np.nan_to_num(c.mean_accuracy()) for c in curves],
+            [c.norm for c in curves],
             [c.label for c in curves],
             f"Test accuracy over {steps} steps, mean over the seeds",
         ),
@@ -607,6 +612,7 @@ def _sweep_answer(view: View, chosen: tuple, cited: tuple = ()) -> Answer:
         tuple(result.sentences[k] for k in chosen),
         _experiment_lines(
             [np.nan_to_num(row) for row in sweep.mean_accuracy],
+            sweep.norms,
             sweep.labels,
             f"Final test accuracy at each {_FIELD_LABELS[sweep.section]} of the sweep, "
             f"{sweep.grid[0]:g} to {sweep.grid[-1]:g} from left to right",
