@@ -119,25 +119,25 @@ def percentile(values, q: float) -> float:
     return data[low] + (data[high] - data[low]) * (position - low)
 
 
-def slope(points) -> float:
-    """Least-squares slope of ``points`` [(t, y), ...] in y per unit of t (0 for one point)."""
+def robust_slope(points) -> float:
+    """Theil–Sen slope of ``points`` [(t, y), ...]: the median of the slopes between every two
+    points (a garbage collection's dip or one large computation's spike moves it little)."""
     points = list(points)
-    if len(points) < 2:
-        return 0.0
-    n = len(points)
-    mean_t = sum(t for t, _ in points) / n
-    mean_y = sum(y for _, y in points) / n
-    var_t = sum((t - mean_t) ** 2 for t, _ in points)
-    if var_t == 0:
-        return 0.0
-    return sum((t - mean_t) * (y - mean_y) for t, y in points) / var_t
+    slopes = [
+        (y2 - y1) / (t2 - t1)
+        for k, (t1, y1) in enumerate(points)
+        for t2, y2 in points[k + 1 :]
+        if t2 != t1
+    ]
+    return percentile(slopes, 50) if slopes else 0.0
 
 
 def memory_summary(samples, *, start: float, end: float) -> dict:
     """Resident memory over the lesson: ``samples`` [(seconds, MB), ...], ``start`` and ``end``
     the lesson's time span (samples outside are ignored).
 
-    Returns first, middle, last and peak MB, and the slope of the last half in MB per minute.
+    Returns first, middle, last and peak MB, and the slope of the last half in MB per minute
+    (:func:`robust_slope` of one sample in five: a transient does not count as growth).
     """
     inside = [(t, mb) for t, mb in samples if start <= t <= end]
     if not inside:
@@ -149,7 +149,7 @@ def memory_summary(samples, *, start: float, end: float) -> dict:
         "middle": min(inside, key=lambda s: abs(s[0] - half))[1],
         "last": inside[-1][1],
         "peak": max(mb for _, mb in inside),
-        "slope_last_half": slope(last_half) * 60,
+        "slope_last_half": robust_slope(last_half[::5]) * 60,
         "samples": len(inside),
     }
 
@@ -301,6 +301,10 @@ def student_picture(session: int, width: int = 1600) -> bytes:
     return buffer.getvalue()
 
 
+class ActionError(Exception):
+    """An action of the lesson did not reach its result (its name first)."""
+
+
 @dataclass
 class Record:
     latencies: dict = field(default_factory=dict)  # action -> [seconds]
@@ -365,7 +369,10 @@ class Student:
 
     async def act(self, name: str, run) -> None:
         start = time.monotonic()
-        await run()
+        try:
+            await run()
+        except Exception as error:
+            raise ActionError(f"{name}: {type(error).__name__}: {error}") from error
         self.record.latencies.setdefault(name, []).append(time.monotonic() - start)
         exceptions = self.page.locator('[data-testid="stException"]')
         for k in range(await exceptions.count()):
@@ -451,6 +458,7 @@ class Student:
                 timeout=ACTION_TIMEOUT_MS
             )
             await self.idle()
+            await self.wait(PICTURES_JS)  # as a student, who sees the pictures before going on
 
         async def explorer():
             await page.get_by_role("link", name="Explorer").first.click()
@@ -491,7 +499,7 @@ async def student(session: int, browser, url: str, record: Record, args, deadlin
             try:
                 await me.lesson(number)
             except Exception as error:  # a timeout or a missing element: counted, then go on
-                record.error(session, "action failed", f"{type(error).__name__}: {error}")
+                record.error(session, "action failed", str(error).split("\n")[0])
                 if args.shots:
                     with contextlib.suppress(Exception):
                         await page.screenshot(

@@ -33,13 +33,17 @@ def test_percentile_lies_between_the_extremes_and_grows_with_q(values, q):
     assert soak.percentile(values, min(q + 5, 100)) >= p - 1e-6
 
 
-def test_slope_of_a_line_and_of_flat_or_single_points():
-    assert soak.slope([(0, 1), (1, 3), (2, 5)]) == pytest.approx(2)
-    # Least squares: (0, 0), (1, 1), (2, 0), (3, 1) → slope 0.2.
-    assert soak.slope([(0, 0), (1, 1), (2, 0), (3, 1)]) == pytest.approx(0.2)
-    assert soak.slope([(0, 5), (10, 5)]) == 0
-    assert soak.slope([(3, 5)]) == 0
-    assert soak.slope([(3, 5), (3, 7)]) == 0
+def test_robust_slope_of_a_line_and_despite_a_spike():
+    assert soak.robust_slope([(0, 1), (1, 3), (2, 5)]) == pytest.approx(2)
+    # The six pairwise slopes of (0, 0), (1, 1), (2, 0), (3, 1), sorted: −1, 0, 0, 1/3, 1, 1;
+    # their median (0 + 1/3) / 2 = 1/6.
+    assert soak.robust_slope([(0, 0), (1, 1), (2, 0), (3, 1)]) == pytest.approx(1 / 6)
+    assert soak.robust_slope([(0, 5), (10, 5)]) == 0
+    assert soak.robust_slope([(3, 5)]) == 0
+    assert soak.robust_slope([(3, 5), (3, 7)]) == 0
+    # Flat memory with one large computation's spike: no growth (least squares would see some).
+    flat = [(t, 250 + (100 if t == 7 else 0)) for t in range(12)]
+    assert soak.robust_slope(flat) == 0
 
 
 def test_memory_summary_first_middle_last_and_the_last_half_slope():
