@@ -17,9 +17,9 @@ CONVOLUTIONAL_PROPERTY = (
     "the convolutional property, \u201cso that different elements of the same feature map, at "
     "different locations, are normalized in the same way\u201d: hence one γ and β per feature map."
 )
-#: Wu & He 2018, section 4 (their default number of groups).
+#: Wu & He 2018 (their default number of groups in the experiments).
 GN_DEFAULT = (
-    "Wu & He (2018, \u201cGroup Normalization\u201d, §4) use G = 32 groups by default; PyTorch's "
+    "Wu & He (2018, \u201cGroup Normalization\u201d) use G = 32 groups by default; PyTorch's "
     "GroupNorm requires G to divide C."
 )
 
