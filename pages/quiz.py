@@ -25,7 +25,7 @@ RESULTS = "quiz.results"
 CURRENT = "quiz.current"
 
 
-@st.cache_data(max_entries=8, show_spinner="Making the questions…")
+@st.cache_data(max_entries=8, ttl=ui.CACHE_LIMITS["ttl"], show_spinner="Making the questions…")
 def questions_for(seed: int, count: int, kinds: tuple) -> tuple:
     return quiz.generate(seed, count, kinds)
 
@@ -107,7 +107,7 @@ def set_marks(sig: str, question):
     return apply
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@st.cache_data(max_entries=32, ttl=ui.CACHE_LIMITS["ttl"], show_spinner=False)
 def picture(settings: tuple, number: int, which: str, marked: tuple, present: bool):
     """A question's map (``which``: "question", "answer" or "choice<k>"), cached; the
     question is made again from the settings (cached too)."""
