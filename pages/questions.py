@@ -18,6 +18,7 @@ PAGE = "questions"
 def question_card(question: questions.Question) -> None:
     """One question: its words, the computed answer, the picture and the link."""
     answer = ui.question_answer(question.id)
+    page = ui.page_title(questions.PAGE_MODELS[question.page].script)
     with st.container(border=True):
         text, picture = st.columns([3, 2])
         text.markdown(f"**{escape_markdown(question.title)}**")
@@ -27,7 +28,7 @@ def question_card(question: questions.Question) -> None:
         for sentence in answer.cited:
             text.caption(escape_markdown(sentence))
         text.markdown(
-            f"[Open this view on the {question.page_title} page →]({question.link})",
+            f"[Open this view on the {page} page →]({question.link})",
             help=f"`{question.link}`",
         )
         picture.image(answer.picture.image, caption=answer.picture.caption, width="stretch")

@@ -58,6 +58,11 @@ PAGES = (
 )
 
 
+def page_title(script: str) -> str:
+    """The navigation's title of the page in ``script`` (e.g. "pages/compare.py")."""
+    return next(title for path, title, _ in PAGES if path == script)
+
+
 def _app_icon() -> Image.Image:
     """The browser tab's icon, 48 × 48 RGB: three columns of group colours, batch norm's picture.
 

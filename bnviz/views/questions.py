@@ -18,7 +18,7 @@ from urllib.parse import parse_qsl
 
 import numpy as np
 
-from ..engine.layout import group_labels, layout
+from ..engine.layout import layout
 from ..engine.partitions import same_groups
 from ..engine.schemes import SCHEMES, default_params, divisors
 from ..figures.experiment import NORM_COLOURS
@@ -205,43 +205,26 @@ class Question:
         path = "/" + PAGE_MODELS[self.page].path
         return path + (f"?{self.query}" if self.query else "")
 
-    @property
-    def page_title(self) -> str:
-        return PAGE_TITLES[self.page]
-
     def compute(self) -> Answer:
         """The answer, computed for the view the link opens."""
         return self.answer(open_view(self.page, self.query))
 
 
-#: The pages' titles as the navigation shows them.
-PAGE_TITLES = {
-    "explorer": "Explorer",
-    "compare": "Compare",
-    "images": "Images",
-    "local": "Local norms",
-    "training": "Train vs. inference",
-    "backward": "Backward",
-    "experiment": "Experiment",
-}
-
-
 # ---- the pictures ------------------------------------------------------------------------------
 
 
-def _group_picture(
-    shape, scheme: str, params: Mapping, cell, caption: str, labels: np.ndarray | None = None
-) -> Picture:
-    """The scheme's groups on ``shape`` (N, C, H, W), the group of ``cell`` lit and outlined.
+def _group_picture(shape, d: Description, cell, caption: str | None = None) -> Picture:
+    """``d``'s groups on the map's (N, C, H, W) cells of ``shape``, the group of ``cell`` lit
+    and outlined; ``caption`` replaces the one said from ``d``.
 
-    ``labels`` (shape ``shape``) replace the scheme's own on ``shape`` (a tensor held in
-    another layout).
+    ``d.layout`` is in the engine's order, whose cells are the map's in the same memory order
+    (a tensor held as tokens too: :func:`bnviz.views.explorer.back_to_cells`).
     """
-    if labels is None:
-        labels = group_labels(shape, scheme, **params)
+    labels = d.layout.labels().reshape(shape)
     cell = tuple(cell) if cell is not None else (0, 0, 0, 0)
-    lit = labels == labels[cell]
+    caption = caption or words.group_caption(d, cell, tokens_layout(shape))
     drawn = thumbnail_plan(shape).text_with("the groups are the whole tensor's")
+    lit = labels == labels[cell]
     return Picture(map_thumbnail(labels, highlight=lit, mark=cell), f"{caption} {drawn}".strip())
 
 
@@ -263,86 +246,63 @@ def _sentence(sentences, word: str) -> str:
     return found
 
 
-def _explorer_description(view: View) -> tuple[Description, dict]:
+def _held_description(view: View, scheme: str, **params) -> Description:
+    """``scheme`` on the view's tensor as its ``layout`` field holds it (NCHW by default)."""
+    layout_name = view.values.get("layout", "NCHW")
+    shape = explorer.held_shape(view.tensor.x.shape, layout_name)
+    return describe(shape, scheme, layout=layout_name, **params)
+
+
+def _explorer_description(view: View) -> Description:
     values = view.values
-    params = explorer.scheme_params(values)
-    layout_name = values["layout"]
-    d = describe(
-        explorer.held_shape(view.tensor.x.shape, layout_name),
-        values["scheme"],
-        layout=layout_name,
-        eps=explorer.eps_value(values["eps"]),
-        **params,
-    )
-    return d, params
+    eps = explorer.eps_value(values["eps"])
+    return _held_description(view, values["scheme"], eps=eps, **explorer.scheme_params(values))
 
 
-def _explorer_picture(view: View, d: Description, params: Mapping) -> Picture:
-    """The Explorer's groups: those of the held tensor, on the map's (N, C, H, W) cells."""
-    cell = _cell(view.values)
-    shape = view.tensor.x.shape
-    return _group_picture(
-        shape,
-        view.values["scheme"],
-        params,
-        cell,
-        words.group_caption(d, cell, tokens_layout(shape)),
-        labels=d.layout.labels().reshape(shape),
-    )
+def _explorer_picture(view: View, d: Description) -> Picture:
+    return _group_picture(view.tensor.x.shape, d, _cell(view.values))
 
 
-def _compare_descriptions(view: View) -> list[tuple[str, dict, Description]]:
+def _compare_descriptions(view: View) -> list[Description]:
+    """Each slot's scheme on the view's tensor, in slot order."""
     values = view.values
-    shape = view.tensor.x.shape
     return [
-        (
-            scheme,
-            compare.slot_params(values, slot),
-            describe(shape, scheme, **compare.slot_params(values, slot)),
-        )
+        _held_description(view, scheme, **compare.slot_params(values, slot))
         for slot, scheme in enumerate(values["schemes"], start=1)
     ]
 
 
-def _compare_picture(view: View, slot: int = 0) -> Picture:
-    scheme, params, d = _compare_descriptions(view)[slot]
-    cell = _cell(view.values)
-    return _group_picture(
-        view.tensor.x.shape,
-        scheme,
-        params,
-        cell,
-        words.group_caption(d, cell, tokens_layout(view.tensor.x.shape)),
-    )
+def _compare_picture(view: View, d: Description) -> Picture:
+    return _group_picture(view.tensor.x.shape, d, _cell(view.values))
 
 
 # ---- the answers -------------------------------------------------------------------------------
 
 
 def _spatial_locations(view: View) -> Answer:
-    d, params = _explorer_description(view)
-    return Answer((d.sentences[0], d.sentences[2]), _explorer_picture(view, d, params))
+    d = _explorer_description(view)
+    return Answer((d.sentences[0], d.sentences[2]), _explorer_picture(view, d))
 
 
 def _feature_maps(view: View) -> Answer:
-    d, params = _explorer_description(view)
-    return Answer((view.tensor.description, d.sentences[0]), _explorer_picture(view, d, params))
+    d = _explorer_description(view)
+    return Answer((view.tensor.description, d.sentences[0]), _explorer_picture(view, d))
 
 
 def _rgb(view: View) -> Answer:
-    d, params = _explorer_description(view)
+    d = _explorer_description(view)
     names = view.tensor.channel_names
     return Answer(
         (d.sentences[0], words.colour_planes(names, view.tensor.x.shape[0])),
-        _explorer_picture(view, d, params),
+        _explorer_picture(view, d),
     )
 
 
 def _per_channel_params(view: View) -> Answer:
-    (_, _, per_channel), (_, _, per_activation) = _compare_descriptions(view)[:2]
+    per_channel, per_activation = _compare_descriptions(view)[:2]
     return Answer(
         (per_channel.sentences[0], per_activation.sentences[0]),
-        _compare_picture(view),
+        _compare_picture(view, per_channel),
         cited=(words.CONVOLUTIONAL_PROPERTY,),
     )
 
@@ -350,8 +310,8 @@ def _per_channel_params(view: View) -> Answer:
 def _three_methods(view: View) -> Answer:
     described = _compare_descriptions(view)
     return Answer(
-        tuple(words.method_sentence(k, d) for k, (_, _, d) in enumerate(described, start=1)),
-        _compare_picture(view, slot=len(described) - 1),
+        tuple(words.method_sentence(k, d) for k, d in enumerate(described, start=1)),
+        _compare_picture(view, described[-1]),
     )
 
 
@@ -359,9 +319,9 @@ def _choose_groups(view: View) -> Answer:
     described = _compare_descriptions(view)
     shape = view.tensor.x.shape
     channels = shape[1]
-    group_slot = next(k for k, (s, _, _) in enumerate(described) if s == "group")
-    scheme, params, d = described[group_slot]
-    (param,) = SCHEMES[scheme].params
+    d = next(d for d in described if d.scheme.id == "group")
+    scheme = d.scheme.id
+    (param,) = d.scheme.params
     # Which named schemes G = 1 and G = C reproduce, measured on this shape.
     ends = {
         g: [
@@ -376,7 +336,7 @@ def _choose_groups(view: View) -> Answer:
     }
     return Answer(
         (d.sentences[0], words.group_ends(channels, divisors(channels), ends)),
-        _compare_picture(view, slot=group_slot),
+        _compare_picture(view, d),
         cited=(words.GN_DEFAULT,),
     )
 
@@ -388,47 +348,39 @@ def _style(view: View) -> Answer:
         for r in results
     )
     instance = next(r for r in results if r.scheme == "instance")
-    labels = group_labels(view.tensor.x.shape, "instance")
-    return Answer(
-        sentences,
-        Picture(
-            map_thumbnail(labels, highlight=labels == 0, mark=(0, 0, 0, 0)),
-            words.group_caption(
-                describe(view.tensor.x.shape, "instance"),
-                (0, 0, 0, 0),
-                tokens_layout(view.tensor.x.shape),
-            )
-            + f" {instance.summary}",
-        ),
-    )
+    shape = view.tensor.x.shape
+    d = describe(shape, "instance")
+    cell = (0, 0, 0, 0)
+    caption = f"{words.group_caption(d, cell, tokens_layout(shape))} {instance.summary}"
+    return Answer(sentences, _group_picture(shape, d, cell, caption))
 
 
 def _transformer(view: View) -> Answer:
-    d, params = _explorer_description(view)
+    d = _explorer_description(view)
     per_sequence = _sentence(d.sentences, "per-sequence variant")
-    return Answer(
-        (d.sentences[0], d.sentences[1], per_sequence), _explorer_picture(view, d, params)
-    )
+    return Answer((d.sentences[0], d.sentences[1], per_sequence), _explorer_picture(view, d))
 
 
 def _convnext(view: View) -> Answer:
-    (_, _, last), (_, _, whole) = _compare_descriptions(view)[:2]
+    last, whole = _compare_descriptions(view)[:2]
     return Answer(
-        (last.sentences[0], whole.sentences[0]), _compare_picture(view), cited=(last.sentences[-1],)
+        (last.sentences[0], whole.sentences[0]),
+        _compare_picture(view, last),
+        cited=(last.sentences[-1],),
     )
 
 
 def _rms(view: View) -> Answer:
-    (_, _, rms), (_, _, layer_norm) = _compare_descriptions(view)[:2]
+    rms, layer_norm = _compare_descriptions(view)[:2]
     return Answer(
         (rms.sentences[0], rms.sentences[3], layer_norm.sentences[3]),
-        _compare_picture(view),
+        _compare_picture(view, rms),
         cited=(rms.sentences[-1],),
     )
 
 
 def _eps(view: View) -> Answer:
-    d, params = _explorer_description(view)
+    d = _explorer_description(view)
     shape = view.tensor.x.shape
     modules = sorted(
         {
@@ -442,7 +394,7 @@ def _eps(view: View) -> Answer:
     )
     return Answer(
         (d.sentences[4], words.eps_inside(modules)),
-        _explorer_picture(view, d, params),
+        _explorer_picture(view, d),
     )
 
 
@@ -450,31 +402,30 @@ def _training(view: View) -> training.TrainingResult:
     return training.compute(view.tensor, view.values)
 
 
-def _channel_picture(view: View, caption: str) -> Picture:
+def _channel_picture(view: View) -> Picture:
+    """Batch norm's channel groups on the view's tensor, channel 0's lit."""
     shape = view.tensor.x.shape
-    return _group_picture(shape, "batch", {}, (0, 0, 0, 0), caption)
+    return _group_picture(shape, describe(shape, "batch"), None, words.channel_caption(shape))
 
 
 def _eval(view: View) -> Answer:
     result = _training(view)
     return Answer(
         tuple(result.sentences[:2]),
-        _channel_picture(view, words.channel_caption(view.tensor.x.shape)),
+        _channel_picture(view),
     )
 
 
 def _one_value(view: View) -> Answer:
     result = _training(view)
-    return Answer(
-        (result.sentences[0],), _channel_picture(view, words.channel_caption(view.tensor.x.shape))
-    )
+    return Answer((result.sentences[0],), _channel_picture(view))
 
 
 def _small(view: View) -> Answer:
     result = _training(view)
     return Answer(
         (result.sentences[0], result.sentences[2]),
-        _channel_picture(view, words.channel_caption(view.tensor.x.shape)),
+        _channel_picture(view),
         cited=(result.sentences[3],),
     )
 
@@ -483,7 +434,7 @@ def _fold(view: View) -> Answer:
     result = _training(view)
     return Answer(
         (result.sentences[0], result.sentences[2], result.sentences[3]),
-        _channel_picture(view, words.channel_caption(view.tensor.x.shape)),
+        _channel_picture(view),
     )
 
 
@@ -521,15 +472,8 @@ def _backward(view: View) -> backward.BackwardResult:
 
 def _backward_picture(view: View, result: backward.BackwardResult) -> Picture:
     slot = result.slots[0]
-    scheme = view.values["schemes"][0]
-    params = compare.slot_params(view.values, 1)
-    return _group_picture(
-        view.tensor.x.shape,
-        scheme,
-        params,
-        result.cell,
-        words.jacobian_caption(slot.label, result.cell),
-    )
+    caption = words.jacobian_caption(slot.label, result.cell)
+    return _group_picture(view.tensor.x.shape, slot.description, result.cell, caption)
 
 
 def _influence(view: View) -> Answer:
@@ -880,7 +824,7 @@ def matches(question: Question, text: str) -> bool:
         (
             question.title,
             TOPICS[question.topic],
-            question.page_title,
+            question.page,
             question.keywords,
             question.asked,
         )
