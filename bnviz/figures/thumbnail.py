@@ -43,12 +43,17 @@ GAP_PX = 4
 MARK_RGB = np.array([20, 20, 20], dtype=np.uint8)
 
 
-def thumbnail_plan(shape) -> DrawPlan:
-    """Which cells of an (N, C, H, W) tensor :func:`map_thumbnail` draws (``.text`` says it)."""
+#: A thumbnail's room, in pixels.
+WIDTH_PX, HEIGHT_PX = 280, 180
+
+
+def thumbnail_plan(shape, width_px: int = WIDTH_PX, height_px: int = HEIGHT_PX) -> DrawPlan:
+    """Which cells of an (N, C, H, W) tensor :func:`map_thumbnail` draws in that room
+    (``.text`` says it)."""
     return plan_drawing(
         shape,
-        width_px=280 + 40,  # plan_drawing keeps 40 px for sample names; a thumbnail has none
-        height_px=180,
+        width_px=width_px + 40,  # plan_drawing keeps 40 px for sample names; a thumbnail has none
+        height_px=height_px,
         min_cell_px=2,
         max_samples=4,
         min_samples=1,
@@ -62,8 +67,8 @@ def map_thumbnail(
     *,
     highlight: np.ndarray | None = None,
     mark=None,
-    width_px: int = 280,
-    height_px: int = 180,
+    width_px: int = WIDTH_PX,
+    height_px: int = HEIGHT_PX,
 ) -> np.ndarray:
     """A group map in miniature: each group one colour, as the interactive map colours it.
 
@@ -88,7 +93,7 @@ def map_thumbnail(
         when the tensor is larger (:func:`thumbnail_plan`).
     """
     labels = np.asarray(labels)
-    plan = thumbnail_plan(labels.shape)
+    plan = thumbnail_plan(labels.shape, width_px, height_px)
     drawn = plan.take(labels)
     rgb, _ = group_colours(drawn)
     if highlight is not None:
@@ -152,7 +157,7 @@ def lines_thumbnail(
     series: Sequence[np.ndarray],
     *,
     colours: Sequence[str] | None = None,
-    width_px: int = 280,
+    width_px: int = WIDTH_PX,
     height_px: int = 140,
     level: float | None = None,
 ) -> np.ndarray:
