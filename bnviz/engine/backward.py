@@ -52,12 +52,15 @@ import numpy as np
 from .errors import InputError
 from .layout import Layout, group_index, layout
 from .moments import (
-    BLOCK_BYTES,
     FAST_DTYPES,
     SEGMENT,
     SEGMENT_ROWS,
+    WIDE_TILE_ROWS,
+    _block_elements,
     _plan,
     _segment_length,
+    _unbuffered,
+    _varies_along,
     _working_dtype,
     moments,
     moments_reference,
@@ -229,8 +232,7 @@ def _coupling(formula: Formula, mean, var, scale):
         )
     elif formula.divide == "std_plus_eps":
         sigma = np.sqrt(var)
-        divisor = np.zeros_like(scale)
-        np.divide(1.0, scale, out=divisor, where=scale > 0)
+        divisor = _divisor(scale)
         # d/σ = (σ + ε)/σ; at σ = 0 the path through σ is taken as 0 (module docstring).
         rho = np.zeros_like(sigma)
         np.divide(divisor, sigma, out=rho, where=(sigma > 0) & (scale > 0))
@@ -289,8 +291,7 @@ def backward_terms(
     projection = (dy_hat * x_hat).mean(axis=reduced, keepdims=True)
     through_divisor = -scale * (rho * x_hat + kappa) * projection
     dx = held + through_mean + through_divisor
-    divisor = np.zeros_like(scale)
-    np.divide(1.0, scale, out=divisor, where=scale > 0)
+    divisor = _divisor(scale)
     dweight = dbias = None
     if lay.param_shape is not None:
         dweight = _param_total(g * x_hat, lay)
@@ -315,6 +316,39 @@ def backward_terms(
         layout=lay,
         eps=inputs.eps,
         formula=formula,
+    )
+
+
+def _divisor(scale: np.ndarray) -> np.ndarray:
+    """1 / s for each group's divisor s (0 where s is 0: such a group's x̂ is 0)."""
+    divisor = np.zeros_like(scale)
+    np.divide(1.0, scale, out=divisor, where=scale > 0)
+    return divisor
+
+
+def _gradients(inputs, dx, dweight, dbias, mean, var, scale, mean_dyhat, projection) -> Gradients:
+    """:class:`Gradients` from a path's results; the per-group arrays (statistics, s, the means
+    of dŷ and dŷ·x̂) are laid out on the scheme's statistics shape and expanded to the tensor's."""
+    lay = inputs.layout
+
+    def expand(array):
+        # Per-group sums come flat from the row paths, broadcastable from the others.
+        array = np.asarray(array)
+        if array.size == math.prod(lay.stat_shape):
+            array = array.reshape(lay.stat_shape)
+        return lay.expand_stat(np.broadcast_to(array, lay.stat_shape))
+
+    return Gradients(
+        dx=dx,
+        dweight=dweight,
+        dbias=dbias,
+        mean=lay.expand_stat(mean),
+        var=lay.expand_stat(var),
+        divisor=lay.expand_stat(_divisor(scale)),
+        mean_dy_hat=expand(mean_dyhat),
+        mean_dy_hat_x_hat=expand(projection),
+        layout=lay,
+        eps=inputs.eps,
     )
 
 
@@ -402,7 +436,7 @@ def _first_pass(view, g, centre, x_hat_map, cell_gamma, reduced, stat_shape, par
 
     The deviations and products live only in cache-sized buffers.
     """
-    block = BLOCK_BYTES // g.itemsize
+    block = _block_elements(g.dtype)
     buffers = np.empty((3, block), dtype=g.dtype)
     sums = [np.zeros(stat_shape), np.zeros(stat_shape)]
     param_sums = [np.zeros(params[0]), np.zeros(params[0])] if params is not None else None
@@ -443,7 +477,7 @@ def _second_pass(view, g, centre, out, factors, K, E) -> None:
 
     ``factors``, ``K`` and ``E`` broadcast against the view.
     """
-    block = BLOCK_BYTES // g.itemsize
+    block = _block_elements(g.dtype)
     buffer = np.empty(block, dtype=g.dtype)
     for tile in _tiles(g.shape, block):
         target = out[tile]
@@ -454,10 +488,6 @@ def _second_pass(view, g, centre, out, factors, K, E) -> None:
         for factor in factors[1:]:
             np.multiply(target, factor[_part(factor, tile)], out=target)
         np.add(target, work, out=target)
-
-
-def _varies_along(array, axes) -> bool:
-    return array is not None and any(array.shape[a] != 1 for a in axes)
 
 
 # --------------------------------------------------------------------------------------------
@@ -567,7 +597,7 @@ def _fast_backward(view, g, lay, formula, gamma, scale, shift, rho, kappa, split
         for c in per_row
     )
     out = np.empty_like(rows_g)
-    block = BLOCK_BYTES // rows_g.itemsize
+    block = _block_elements(rows_g.dtype)
     if t <= block:  # tiles of whole rows
         per = max(1, block // t)
         tiles = [(slice(r0, r0 + per), slice(None)) for r0 in range(0, out.shape[0], per)]
@@ -579,8 +609,7 @@ def _fast_backward(view, g, lay, formula, gamma, scale, shift, rho, kappa, split
         ]
     buffer = np.empty(block + t, dtype=work)
     with np.errstate(over="ignore", invalid="ignore"):
-        if t >= 512:  # one inner loop per row rather than through NumPy's buffer (moments.py)
-            np.setbufsize(min(8192, 16 * -(-min(t, block) // 16)))
+        _unbuffered(min(t, block))  # one inner loop per row rather than through NumPy's buffer
         for rows, columns in tiles:
             target = out[rows, columns]
             np.multiply(rows_x[rows, columns], k[rows], out=target)
@@ -703,26 +732,11 @@ def normalize_backward(
         else:
             dweight = _param_total(param_dy_x_hat, lay)
             dbias = _param_total(param_dy, lay) if formula.shift else None
-    divisor = np.zeros_like(scale)
-    np.divide(1.0, scale, out=divisor, where=scale > 0)
-    return Gradients(
-        dx=dx,
-        dweight=dweight,
-        dbias=dbias,
-        mean=lay.expand_stat(mean),
-        var=lay.expand_stat(var),
-        divisor=lay.expand_stat(divisor),
-        mean_dy_hat=lay.expand_stat(np.broadcast_to(mean_dyhat, lay.stat_shape)),
-        mean_dy_hat_x_hat=lay.expand_stat(np.broadcast_to(mean_projection, lay.stat_shape)),
-        layout=lay,
-        eps=inputs.eps,
-    )
+    return _gradients(inputs, dx, dweight, dbias, mean, var, scale, mean_dyhat, mean_projection)
 
 
 #: Most rows a tile of :func:`_matrix_backward` sums in the working precision at once.
 MAX_TILE_ROWS = 1024
-#: Rows per tile where a row is longer than a tile (:func:`_matrix_backward`).
-WIDE_TILE_ROWS = 8
 
 
 def _matrix_form(lay: Layout, gamma_shape: tuple | None):
@@ -800,7 +814,7 @@ def _matrix_backward(x3, g3, groups, gamma_axis, gamma, coefficients, want_param
     """
     o_count, p, k = x3.shape
     dtype = x3.dtype
-    block = BLOCK_BYTES // dtype.itemsize
+    block = _block_elements(dtype)
     if k * WIDE_TILE_ROWS <= min(block, p * k):
         rows = max(1, min(MAX_TILE_ROWS, block // k))
         columns = k
@@ -839,8 +853,7 @@ def _matrix_backward(x3, g3, groups, gamma_axis, gamma, coefficients, want_param
         scale_w = scale.astype(dtype)
         shift_w = shift.astype(dtype)
     with np.errstate(over="ignore", invalid="ignore"):
-        if columns >= 512:
-            np.setbufsize(min(8192, 16 * -(-columns // 16)))
+        _unbuffered(columns)
         for o, rs, cs in tiles:
             gt, xt = g3[o, rs, cs], x3[o, rs, cs]
             if centre is not None:
@@ -888,8 +901,7 @@ def _matrix_backward(x3, g3, groups, gamma_axis, gamma, coefficients, want_param
     if rows * columns > buffer.size:
         buffer = np.empty(rows * columns, dtype=dtype)
     with np.errstate(over="ignore", invalid="ignore"):
-        if columns >= 512:
-            np.setbufsize(min(8192, 16 * -(-columns // 16)))
+        _unbuffered(columns)
         for o, rs, cs in tiles:
             target = out[o, rs, cs]
             part = (o, slice(None), cs) if column_groups else (o, rs, slice(None))
@@ -992,19 +1004,16 @@ def _matrix_gradients(inputs, view, g, mean, var, scale, shift, rho, kappa, form
         if not (np.isfinite(dweight).all() and (dbias is None or np.isfinite(dbias).all())):
             raise InputError(DY_NOT_FINITE)
     mean_dyhat, projection = saved["means"]
-    divisor = np.zeros_like(scale)
-    np.divide(1.0, scale, out=divisor, where=scale > 0)
-    return Gradients(
-        dx=dx.reshape(inputs.x.shape).astype(dtype, copy=False),
-        dweight=dweight,
-        dbias=dbias,
-        mean=lay.expand_stat(mean),
-        var=lay.expand_stat(var),
-        divisor=lay.expand_stat(divisor),
-        mean_dy_hat=lay.expand_stat(mean_dyhat.reshape(lay.stat_shape)),
-        mean_dy_hat_x_hat=lay.expand_stat(projection.reshape(lay.stat_shape)),
-        layout=lay,
-        eps=inputs.eps,
+    return _gradients(
+        inputs,
+        dx.reshape(inputs.x.shape).astype(dtype, copy=False),
+        dweight,
+        dbias,
+        mean,
+        var,
+        scale,
+        mean_dyhat,
+        projection,
     )
 
 
@@ -1023,19 +1032,16 @@ def _fast_gradients(inputs, view, g, mean, var, scale, shift, rho, kappa, split)
     if lay.param_shape is not None:
         dweight = _param_total(sum_g_x_hat, lay)
         dbias = _param_total(sum_g, lay) if formula.shift else None
-    divisor = np.zeros_like(scale)
-    np.divide(1.0, scale, out=divisor, where=scale > 0)
-    return Gradients(
-        dx=dx.reshape(inputs.x.shape).astype(dtype, copy=False),
-        dweight=dweight,
-        dbias=dbias,
-        mean=lay.expand_stat(mean),
-        var=lay.expand_stat(var),
-        divisor=lay.expand_stat(divisor),
-        mean_dy_hat=lay.expand_stat(np.broadcast_to(mean_dyhat, lay.stat_shape)),
-        mean_dy_hat_x_hat=lay.expand_stat(np.broadcast_to(mean_projection, lay.stat_shape)),
-        layout=lay,
-        eps=inputs.eps,
+    return _gradients(
+        inputs,
+        dx.reshape(inputs.x.shape).astype(dtype, copy=False),
+        dweight,
+        dbias,
+        mean,
+        var,
+        scale,
+        mean_dyhat,
+        mean_projection,
     )
 
 
