@@ -17,8 +17,6 @@ from .axes import axis_order as get_axis_order
 from .errors import InputError
 from .schemes import Scheme, get_scheme, resolve_params
 
-#: Axes of the 5-D view every scheme is computed on (C split as G groups of Cg channels).
-VIEW_AXES = ("N", "G", "Cg", "H", "W")
 #: Axis names a user sees, by rank: (N, C) dense, (N, C, L) temporal, (N, C, H, W) spatial.
 AXIS_LABELS = {2: ("N", "C"), 3: ("N", "C", "L"), 4: ("N", "C", "H", "W")}
 #: Which of the (N, C, H, W) axes a tensor of each rank really has (L of rank 3 plays W).

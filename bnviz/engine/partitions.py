@@ -103,9 +103,3 @@ def named_equivalents(keep, shape) -> tuple:
                 found = Equivalent(scheme.id, params, scheme_label(scheme, params))
                 (parametrised if scheme.params else plain).append(found)
     return tuple(plain + parametrised)
-
-
-def named_equivalent(keep, shape) -> str | None:
-    """The id of the first scheme in :func:`named_equivalents`, or None."""
-    found = named_equivalents(keep, shape)
-    return found[0].scheme if found else None

@@ -80,35 +80,6 @@ def divisor_symbol(formula: Formula) -> str:
     return {"std": "s", "rms": "r", "std_plus_eps": "d", "none": "1"}[formula.divide]
 
 
-def divisor_definition(formula: Formula) -> str:
-    """The divisor's definition in LaTeX (empty where nothing divides)."""
-    return {
-        "std": r"s = \sqrt{\sigma^2 + \varepsilon}",
-        "rms": r"r = \sqrt{\overline{x^2} + \varepsilon}",
-        "std_plus_eps": r"d = \sigma + \varepsilon",
-        "none": "",
-    }[formula.divide]
-
-
-def dx_formula(formula: Formula) -> str:
-    """∂l/∂x over one group in LaTeX, with the terms the formula has."""
-    d = divisor_symbol(formula)
-    terms = [r"\widehat{dy}_j"]
-    if formula.centre:
-        terms.append(r"\operatorname{mean}(\widehat{dy})")
-    if formula.divide != "none":
-        t = (
-            r"\hat{x}_j \tfrac{\sigma + \varepsilon}{\sigma}"
-            if formula.divide == "std_plus_eps"
-            else r"\hat{x}_j"
-        )
-        terms.append(t + r"\,\operatorname{mean}(\widehat{dy}\,\hat{x})")
-    body = " - ".join(terms)
-    if formula.divide == "none":
-        return rf"\frac{{\partial l}}{{\partial x_j}} = {body}"
-    return rf"\frac{{\partial l}}{{\partial x_j}} = \frac{{1}}{{{d}}}\Big({body}\Big)"
-
-
 def jacobian_formula(formula: Formula, learned: bool) -> str:
     """∂y_i/∂x_j on a group in LaTeX: γ_i/d · (δ_ij − c/m′ − x̂_i t_j/m′)."""
     d = divisor_symbol(formula)

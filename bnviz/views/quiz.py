@@ -29,7 +29,7 @@ import numpy as np
 
 from ..engine.layout import group_labels, layout
 from ..engine.normalize import normalize
-from ..engine.partitions import partition_signature, same_groups
+from ..engine.partitions import partition_signature
 from ..engine.running import CONVENTIONS, RunningStatistics
 from ..engine.schemes import divisors, scheme_label
 from ..figures import groupmap
@@ -822,11 +822,6 @@ def answer_map(question: Question, scored: Scored | None = None, choice=None, *,
         marks=marks, mark_styles=MARK_STYLES if marks is not None else (),
         file_name=f"quiz-{question.number}-answer", max_height_px=ANSWER_MAP_PX,
     )  # fmt: skip
-
-
-def same_grouping(shape, a: tuple, b: tuple) -> bool:
-    """Whether two (scheme, params) group a tensor of ``shape`` alike."""
-    return same_groups(layout(shape, a[0], **a[1]), layout(shape, b[0], **b[1]))
 
 
 # --- The summary -------------------------------------------------------------------------------

@@ -132,7 +132,8 @@ def conv_weight(values: dict, in_channels: int) -> np.ndarray:
     return np.concatenate(parts)
 
 
-def _padding(values: dict):
+def padding(values: dict):
+    """The conv layer's padding as :func:`bnviz.conv2d` takes it: "valid", "same" or an int."""
     return values["padding"] if values["padding"] in ("valid", "same") else int(values["padding"])
 
 
@@ -207,14 +208,14 @@ def build(values: dict, uploads: tuple = ()) -> Tensor:
         )
 
     weight = conv_weight(values, source.shape[1])
-    padding = _padding(values)
+    pad = padding(values)
     stride = values["stride"]
     kernel = values["kernel"]
-    out_shape = conv.output_shape(source.shape, weight.shape, stride=stride, padding=padding)
+    out_shape = conv.output_shape(source.shape, weight.shape, stride=stride, padding=pad)
     _check_size(out_shape)
-    x = conv.conv2d(source, weight, stride=stride, padding=padding)
+    x = conv.conv2d(source, weight, stride=stride, padding=pad)
     arithmetic = tuple(
-        f"{axis}: " + conv.shape_arithmetic(size, kernel, stride, padding)
+        f"{axis}: " + conv.shape_arithmetic(size, kernel, stride, pad)
         for axis, size in zip(("H", "W"), source.shape[2:])
     )
     description += (

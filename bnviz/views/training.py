@@ -187,10 +187,6 @@ class Distribution:
         return f"each batch {batch} fresh random {images} of the same distribution"
 
 
-def _padding(values: dict):
-    return values["padding"] if values["padding"] in ("valid", "same") else int(values["padding"])
-
-
 def distribution(tensor: source.Tensor, values: dict) -> Distribution:
     """The distribution the page's tensor comes from (see :class:`Distribution`)."""
     if tensor.pictures is not None:
@@ -222,7 +218,7 @@ def distribution(tensor: source.Tensor, values: dict) -> Distribution:
         # the second moments minus the square of the mean.
         weight64 = weight.astype(np.float64)
         ones = np.ones((1, cin, h, w))
-        kwargs = {"stride": values["stride"], "padding": _padding(values)}
+        kwargs = {"stride": values["stride"], "padding": source.padding(values)}
         means = conv.conv2d(ones * offsets32[None, :, None, None], weight64, **kwargs)[0]
         variances = conv.conv2d(ones * scales32[None, :, None, None] ** 2, weight64**2, **kwargs)[0]
         mean = means.mean(axis=(1, 2))
@@ -234,7 +230,7 @@ def distribution(tensor: source.Tensor, values: dict) -> Distribution:
         scales,
         weight,
         values["stride"],
-        _padding(values),
+        source.padding(values),
         values["seed"],
         mean,
         np.maximum(var, 0.0),
@@ -774,7 +770,7 @@ def fold(tensor: source.Tensor, stream: Stream, values: dict) -> Folded | None:
         weight, bias, mean, var, gamma=gamma, beta=beta, eps=layer.eps
     )
     x = network_input(tensor, values).astype(np.float64)
-    kwargs = {"stride": values["stride"], "padding": _padding(values)}
+    kwargs = {"stride": values["stride"], "padding": source.padding(values)}
     two_layers = layer.infer(conv.conv2d(x, weight, bias, **kwargs), weight=gamma, bias=beta).y
     one_layer = conv.conv2d(x, folded, folded_bias, **kwargs)
     return Folded(
