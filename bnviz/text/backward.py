@@ -14,9 +14,10 @@ from dataclasses import dataclass
 
 from ..engine.schemes import Formula
 from .answers import escape_markdown
-from .describe import plural
+from .describe import cell_text, plural
 from .latex import latex_number as tex
 from .latex import signed as tex_signed
+from .training import num
 
 #: The losses the page offers: what each pushes on, and its gradient dy = ∂l/∂y.
 LOSSES = {
@@ -38,14 +39,8 @@ LOSS_NAMES = {
 GAMMAS = {"ones": "γ = 1 (a fresh layer)", "random": "γ random in [0.5, 1.5] (seeded)"}
 
 
-def number(value: float, digits: int = 4) -> str:
-    """A float for prose: ``digits`` significant digits, no "-0"."""
-    text = f"{value:.{digits}g}"
-    return "0" if text in ("-0", "0") else text
-
-
-def cell_text(cell: Sequence[int]) -> str:
-    return "(" + ", ".join(str(int(i)) for i in cell) + ")"
+#: A float for prose (``digits`` significant digits, no "-0"), as the training page writes it.
+number = num
 
 
 def loss_text(loss: str, cell: Sequence[int], seed: int) -> str:

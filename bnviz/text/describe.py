@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..engine.layout import Layout, partition
 from ..engine.schemes import AXIS_NAMES, Formula, Scheme
 from ..engine.torch_recipe import TorchRecipe, tensor_axes, torch_recipe
+
+
+def cell_text(cell: Sequence[int]) -> str:
+    """A cell's index as written in sentences: (n, c, h, w) as "(1, 0, 2, 3)"."""
+    return "(" + ", ".join(str(int(i)) for i in cell) + ")"
 
 
 def plural(count: int, word: str, many: str | None = None) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from .describe import Description
+from .describe import Description, cell_text
 
 #: Ioffe & Szegedy 2015, section 3.2 (quoted).
 CONVOLUTIONAL_PROPERTY = (
@@ -22,10 +22,6 @@ GN_DEFAULT = (
     "Wu & He (2018, \u201cGroup Normalization\u201d) use G = 32 groups by default; PyTorch's "
     "GroupNorm requires G to divide C."
 )
-
-
-def cell_text(cell: Sequence[int]) -> str:
-    return "(" + ", ".join(str(int(v)) for v in cell) + ")"
 
 
 def group_caption(d: Description, cell: Sequence[int], tokens: bool = False) -> str:

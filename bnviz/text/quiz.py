@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..engine.running import Convention
-from .describe import Description, grouping_text, plural, shape_text
+from .describe import Description, cell_text, grouping_text, plural, shape_text
 
 
 def number(value: float, digits: int = 4) -> str:
@@ -18,11 +18,6 @@ def number(value: float, digits: int = 4) -> str:
     if float(value).is_integer() and abs(value) < 1e15:
         return f"{int(value):,}"
     return f"{value:.{digits}g}"
-
-
-def cell_text(cell) -> str:
-    """(n, c, h, w) as "(1, 0, 2, 3)"."""
-    return "(" + ", ".join(str(int(i)) for i in cell) + ")"
 
 
 def cells_text(cells: Sequence, most: int = 8) -> str:
