@@ -247,8 +247,12 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(script: Path, cwd: Path) -> tuple[subprocess.Popen, str]:
-    port = free_port()
+def start_server(
+    script: Path, cwd: Path, port: int | None = None, extra: tuple = ()
+) -> tuple[subprocess.Popen, str]:
+    """Serve ``script`` headless on the loopback address (a free port unless ``port``), with
+    ``extra`` Streamlit options; the process and its URL."""
+    port = port or free_port()
     process = subprocess.Popen(
         [
             sys.executable,
@@ -264,6 +268,7 @@ def start_server(script: Path, cwd: Path) -> tuple[subprocess.Popen, str]:
             "127.0.0.1",
             "--browser.gatherUsageStats",
             "false",
+            *extra,
         ],
         cwd=cwd,
         stdout=subprocess.DEVNULL,

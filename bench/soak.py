@@ -45,7 +45,6 @@ import os
 import random
 import re
 import socket
-import subprocess
 import sys
 import threading
 import time
@@ -56,7 +55,7 @@ from urllib.parse import parse_qsl, urlsplit
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_browser import CELL_CENTRE_JS, free_port, stop, wait_healthy  # noqa: E402
+from bench_browser import CELL_CENTRE_JS, start_server, stop, wait_healthy  # noqa: E402
 from conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
 MAX_SESSIONS = 60
@@ -214,28 +213,6 @@ def leak_problems(final_urls: dict, last_urls: dict, seeds: dict, names_seen: di
 
 
 # --- The server and its memory --------------------------------------------------------------
-
-
-def start_server(port: int, root: Path, extra: list[str]) -> subprocess.Popen:
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(root / "app.py"),
-            "--server.headless",
-            "true",
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            *extra,
-        ],
-        cwd=root,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.STDOUT,
-    )
 
 
 def rss_mb(pid: int) -> float:
@@ -680,9 +657,8 @@ def main(argv=None) -> int:
                 sock.bind(("127.0.0.1", args.port))
         except OSError:
             parser.error(f"port {args.port} is in use")
-    port = args.port or free_port()
-    url = f"http://127.0.0.1:{port}"
-    process = start_server(port, args.root.resolve(), args.server_option)
+    root = args.root.resolve()
+    process, url = start_server(root / "app.py", root, args.port, tuple(args.server_option))
     record = Record()
     try:
         wait_healthy(process, url)
