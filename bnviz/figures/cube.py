@@ -14,13 +14,13 @@ import itertools
 import numpy as np
 import plotly.graph_objects as go
 
-from .groupmap import PALETTE, colour_groups
+from .groupmap import _PALETTE_RGB, PALETTE, colour_groups
+from .groups import _discrete_scale
 
 #: At most this many samples, channels and locations (h·W + w) are drawn.
 MAX_EXTENT = (16, 16, 64)
 GROUP_COLOUR = PALETTE[4]
 CELL_COLOUR = PALETTE[5]
-_PALETTE_RGB = np.array([[int(c[k : k + 2], 16) for k in (1, 3, 5)] for c in PALETTE], float)
 
 
 def cube_extent(shape: tuple) -> tuple:
@@ -253,12 +253,7 @@ def group_cube_figure(
         surface_triangles = surface_triangles.astype(np.int16)
     face_index = index[owner[:, 0], owner[:, 1], owner[:, 2]].astype(np.uint8)
     colours = _PALETTE_RGB if cell is None else 0.35 * _PALETTE_RGB + 0.65 * 255
-    scale = []
-    for k, (r, g, b) in enumerate(colours.round().astype(int)):
-        scale += [
-            [k / len(colours), f"rgb({r},{g},{b})"],
-            [(k + 1) / len(colours), f"rgb({r},{g},{b})"],
-        ]
+    scale = _discrete_scale([f"rgb({r},{g},{b})" for r, g, b in colours.round().astype(int)])
     traces = [
         go.Mesh3d(
             x=np.ascontiguousarray(surface_vertices[:, 0]),

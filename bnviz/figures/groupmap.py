@@ -255,12 +255,12 @@ def colour_groups(labels: np.ndarray, colours: int = len(PALETTE)) -> np.ndarray
     return colour_of.astype(np.uint8)[compact]
 
 
-def _rgb(hex_colour: str) -> tuple:
+def hex_to_rgb(hex_colour: str) -> tuple:
     return tuple(int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
 
 
 #: Pale tints (mixed 70 % with light grey) for maps with too many groups to colour apart.
-_PALETTE_RGB = np.array([_rgb(c) for c in PALETTE], dtype=np.float64)
+_PALETTE_RGB = np.array([hex_to_rgb(c) for c in PALETTE], dtype=np.float64)
 _PALE_RGB = (0.3 * _PALETTE_RGB + 0.7 * np.array([232.0, 232.0, 232.0])).round()
 
 
@@ -323,7 +323,7 @@ def value_colours(values: np.ndarray, diverging: bool) -> tuple[np.ndarray, floa
         if high == low:
             high = low + 1.0
         stops = _VIRIDIS
-    rgb = np.array([_rgb(s) for s in stops], dtype=np.float64)
+    rgb = np.array([hex_to_rgb(s) for s in stops], dtype=np.float64)
     t = (values - low) / (high - low) * (len(stops) - 1)
     t = np.clip(t, 0, len(stops) - 1)
     k = np.minimum(t.astype(int), len(stops) - 2)

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .groupmap import PALETTE, DrawPlan, group_colours, plan_drawing
+from .groupmap import PALETTE, DrawPlan, group_colours, hex_to_rgb, plan_drawing
 
 #: Okabe & Ito's names for the colours of :data:`PALETTE`, for captions of line pictures.
 COLOUR_NAMES = (
@@ -149,10 +149,6 @@ def tokens_layout(shape) -> bool:
     return int(shape[2]) == 1 < int(shape[3])
 
 
-def _rgb(hex_colour: str) -> np.ndarray:
-    return np.array([int(hex_colour[i : i + 2], 16) for i in (1, 3, 5)], dtype=np.uint8)
-
-
 def lines_thumbnail(
     series: Sequence[np.ndarray],
     *,
@@ -203,5 +199,5 @@ def lines_thumbnail(
         cols = np.round(margin + xs / max(steps - 1, 1) * (width_px - 2 * margin)).astype(int)
         rows = to_row(ys)
         for dr in (0, 1):
-            image[np.clip(rows + dr, 0, height_px - 1), cols] = _rgb(colour)
+            image[np.clip(rows + dr, 0, height_px - 1), cols] = hex_to_rgb(colour)
     return image

@@ -26,7 +26,7 @@ from PIL import Image
 
 from ..engine import conv, loading
 from ..engine.errors import InputError
-from ..figures import groups
+from ..figures import groupmap, groups
 from ..views import (
     backward,
     explorer,
@@ -72,7 +72,7 @@ def _app_icon() -> Image.Image:
     tile, gap = 14, 3
     icon = np.full((48, 48, 3), 255, dtype=np.uint8)
     for column, colour in enumerate(groups.PALETTE[:3]):
-        rgb = [int(colour[k : k + 2], 16) for k in (1, 3, 5)]
+        rgb = groupmap.hex_to_rgb(colour)
         for row in range(3):
             top, left = row * (tile + gap), column * (tile + gap)
             icon[top : top + tile, left : left + tile] = rgb
