@@ -316,10 +316,16 @@ def _tensor(values: dict, uploads_digest: str, _uploads: tuple) -> source.Tensor
     return source.build(values, _uploads)
 
 
+def _upload_key(values: dict) -> tuple[str, tuple]:
+    """The uploads' digest as a cache key ("" unless the page's data are the uploads: other
+    sources do not depend on them), and the uploads themselves."""
+    digest, files = _uploads()
+    return (digest if values["source"] == "upload" else ""), files
+
+
 def current_tensor(values: dict) -> source.Tensor:
     """The page's tensor (cached); raises InputError for what the user must fix."""
-    digest, files = _uploads()
-    return _tensor(tensor_values(values), digest if values["source"] == "upload" else "", files)
+    return _tensor(tensor_values(values), *_upload_key(values))
 
 
 @st.cache_data(**CACHE_LIMITS, show_spinner="Normalizing…")
@@ -330,9 +336,8 @@ def _explorer_result(values: dict, uploads_digest: str, _uploads: tuple) -> expl
 
 def explorer_result(values: dict) -> explorer.ExplorerResult:
     """:func:`bnviz.views.explorer.compute` on the page's tensor, cached per values."""
-    digest, files = _uploads()
     relevant = {k: v for k, v in values.items() if k not in explorer.VIEW_KEYS}
-    return _explorer_result(relevant, digest if values["source"] == "upload" else "", files)
+    return _explorer_result(relevant, *_upload_key(values))
 
 
 def explorer_recompute(values: dict) -> Callable[[], explorer.ExplorerResult]:
@@ -358,9 +363,7 @@ def _picture_results(
 
 def picture_results(values: dict, schemes) -> list[images.NormalizedPictures]:
     """:func:`bnviz.views.images.normalize_pictures` on the page's tensor, cached."""
-    digest, files = _uploads()
-    digest = digest if values["source"] == "upload" else ""
-    return _picture_results(tensor_values(values), tuple(schemes), digest, files)
+    return _keyed_by_tensor(_picture_results, values, tuple(schemes))
 
 
 @st.cache_data(**CACHE_LIMITS, show_spinner="Normalizing…")
@@ -377,9 +380,7 @@ def _local_equivalences(values: dict, settings: dict, uploads_digest: str, _uplo
 def _keyed_by_tensor(function, values: dict, settings: dict):
     # Keyed by the tensor's fields and the uploads' digest, as the tensor itself is: hashing a
     # large array on every rerun would cost more than the lookup saves.
-    digest, files = _uploads()
-    digest = digest if values["source"] == "upload" else ""
-    return function(tensor_values(values), settings, digest, files)
+    return function(tensor_values(values), settings, *_upload_key(values))
 
 
 def local_result(values: dict, settings: dict) -> local_norms.LocalResult:
@@ -412,8 +413,7 @@ def _backward_result(values: dict, present: bool, uploads_digest: str, _uploads:
 
 def backward_result(values: dict, present: bool = False) -> backward.BackwardResult:
     """:func:`bnviz.views.backward.compute` on the page's tensor, cached per values."""
-    digest, files = _uploads()
-    return _backward_result(values, present, digest if values["source"] == "upload" else "", files)
+    return _backward_result(values, present, *_upload_key(values))
 
 
 def tensor_sidebar(values: dict, container=st.sidebar) -> None:
