@@ -658,3 +658,12 @@ def load_runs(path) -> dict[tuple, Run]:
                 seconds=float(data[f"{k}.seconds"]),
             )
     return runs
+
+
+def nanmean(array: np.ndarray, axis: int = 0) -> np.ndarray:
+    """The mean over ``axis`` of the finite values (a diverged run's are NaN); NaN where none is."""
+    finite = np.isfinite(array)
+    count = finite.sum(axis=axis)
+    total = np.where(finite, array, 0.0).sum(axis=axis)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(count > 0, total / np.maximum(count, 1), np.nan)

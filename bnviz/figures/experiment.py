@@ -16,6 +16,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from ..engine.nets import nanmean
 from .groupmap import PALETTE
 
 #: One colour per normalization (Okabe–Ito, colour-blind safe); no normalization in black.
@@ -83,7 +84,7 @@ def curves_figure(curves, *, height: int = 400) -> go.Figure:
                     row=1,
                     col=col,
                 )
-            mean = _nanmean(data)
+            mean = nanmean(data)
             fig.add_trace(
                 go.Scatter(
                     x=curve.steps,
@@ -102,15 +103,6 @@ def curves_figure(curves, *, height: int = 400) -> go.Figure:
     fig.update_yaxes(range=[0, 1.02], tickformat=".0%", row=1, col=2)
     fig.update_xaxes(title_text="SGD step")
     return _layout(fig, height)
-
-
-def _nanmean(data: np.ndarray) -> np.ndarray:
-    finite = np.isfinite(data)
-    count = finite.sum(axis=0)
-    with np.errstate(invalid="ignore"):
-        return np.where(
-            count > 0, np.where(finite, data, 0).sum(axis=0) / np.maximum(count, 1), np.nan
-        )
 
 
 def percentiles_figure(curves, unit: int, *, height: int = 340) -> go.Figure:
@@ -158,7 +150,7 @@ def sweep_figure(sweep, *, height: int = 400) -> go.Figure:
     for k, (norm, label) in enumerate(zip(sweep.norms, sweep.labels)):
         colour = NORM_COLOURS[norm]
         for col, data in ((1, sweep.accuracy[k]), (2, sweep.train_loss[k])):
-            mean = _nanmean(data.T)
+            mean = nanmean(data.T)
             with np.errstate(invalid="ignore"):
                 finite = np.isfinite(data).any(axis=1)
                 high = np.where(

@@ -206,7 +206,7 @@ class Curve:
 
     def mean_accuracy(self) -> np.ndarray:
         """The mean over seeds, point by point (NaN where every seed has diverged)."""
-        return _nanmean(self.accuracy)
+        return nets.nanmean(self.accuracy)
 
     def first_reaching(self, threshold: float) -> int | None:
         """The first scored step at which the mean accuracy over seeds reached ``threshold``."""
@@ -219,14 +219,6 @@ class Curve:
         if self.percentiles.size == 0:
             return None
         return self.percentiles[:, unit, :]
-
-
-def _nanmean(array: np.ndarray, axis: int = 0) -> np.ndarray:
-    finite = np.isfinite(array)
-    count = finite.sum(axis=axis)
-    total = np.where(finite, array, 0.0).sum(axis=axis)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(count > 0, total / np.maximum(count, 1), np.nan)
 
 
 @dataclass(frozen=True)
@@ -257,7 +249,7 @@ class Sweep:
 
     @property
     def mean_accuracy(self) -> np.ndarray:
-        return _nanmean(self.accuracy, axis=2)
+        return nets.nanmean(self.accuracy, axis=2)
 
     @property
     def any_diverged(self) -> np.ndarray:
@@ -274,7 +266,6 @@ class ExperimentResult:
     sweep: Sweep | None
     sentences: list
     caveats: list
-    unit: int
     seconds: float
     paper_rows: list | None = None
     paper_citation: str = ""
@@ -358,7 +349,6 @@ def compute(values: dict, runs: Mapping[tuple, Run]) -> ExperimentResult:
             None,
             sentences,
             caveats,
-            values["unit"],
             seconds,
             fig1=fig1,
         )
@@ -380,5 +370,5 @@ def compute(values: dict, runs: Mapping[tuple, Run]) -> ExperimentResult:
         )
         rows, citation = gn_paper_rows(), GN_PAPER_CITATION
     return ExperimentResult(
-        section, network, [], sweep, sentences, caveats, values["unit"], seconds, rows, citation
+        section, network, [], sweep, sentences, caveats, seconds, rows, citation
     )

@@ -153,7 +153,7 @@ class Question:
 
 def _link(path: str, fields, values: dict) -> str:
     """``path`` with the query of ``values`` (defaults left out, as the pages write links)."""
-    query = to_query(fields, {**{f.key: f.default for f in fields}, **values})
+    query = to_query(fields, values)
     return path + ("?" + urlencode(query, safe=",") if query else "")
 
 
@@ -199,10 +199,6 @@ def _map_variants(shape) -> list[tuple[str, dict]]:
     return found
 
 
-def _label(scheme: str, params: dict) -> str:
-    return scheme_label(scheme, params)
-
-
 def _pick(rng, values):
     return values[int(rng.integers(len(values)))]
 
@@ -239,9 +235,9 @@ def _picture(number: int, rng, seed: int) -> Question:
             f"Each colour of this map is one group of cells that share a mean and a variance, on "
             f"a tensor of shape (N, C, H, W) = {shape_text(shape)}. **Which normalization is it?**"
         ),
-        choices=tuple(_label(*o) for o in options),
+        choices=tuple(scheme_label(*o) for o in options),
         answer=options.index(hidden),
-        explanation=words.counts_explanation(d, _label(scheme, params)),
+        explanation=words.counts_explanation(d, scheme_label(scheme, params)),
         link=explorer_link(shape, scheme, params, seed=seed),
         page="Explorer",
         shape=shape,
@@ -269,7 +265,7 @@ def _group(number: int, rng, seed: int) -> Question:
         number=number,
         kind="group",
         prompt=(
-            f"**{_label(scheme, params)}** on a tensor of shape (N, C, H, W) = "
+            f"**{scheme_label(scheme, params)}** on a tensor of shape (N, C, H, W) = "
             f"{shape_text(shape)}: click every cell that shares the outlined cell "
             f"{words.cell_text(cell)}'s mean and variance (click again to unmark), then Check."
         ),
@@ -799,11 +795,9 @@ def answer_map(question: Question, scored: Scored | None = None, choice=None, *,
         scheme, params = question.choice_schemes[choice]
         return _map(
             question.shape, scheme, params, question.seed, font_px=font_px,
-            title=_label(scheme, params), file_name=f"quiz-{question.number}-choice",
+            title=scheme_label(scheme, params), file_name=f"quiz-{question.number}-choice",
             max_height_px=ANSWER_MAP_PX,
         )  # fmt: skip
-    if question.kind not in ("picture", "group", "means", "mprime", "gamma", "lecture"):
-        return None
     if question.scheme is None or question.shape is None:
         return None
     shape = question.shape
@@ -818,7 +812,7 @@ def answer_map(question: Question, scored: Scored | None = None, choice=None, *,
             marks[cell] = 3
     return _map(
         shape, question.scheme, question.params, question.seed,
-        selected=question.cell, font_px=font_px, title=_label(question.scheme, question.params),
+        selected=question.cell, font_px=font_px, title=scheme_label(question.scheme, question.params),
         marks=marks, mark_styles=MARK_STYLES if marks is not None else (),
         file_name=f"quiz-{question.number}-answer", max_height_px=ANSWER_MAP_PX,
     )  # fmt: skip
