@@ -316,7 +316,7 @@ def axes_value(value) -> str:
     return "".join(axis for axis in AXES if axis in letters)
 
 
-def _axes_phrase(axes) -> str:
+def axes_phrase(axes) -> str:
     """("N", "H", "W") as "N, H and W"."""
     axes = list(axes)
     return ", ".join(axes[:-1]) + " and " + axes[-1] if len(axes) > 1 else "".join(axes)
@@ -332,7 +332,7 @@ def _custom_detail(params: Mapping) -> str:
     where = f"({where})" if len(kept) > 1 else f"{AXIS_NAMES[kept]} {where}"
     if not reduced:
         return f"each single cell {where}: every axis keeps its own statistics, nothing is reduced"
-    return f"each {where}, over {_axes_phrase(reduced)}"
+    return f"each {where}, over {axes_phrase(reduced)}"
 
 
 # Caffe MVN's two groupings, in the words of ``Scheme.detail``.

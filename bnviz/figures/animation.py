@@ -16,7 +16,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from ..engine.layout import Layout, group_index
-from ..engine.schemes import AXIS_NAMES
+from ..engine.schemes import AXIS_NAMES, axes_phrase
 from ..text.describe import product_text
 from .groups import DIM, Mosaic, group_map_figure
 
@@ -80,11 +80,6 @@ def group_where(lay: Layout, label: int) -> str:
     return ", ".join(parts)
 
 
-def _and(items: list) -> str:
-    """["N", "H", "W"] as "N, H and W"."""
-    return ", ".join(items[:-1]) + " and " + items[-1] if len(items) > 1 else "".join(items)
-
-
 def group_over(lay: Layout) -> str:
     """What a group's statistics are taken over: "over N, H and W", "over C, H and W", ...
 
@@ -99,7 +94,7 @@ def group_over(lay: Layout) -> str:
         for name, size in lay.group_factors
         if not (name == "C/G" and size == 1)
     ]
-    return f"over {_and(reduced)}" if reduced else ""
+    return f"over {axes_phrase(reduced)}" if reduced else ""
 
 
 def frame_lines(

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..engine.layout import Layout, partition
-from ..engine.schemes import AXIS_NAMES, Formula, Scheme
+from ..engine.schemes import AXIS_NAMES, Formula, Scheme, axes_phrase
 from ..engine.torch_recipe import TorchRecipe, tensor_axes, torch_recipe
 
 
@@ -31,12 +31,6 @@ def product_text(factors: tuple, total: int) -> str:
     if len(factors) <= 1:
         return f"{total:,}"
     return " × ".join(f"{size:,}" for _, size in factors) + f" = {total:,}"
-
-
-def _axes_phrase(axes) -> str:
-    """("N", "H", "W") as "N, H and W"."""
-    axes = list(axes)
-    return ", ".join(axes[:-1]) + " and " + axes[-1] if len(axes) > 1 else "".join(axes)
 
 
 #: How a set of kept axes is named in a sentence ("each channel c"), where it has a usual name.
@@ -68,20 +62,20 @@ def grouping_text(lay: Layout) -> str:
         channel = lay.axis_labels[1]  # C, or D for the features of tokens
         word = "feature" if lay.tokens else "channel"
         spatial = [a for a in reduced if a not in ("N", channel)]
-        over = _axes_phrase([f"those {word}s", *spatial])
+        over = axes_phrase([f"those {word}s", *spatial])
         return (
             f"each sample and group of {channel}/G = {groups * per_group}/{groups} = "
             f"{plural(per_group, f'consecutive {word}')}, over {over}"
         )
     if not kept:
-        return f"the whole tensor, over {_axes_phrase(reduced)}"
+        return f"the whole tensor, over {axes_phrase(reduced)}"
     where = _KEPT_NAMES.get(kept)
     if where is None:
         letters = ", ".join(a.lower() for a in kept)
         where = f"each ({letters})" if len(kept) > 1 else f"each {AXIS_NAMES[kept[0]]} {letters}"
     if not reduced:
         return f"{where}: every axis keeps its own statistics, so each group is a single cell"
-    return f"{where}, over {_axes_phrase(reduced)}"
+    return f"{where}, over {axes_phrase(reduced)}"
 
 
 @dataclass(frozen=True)
