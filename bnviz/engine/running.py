@@ -332,6 +332,13 @@ class RunningStatistics:
         var = np.zeros(shape) if self.convention.keeps_sums else np.ones(shape)
         return mean, var
 
+    def estimates(self, size: int) -> tuple[np.ndarray, np.ndarray]:
+        """The (mean, var) evaluation normalizes with now: the running estimates, or before any
+        update the :meth:`start_values` of ``size`` statistics."""
+        if self._mean is None:
+            return self.start_values(size)
+        return self.mean, self.var
+
     # --- training ---------------------------------------------------------------------------
 
     def _layout(self, x: np.ndarray) -> Layout:
@@ -406,12 +413,8 @@ class RunningStatistics:
             raise InputError(f"{ONE_VALUE_PER_CHANNEL} (a group of m′ = 1 value).")
         if self._shape is None:
             self._shape = (mean.size,)
-        if self._mean is None:
-            self._mean, self._var = (
-                (np.zeros(mean.size), np.zeros(mean.size))
-                if self.convention.keeps_sums
-                else self.start_values(mean.size)
-            )
+        if self._mean is None:  # Caffe's sums start at 0, as its start values do
+            self._mean, self._var = self.start_values(mean.size)
         correction = count / (count - 1) if count > 1 else 1.0
         self.steps += 1
         convention = self.convention
@@ -441,7 +444,7 @@ class RunningStatistics:
         """
         self._check_affine(weight, bias)
         size = 1 if self._shape is None else math.prod(self._shape)
-        mean, var = (self.mean, self.var) if self._mean is not None else self.start_values(size)
+        mean, var = self.estimates(size)
         gamma = _per_statistic("weight", weight, size, 1.0)
         beta = _per_statistic("bias", bias, size, 0.0)
         a = gamma / np.sqrt(var + self.eps)
@@ -472,10 +475,7 @@ class RunningStatistics:
         lay = self._layout(x)
         self._check_affine(weight, bias)
         size = lay.groups
-        if self._mean is None:
-            mean, var = self.start_values(size)
-        else:
-            mean, var = self.mean, self.var
+        mean, var = self.estimates(size)
         gamma = _per_statistic("weight", weight, size, 1.0)
         beta = _per_statistic("bias", bias, size, 0.0)
         stat = lay.stat_shape

@@ -332,7 +332,7 @@ def run_stream(dist: Distribution, image_shape: tuple, values: dict) -> Stream:
         for cid, layer in layers.items():
             if cid not in refusals:
                 layer.update_moments(mean, var, count)
-            estimate = (layer.mean, layer.var) if layer.steps else layer.start_values(channels)
+            estimate = layer.estimates(channels)
             running[cid][0][step + 1], running[cid][1][step + 1] = estimate
     return Stream(
         steps,
@@ -761,10 +761,7 @@ def fold(tensor: source.Tensor, stream: Stream, values: dict) -> Folded | None:
     gamma = np.ones(c_out) if gamma is None else gamma
     beta = np.zeros(c_out) if beta is None else beta
     a, _ = layer.affine_map(gamma, beta)
-    if layer.steps:
-        mean, var = layer.mean, layer.var
-    else:
-        mean, var = layer.start_values(c_out)
+    mean, var = layer.estimates(c_out)
     bias = np.zeros(c_out)
     folded, folded_bias = fold_batch_norm(
         weight, bias, mean, var, gamma=gamma, beta=beta, eps=layer.eps
