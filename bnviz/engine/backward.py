@@ -66,7 +66,7 @@ from .moments import (
     moments_reference,
     scale_shift,
 )
-from .normalize import _param_array, as_float_array, check_eps
+from .normalize import _param_array, as_float_array, check_statistics, resolve_eps, view_param
 from .schemes import Formula, Scheme
 
 # --------------------------------------------------------------------------------------------
@@ -158,11 +158,6 @@ class GradientTerms:
 # Checks and per-group coefficients shared by every entry point.
 
 
-def _resolve_eps(lay: Layout, eps, dtype) -> float:
-    """ε as given, or the scheme's default for x's dtype (checked as :func:`normalize` does)."""
-    return check_eps(lay.scheme.default_eps(dtype) if eps is None else eps)
-
-
 DY_NOT_FINITE = "dy contains NaN or infinite values."
 
 
@@ -189,20 +184,11 @@ def _inputs(x, dy, scheme, eps, weight, params, check_dy: bool = True) -> _Input
             raise InputError(f"dy must have the shape of x, {x.shape}; got {dy.shape}.")
         if check_dy and not np.isfinite(dy).all():
             raise InputError(DY_NOT_FINITE)
-    eps = _resolve_eps(lay, eps, x.dtype)
+    eps = resolve_eps(lay, eps, x.dtype)
     gamma = None
     if weight is not None:
-        gamma = _view_param(_param_array("weight", weight, lay, x.dtype), lay)
+        gamma = view_param(_param_array("weight", weight, lay, x.dtype), lay)
     return _Inputs(x, dy, lay, eps, lay.scheme.formula_for(lay.params), gamma)
-
-
-def _view_param(array: np.ndarray, lay: Layout) -> np.ndarray:
-    """A parameter broadcastable to (N, C, H, W) as one broadcastable to the (N, G, Cg, H, W)
-    view (the channel axis split into G × Cg where it has C entries)."""
-    n, c, h, w = array.shape
-    groups, per_group = lay.view_shape[1:3]
-    split = (groups, per_group) if c == groups * per_group else (1, 1)
-    return array.reshape(n, *split, h, w)
 
 
 def _param_view_shape(lay: Layout) -> tuple:
@@ -210,11 +196,6 @@ def _param_view_shape(lay: Layout) -> tuple:
     n, c, h, w = lay.param_broadcast_shape
     groups, per_group = lay.view_shape[1:3]
     return (n, groups, per_group, h, w) if c == lay.nchw[1] else (n, 1, 1, h, w)
-
-
-def _check_statistics(mean, var) -> None:
-    if not (np.isfinite(mean).all() and np.isfinite(var).all()):
-        raise InputError("x contains NaN or infinite values (or values too large to square).")
 
 
 def _coupling(formula: Formula, mean, var, scale):
@@ -279,7 +260,7 @@ def backward_terms(
     view = inputs.x.astype(np.float64).reshape(lay.view_shape)
     g = inputs.dy.astype(np.float64).reshape(lay.view_shape)
     mean, var = moments_reference(view, reduced)
-    _check_statistics(mean, var)
+    check_statistics(mean, var)
     scale, shift = scale_shift(mean, var, inputs.eps, formula)
     rho, kappa = _coupling(formula, mean, var, scale)
     x_hat = view * scale + shift
@@ -663,7 +644,7 @@ def normalize_backward(
     view = np.ascontiguousarray(x).reshape(lay.view_shape)
     g = np.ascontiguousarray(dy, dtype=work).reshape(lay.view_shape)
     mean, var = moments(view, reduced)
-    _check_statistics(mean, var)
+    check_statistics(mean, var)
     scale, shift = scale_shift(mean, var, inputs.eps, formula)
     rho, kappa = _coupling(formula, mean, var, scale)
     fast = view.dtype == g.dtype and view.dtype in (np.float32, np.float64)

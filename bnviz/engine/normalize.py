@@ -71,6 +71,30 @@ def check_eps(eps) -> float:
     return value
 
 
+def resolve_eps(lay: Layout, eps, dtype) -> float:
+    """ε as given, or the scheme's default for x's ``dtype``; checked (:func:`check_eps`)."""
+    return check_eps(lay.scheme.default_eps(dtype) if eps is None else eps)
+
+
+X_NOT_FINITE = "x contains NaN or infinite values (or values too large to square)."
+
+
+def check_statistics(mean, var) -> None:
+    """A NaN or infinity anywhere in x shows up in its group's statistics: checking them is
+    cheap."""
+    if not all_finite(mean, var):
+        raise InputError(X_NOT_FINITE)
+
+
+def view_param(array: np.ndarray, lay: Layout) -> np.ndarray:
+    """A parameter broadcastable to (N, C, H, W) as one broadcastable to the (N, G, Cg, H, W)
+    view (the channel axis split into G × Cg where it has C entries)."""
+    n, c, h, w = array.shape
+    groups, per_group = lay.view_shape[1:3]
+    split = (groups, per_group) if c == groups * per_group else (1, 1)
+    return array.reshape(n, *split, h, w)
+
+
 def _param_array(name: str, value, lay: Layout, dtype) -> np.ndarray:
     """gamma or beta, checked against the scheme's parameter shape, shaped to broadcast on NCHW."""
     expected = lay.param_shape
@@ -131,26 +155,18 @@ def normalize(
     x_given = as_float_array(x)
     lay = partition(x_given.shape, scheme, axis_order=layout, **params)
     x = lay.order.to_engine_array(x_given)
-    eps = check_eps(lay.scheme.default_eps(x.dtype) if eps is None else eps)
+    eps = resolve_eps(lay, eps, x.dtype)
 
     view = np.ascontiguousarray(x).reshape(lay.view_shape)
     mean, var = moments(view, lay.reduced_axes)
-    # A NaN or infinity anywhere in x shows up in its group's statistics: checking them is cheap.
-    if not all_finite(mean, var):
-        raise InputError("x contains NaN or infinite values (or values too large to square).")
+    check_statistics(mean, var)
 
     scale, shift = scale_shift(mean, var, eps, lay.scheme.formula_for(lay.params))
     # gamma and beta broadcast on (N, C, H, W); on the view, C splits into (G, Cg) when it is C.
-    groups, per_group = lay.view_shape[1:3]
-    affine_params = []
-    for name, value in (("weight", weight), ("bias", bias)):
-        if value is None:
-            affine_params.append(None)
-            continue
-        array = _param_array(name, value, lay, x.dtype)
-        n, c, h, w = array.shape
-        split = (groups, per_group) if c == groups * per_group else (1, 1)
-        affine_params.append(array.reshape(n, *split, h, w))
+    affine_params = [
+        None if value is None else view_param(_param_array(name, value, lay, x.dtype), lay)
+        for name, value in (("weight", weight), ("bias", bias))
+    ]
     # Tiled, in x's precision, centred where a group's mean is large: see moments.affine.
     y = affine(view, lay.reduced_axes, mean, scale, shift, *affine_params)
     back = lay.order.from_engine_array
