@@ -102,7 +102,7 @@ def view_controls(page: str, *, teaching: bool = True) -> dict:
     dict
         ``{"teach": bool, "present": bool}``; the presentation setting is already applied.
     """
-    values = view_settings(page)
+    view_settings(page)
     row = st.container(horizontal=True, gap="large")
     if teaching:
         row.toggle(

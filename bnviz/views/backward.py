@@ -269,8 +269,9 @@ def _param_entry_text(lay: Layout, position: tuple) -> str:
     return f"({', '.join(a.lower() for a in axes)}) = {words.cell_text(position)}"
 
 
-def _param_tables(lay, grads, x, dy, labels, cell, formula) -> tuple[list, list]:
-    """∂l/∂γ and ∂l/∂β per entry (rows), and the selected cell's entry's sums written out."""
+def _param_tables(lay, grads, x, x_hat, dy, labels, cell, formula) -> tuple[list, list]:
+    """∂l/∂γ and ∂l/∂β per entry (rows), and the selected cell's entry's sums written out;
+    ``x_hat`` is every cell's normalized value (shape of ``x``)."""
     if lay.param_shape is None:
         return [], []
     axes = [a for a in (lay.param_axes or ()) if a in lay.axis_labels]
@@ -281,12 +282,6 @@ def _param_tables(lay, grads, x, dy, labels, cell, formula) -> tuple[list, list]
     if position not in shown:
         shown.append(position)
     # A sum that is 0 in exact arithmetic (Σ x̂ over whole groups) shows as 0, not as rounding.
-    divisor = np.broadcast_to(grads.divisor, x.shape)
-    mean = np.broadcast_to(grads.mean, x.shape)
-    centre = formula.centre
-    x_hat = np.where(
-        divisor > 0, (x - (mean if centre else 0.0)) / np.where(divisor > 0, divisor, 1), 0.0
-    )
     sum_axes = tuple(i for i, a in enumerate(lay.axis_labels) if a not in axes)
     sizes = np.abs(dy * x_hat).sum(axis=sum_axes).reshape(lay.param_shape)
     dweight = np.where(np.abs(grads.dweight) <= 1e-12 * sizes, 0.0, grads.dweight)
@@ -415,9 +410,8 @@ def _slot(x, dy, values, slot, cell, plan, present, focus) -> tuple:
         low=float(grads.dx.min()),
         high=float(grads.dx.max()),
     )
-    param_rows, param_sums = _param_tables(lay, grads, x, dy, labels, cell, formula)
-
     x_hat = np.where(divisor > 0, (x - (grads.mean if formula.centre else 0.0)) * scale, 0.0)
+    param_rows, param_sums = _param_tables(lay, grads, x, x_hat, dy, labels, cell, formula)
     title = f"{slot}. {label}"
     common = {"lay": lay, "mean": grads.mean, "var": grads.var, "cell": cell, "present": present}
     jacobian_map, jacobian_clip = _payload(
