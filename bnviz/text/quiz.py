@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from ..engine.running import Convention
 from .describe import Description, cell_text, grouping_text, plural, shape_text
+from .latex import latex_number as tex
 
 
 def number(value: float, digits: int = 4) -> str:
@@ -101,10 +102,10 @@ def momentum_formulas(keras_m: float, torch_m: float) -> tuple:
     """The two update rules with these momenta (LaTeX)."""
     w = 1 - keras_m
     return (
-        rf"\text{{Keras: }} \text{{moving}} = {number(keras_m)} \cdot \text{{moving}} "
-        rf"+ {number(w)} \cdot \mu_B",
-        rf"\text{{PyTorch: }} \text{{running}} = {number(1 - torch_m)} \cdot \text{{running}} "
-        rf"+ {number(torch_m)} \cdot \mu_B",
+        rf"\text{{Keras: }} \text{{moving}} = {tex(keras_m)} \cdot \text{{moving}} "
+        rf"+ {tex(w)} \cdot \mu_B",
+        rf"\text{{PyTorch: }} \text{{running}} = {tex(1 - torch_m)} \cdot \text{{running}} "
+        rf"+ {tex(torch_m)} \cdot \mu_B",
     )
 
 
@@ -129,8 +130,8 @@ def variance_explanation(
 def variance_formulas(values: Sequence[float], biased: float, unbiased: float) -> tuple:
     m = len(values)
     return (
-        rf"\sigma^2_B = \tfrac{{1}}{{{m}}}\textstyle\sum_i (x_i - \mu_B)^2 = {number(biased)}",
-        rf"\tfrac{{1}}{{{m - 1}}}\textstyle\sum_i (x_i - \mu_B)^2 = {number(unbiased)}",
+        rf"\sigma^2_B = \tfrac{{1}}{{{m}}}\textstyle\sum_i (x_i - \mu_B)^2 = {tex(biased)}",
+        rf"\tfrac{{1}}{{{m - 1}}}\textstyle\sum_i (x_i - \mu_B)^2 = {tex(unbiased)}",
     )
 
 
