@@ -301,12 +301,17 @@ def _merge(centres, sums, squares, counts, axes) -> tuple[np.ndarray, np.ndarray
         centres = np.zeros((1,) * sums.ndim)
     centres, sums, squares = (a.astype(np.float64) for a in (centres, sums, squares))
     counts = np.asarray(counts, dtype=np.float64)
-    segment_means = centres + sums / counts
+    residuals = sums / counts  # mean(x - c) of each segment: small where c was taken centred
+    segment_means = centres + residuals
     # Within a segment: sum((x - m_s)^2) = sum((x - c)^2) - sum(x - c)^2 / n_s; never negative.
-    segment_m2 = np.maximum(squares - sums * sums / counts, 0.0)
+    segment_m2 = np.maximum(squares - sums * residuals, 0.0)
     total = np.sum(np.broadcast_to(counts, segment_means.shape), axis=axes, keepdims=True)
     mean = np.sum(segment_means * counts, axis=axes, keepdims=True) / total
-    spread = segment_means - mean
+    # Each segment's distance from the group mean as (c - mean) + mean(x - c), not m_s - mean:
+    # m_s rounded near a large mean (1e3) loses the digits of a small spread (1e-3) between
+    # segments; c - mean is exact (Sterbenz) and the residual is small.  (A rounding error in
+    # ``mean`` itself shifts every distance alike and costs only its square.)
+    spread = (centres - mean) + residuals
     m2 = np.sum(segment_m2 + counts * spread * spread, axis=axes, keepdims=True)
     return mean, m2 / total
 

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from bnviz.engine import moments as kernels
@@ -94,7 +94,15 @@ def awkward_cases(draw):
     return shape, layout, scheme, params
 
 
-@settings(max_examples=120, deadline=None)
+@settings(max_examples=1000, deadline=None)
+@example(  # a CI failure: segment means near 1e3 lost the 1e-3 spread between them (fixed)
+    case=((2, 2, 2), None, "batch", {}),
+    dtype=np.float64,
+    offset=1e3,
+    spread=1e-3,
+    eps=0.0,
+    seed=0,
+)
 @given(
     case=awkward_cases(),
     dtype=st.sampled_from([np.float64, np.float32]),
