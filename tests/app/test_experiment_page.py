@@ -174,6 +174,22 @@ def test_a_tampered_link_gives_one_warning_and_the_page_still_draws():
 # --- Sentences against hand-made results ------------------------------------------------------
 
 
+def _curve(norm, label, accuracy, diverged=None, percentiles=None):
+    """A Curve scored at steps 10, 20 and 30: ``accuracy`` (S, 3), one row a seed; train loss 1;
+    ``diverged``, each seed's step of divergence or None (default: none diverged);
+    ``percentiles`` (3, U, 3) or none (shape (0,))."""
+    accuracy = np.asarray(accuracy, dtype=float)
+    return experiment.Curve(
+        norm,
+        label,
+        np.array([10, 20, 30]),
+        accuracy,
+        np.ones_like(accuracy),
+        [None] * len(accuracy) if diverged is None else diverged,
+        np.zeros(0) if percentiles is None else percentiles,
+    )
+
+
 def _sweep(section, grid, accuracy, diverged=None, labels=("no normalization", "batch norm")):
     accuracy = np.asarray(accuracy, dtype=float)[..., None]
     diverged = (
@@ -242,25 +258,8 @@ def test_batch_sentences_quote_the_gn_paper_and_the_gap():
 
 
 def test_curve_sentences_read_the_first_step_past_the_threshold():
-    steps = np.array([10, 20, 30])
-    fast = experiment.Curve(
-        "batch",
-        "batch norm",
-        steps,
-        np.array([[0.5, 0.92, 0.95], [0.6, 0.9, 0.96]]),
-        np.ones((2, 3)),
-        [None, None],
-        np.zeros(0),
-    )
-    slow = experiment.Curve(
-        "none",
-        "no normalization",
-        steps,
-        np.array([[0.2, 0.5, 0.91], [0.1, 0.4, 0.93]]),
-        np.ones((2, 3)),
-        [None, 25],
-        np.zeros(0),
-    )
+    fast = _curve("batch", "batch norm", [[0.5, 0.92, 0.95], [0.6, 0.9, 0.96]])
+    slow = _curve("none", "no normalization", [[0.2, 0.5, 0.91], [0.1, 0.4, 0.93]], [None, 25])
     lines = words.curve_sentences([slow, fast], 0.9)
     assert lines[0].startswith("With no normalization, test accuracy after 30 steps was 92.0 %")
     assert "first reached 90 % at step 30." in lines[0]
@@ -278,12 +277,9 @@ def test_the_answer_title_names_the_network(section):
 
 
 def test_percentile_sentences_read_the_watched_sigmoids_columns():
-    steps = np.array([10, 20, 30])
     percentiles = np.zeros((3, 2, 3))
     percentiles[:, 1] = [[-1.0, 0.5, 1.0], [-2.0, 1.5, 3.0], [-1.0, -0.004, 2.0]]
-    curve = experiment.Curve(
-        "none", "no normalization", steps, np.ones((1, 3)), np.ones((1, 3)), [None], percentiles
-    )
+    curve = _curve("none", "no normalization", np.ones((1, 3)), percentiles=percentiles)
     (line,) = words.percentile_sentences([curve], 1)
     assert line == (
         "With no normalization (seed 0), the median input of sigmoid 1 moved over a range of 1.50 "

@@ -279,40 +279,35 @@ def test_agreeing_only_because_the_tensor_is_degenerate_is_said():
     assert "In general: A's window covers channels c − 2 … c + 1" in text
 
 
+# The values drawn for each local convention's parameters.
+DRAWN_PARAMS = {
+    "lrn": {
+        "size": range(1, 8),
+        "alpha": [0.0, 1e-3, 0.5, 2.0],
+        "beta": [0.5, 0.75, 1.0],
+        "k": [1.0, 2.0],
+    },
+    "cross-channel": {
+        "depth": range(1, 8),
+        "alpha": [0.0, 1e-3, 0.1, 2.0],
+        "beta": [0.5, 0.75, 1.0],
+        "kappa": [1.0, 2.0],
+    },
+    "lrn-within": {"size": [1, 3, 5], "alpha": [0.0, 0.5, 2.0], "beta": [0.75, 1.0]},
+    "spatial": {
+        "height": range(1, 6),
+        "width": range(1, 6),
+        "alpha": [0.0, 0.5, 10.0],
+        "beta": [0.75, 2.0],
+    },
+}
+# (scheme id, its parameters) for the comparisons.
 local_conventions = st.one_of(
-    st.builds(
-        lambda size, alpha, beta, k: ("lrn", {"size": size, "alpha": alpha, "beta": beta, "k": k}),
-        st.integers(1, 7),
-        st.sampled_from([0.0, 1e-3, 0.5, 2.0]),
-        st.sampled_from([0.5, 0.75, 1.0]),
-        st.sampled_from([1.0, 2.0]),
-    ),
-    st.builds(
-        lambda depth, alpha, beta, kappa: (
-            "cross-channel",
-            {"depth": depth, "alpha": alpha, "beta": beta, "kappa": kappa},
-        ),
-        st.integers(1, 7),
-        st.sampled_from([0.0, 1e-3, 0.1, 2.0]),
-        st.sampled_from([0.5, 0.75, 1.0]),
-        st.sampled_from([1.0, 2.0]),
-    ),
-    st.builds(
-        lambda size, alpha, beta: ("lrn-within", {"size": size, "alpha": alpha, "beta": beta}),
-        st.sampled_from([1, 3, 5]),
-        st.sampled_from([0.0, 0.5, 2.0]),
-        st.sampled_from([0.75, 1.0]),
-    ),
-    st.builds(
-        lambda height, width, alpha, beta: (
-            "spatial",
-            {"height": height, "width": width, "alpha": alpha, "beta": beta},
-        ),
-        st.integers(1, 5),
-        st.integers(1, 5),
-        st.sampled_from([0.0, 0.5, 10.0]),
-        st.sampled_from([0.75, 2.0]),
-    ),
+    st.tuples(
+        st.just(scheme),
+        st.fixed_dictionaries({name: st.sampled_from(values) for name, values in params.items()}),
+    )
+    for scheme, params in DRAWN_PARAMS.items()
 )
 
 
