@@ -18,8 +18,8 @@ from ..engine.normalize import normalize
 from ..engine.schemes import SCHEMES, Param
 from ..figures import groupmap
 from ..figures.groupmap import DrawPlan, plan_drawing
+from ..text import explorer as text
 from ..text.describe import Description, describe
-from ..text.latex import latex_number, signed
 from . import source
 from .urlstate import Field
 
@@ -319,50 +319,25 @@ def cell_details(result: ExplorerResult, index: tuple) -> CellDetails:
     x_hat = float(result.x_hat[index])
     y = float(result.y[index])
     group = int(result.labels[index])
-    n = latex_number
-    formula = scheme.formula_for(lay.params)
-    eps = n(result.eps)
-    m = result.description.group_size
-    mean_line = rf"\mu = \tfrac{{1}}{{m'}} \textstyle\sum_i x_i = {n(mean)}, \quad m' = {m:,}"
-    var_line = rf"\sigma^2 = \tfrac{{1}}{{m'}} \textstyle\sum_i (x_i - \mu)^2 = {n(var)}"
-    if formula.divide == "rms":
-        square = var + mean * mean  # the mean of x² over the group
-        lines = [
-            rf"\overline{{x^2}} = \tfrac{{1}}{{m'}} \textstyle\sum_i x_i^2 = {n(square)}, "
-            rf"\quad m' = {m:,}"
-        ]
-        symbolic = r"\frac{x}{\sqrt{\overline{x^2} + \varepsilon}}"
-        numeric = rf"\frac{{{n(x)}}}{{\sqrt{{{n(square)} + {eps}}}}}"
-    elif formula.divide == "none":
-        lines = [mean_line]
-        symbolic, numeric = r"x - \mu", rf"{n(x)} - {signed(mean)}"
-    elif formula.divide == "std_plus_eps":
-        lines = [mean_line, var_line]
-        symbolic = r"\frac{x - \mu}{\sigma + \varepsilon}"
-        numeric = rf"\frac{{{n(x)} - {signed(mean)}}}{{\sqrt{{{n(var)}}} + {eps}}}"
-    else:
-        lines = [mean_line, var_line]
-        symbolic = r"\frac{x - \mu}{\sqrt{\sigma^2 + \varepsilon}}"
-        numeric = rf"\frac{{{n(x)} - {signed(mean)}}}{{\sqrt{{{n(var)} + {eps}}}}}"
-    lines.append(
-        rf"\begin{{aligned}} \hat{{x}} &= {symbolic} \\ &= {numeric} = {n(x_hat)} \end{{aligned}}"
-    )
     gamma = beta = None
     if result.weight is not None:
         position = _param_position(lay, engine_index(index, result.held, result.x.shape))
         gamma = float(result.weight[position])
-        if result.bias is None:  # a scheme with a scale γ and no shift β (RMSNorm)
-            lines.append(
-                rf"\begin{{aligned}} y &= \gamma \hat{{x}} \\ "
-                rf"&= {n(gamma)} \cdot {signed(x_hat)} = {n(y)} \end{{aligned}}"
-            )
-        else:
+        if result.bias is not None:
             beta = float(result.bias[position])
-            lines.append(
-                rf"\begin{{aligned}} y &= \gamma \hat{{x}} + \beta \\ "
-                rf"&= {n(gamma)} \cdot {signed(x_hat)} + {signed(beta)} = {n(y)} \end{{aligned}}"
-            )
-    return CellDetails(index, group, x, mean, var, x_hat, y, gamma, beta, tuple(lines))
+    lines = text.cell_formula_lines(
+        scheme.formula_for(lay.params),
+        x=x,
+        mean=mean,
+        var=var,
+        x_hat=x_hat,
+        y=y,
+        eps=result.eps,
+        group_size=result.description.group_size,
+        gamma=gamma,
+        beta=beta,
+    )
+    return CellDetails(index, group, x, mean, var, x_hat, y, gamma, beta, lines)
 
 
 def _param_position(lay: Layout, index: tuple) -> tuple:
@@ -376,19 +351,7 @@ def _param_position(lay: Layout, index: tuple) -> tuple:
 
 def layout_caption(result: ExplorerResult) -> str:
     """How the map's (N, C, H, W) cells stand for the held tensor's (see :data:`LAYOUTS`)."""
-    n, c, h, w = result.x.shape
-    held_as = held_shape(result.x.shape, result.held)
-    if result.held == "NLD":
-        return (
-            f"Held as tokens, (N, L, D) = {held_as}: each sample's {h} × {w} positions are its "
-            f"L = {h * w} tokens (row by row), its {c} channels the D features. The map keeps "
-            "the picture: column d is feature d, and its tile holds that feature of every token; "
-            f"cell (n, d, h, w) is token l = h·{w} + w."
-        )
-    return (
-        f"Held channels last, (N, H, W, C) = {held_as}, as Keras' BatchNormalization(axis=-1) "
-        "sees it; the map draws the same cells channels first."
-    )
+    return text.layout_caption(result.held, result.x.shape, held_shape(result.x.shape, result.held))
 
 
 def map_names(tensor) -> tuple:
@@ -450,27 +413,12 @@ def map_caption(
     ``linked``: maps side by side, where hovering one lights the cell's group in each.
     """
     plan = plan or result.plan
-    if colour_by == "group":
-        drawn_groups = len(np.unique(plan.take(result.labels)))
-        if drawn_groups > groupmap.MAX_COLOURED_GROUPS:
-            text = (
-                f"{drawn_groups:,} groups are drawn: too many to tell apart by colour, so the map "
-                "is pale and lights one group at a time. Hover a cell to light its group"
-            )
-        else:
-            text = (
-                "Each colour is one group (a colour repeats only for groups that do not touch). "
-                "Hover a cell to light its group"
-            )
-    else:
-        values = plan.take(result.x if colour_by == "x" else result.y)
-        name = "value before (x)" if colour_by == "x" else "value after (y)"
-        scale = "purple → yellow" if colour_by == "x" else "blue → white (0) → red"
-        text = (
-            f"Colour: {name}, {scale}, from {float(values.min()):.3g} to "
-            f"{float(values.max()):.3g}. Hover a cell to light its group"
-        )
-    if linked:
-        text = text.replace("light its group", "light its group in every map")
-    text += "; click or use the arrow keys to select a cell."
-    return text + (f" {plan.text}" if plan.text else "")
+    drawn = plan.take(result.x if colour_by == "x" else result.y) if colour_by != "group" else None
+    return text.map_caption(
+        colour_by,
+        drawn_groups=len(np.unique(plan.take(result.labels))),
+        max_coloured_groups=groupmap.MAX_COLOURED_GROUPS,
+        value_range=None if drawn is None else (float(drawn.min()), float(drawn.max())),
+        linked=linked,
+        plan_text=plan.text,
+    )

@@ -11,7 +11,8 @@ from PIL import Image
 
 import bnviz
 from bnviz.figures.groupmap import read_payload
-from bnviz.views import explorer, local_norms, source, urlstate
+from bnviz.text.latex import latex_number
+from bnviz.views import local_norms, source, urlstate
 
 PAGE = "pages/local.py"
 PYTORCH = "PyTorch defaults"
@@ -186,7 +187,7 @@ def test_selected_cell_shows_its_formula_with_numbers():
     terms = bnviz.local_terms(x, "lrn", (0, 1, 2, 3), size=3, alpha=2.0)
     text = latex(at)
     assert "D = 3" in text
-    assert f"= {explorer.latex_number(terms.sum_squares)}" in text
+    assert f"= {latex_number(terms.sum_squares)}" in text
     y = f"{terms.y:.4g}"
     assert y.rstrip("0") in text
     assert "All 3 window cells lie inside the tensor." in " ".join(c.value for c in at.caption)

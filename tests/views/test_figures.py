@@ -10,6 +10,7 @@ import bnviz
 from bnviz.figures import groups
 from bnviz.figures.groupmap import colour_groups
 from bnviz.figures.groups import Mosaic, group_map_figure
+from bnviz.text import latex
 from bnviz.views import explorer, source, summaries
 
 
@@ -123,5 +124,5 @@ def test_cell_details_formula_numbers():
     assert details.y == pytest.approx(2.0 * details.x_hat + 0.5, rel=1e-5)
     assert (details.gamma, details.beta) == (2.0, 0.5)
     assert any(r"\sqrt" in line for line in details.latex)
-    assert explorer.latex_number(1e-5) == "10^{-5}"
-    assert explorer.signed(-1.5) == "(-1.5)"
+    assert latex.latex_number(1e-5) == "10^{-5}"
+    assert latex.signed(-1.5) == "(-1.5)"
