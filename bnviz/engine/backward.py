@@ -273,11 +273,7 @@ def backward_terms(
     through_divisor = -scale * (rho * x_hat + kappa) * projection
     dx = held + through_mean + through_divisor
     divisor = _divisor(scale)
-    dweight = dbias = None
-    if lay.param_shape is not None:
-        dweight = _param_total(g * x_hat, lay)
-        if formula.shift:
-            dbias = _param_total(g, lay)
+    dweight, dbias = _param_gradients(lay, formula, g, g * x_hat)
 
     def shaped(array):
         return np.ascontiguousarray(np.broadcast_to(array, view.shape)).reshape(inputs.x.shape)
@@ -308,9 +304,11 @@ def _divisor(scale: np.ndarray) -> np.ndarray:
 
 
 def _gradients(inputs, dx, dweight, dbias, mean, var, scale, mean_dyhat, projection) -> Gradients:
-    """:class:`Gradients` from a path's results; the per-group arrays (statistics, s, the means
-    of dŷ and dŷ·x̂) are laid out on the scheme's statistics shape and expanded to the tensor's."""
+    """:class:`Gradients` from a path's results; ``dx`` (x's size, the working dtype) is given
+    x's shape and the dtype of x and dy; the per-group arrays (statistics, s, the means of dŷ and
+    dŷ·x̂) are laid out on the scheme's statistics shape and expanded to the tensor's."""
     lay = inputs.layout
+    dtype = np.result_type(inputs.x.dtype, inputs.dy.dtype)
 
     def expand(array):
         # Per-group sums come flat from the row paths, broadcastable from the others.
@@ -320,7 +318,7 @@ def _gradients(inputs, dx, dweight, dbias, mean, var, scale, mean_dyhat, project
         return lay.expand_stat(np.broadcast_to(array, lay.stat_shape))
 
     return Gradients(
-        dx=dx,
+        dx=dx.reshape(inputs.x.shape).astype(dtype, copy=False),
         dweight=dweight,
         dbias=dbias,
         mean=lay.expand_stat(mean),
@@ -340,6 +338,16 @@ def _param_total(per_cell: np.ndarray, lay: Layout) -> np.ndarray:
     total = per_cell.sum(axis=axes, keepdims=True) if axes else per_cell
     total = np.broadcast_to(total, target)
     return np.ascontiguousarray(total, dtype=np.float64).reshape(lay.param_shape)
+
+
+def _param_gradients(lay: Layout, formula: Formula, sum_dy, sum_dy_x_hat) -> tuple:
+    """(∂l/∂γ, ∂l/∂β) = (Σ dy·x̂, Σ dy) in γ's shape, from float64 sums on the view (per cell,
+    per group or per γ entry: :func:`_param_total` adds up the rest); None for each parameter
+    the scheme does not learn (both without γ and β, ∂l/∂β without β)."""
+    if lay.param_shape is None:
+        return None, None
+    dbias = _param_total(sum_dy, lay) if formula.shift else None
+    return _param_total(sum_dy_x_hat, lay), dbias
 
 
 # --------------------------------------------------------------------------------------------
@@ -703,17 +711,11 @@ def normalize_backward(
     out = np.empty_like(g)
     with np.errstate(over="ignore", invalid="ignore"):
         _second_pass(view, g, centre, out, factors, K.astype(work), E.astype(work))
-    dx = out.reshape(inputs.x.shape).astype(dtype, copy=False)
 
-    dweight = dbias = None
-    if lay.param_shape is not None:
-        if params is None:
-            dweight = _param_total(sum_g_x_hat, lay)
-            dbias = _param_total(sum_g, lay) if formula.shift else None
-        else:
-            dweight = _param_total(param_dy_x_hat, lay)
-            dbias = _param_total(param_dy, lay) if formula.shift else None
-    return _gradients(inputs, dx, dweight, dbias, mean, var, scale, mean_dyhat, mean_projection)
+    # The groups' own sums, or the ones summed cell by cell where γ needed them.
+    param_sums = (sum_g, sum_g_x_hat) if params is None else (param_dy, param_dy_x_hat)
+    dweight, dbias = _param_gradients(lay, formula, *param_sums)
+    return _gradients(inputs, out, dweight, dbias, mean, var, scale, mean_dyhat, mean_projection)
 
 
 #: Most rows a tile of :func:`_matrix_backward` sums in the working precision at once.
@@ -912,7 +914,6 @@ def _matrix_gradients(inputs, view, g, mean, var, scale, shift, rho, kappa, form
     """:class:`Gradients` by :func:`_matrix_backward` (see :func:`normalize_backward`)."""
     lay, formula, gamma = inputs.layout, inputs.formula, inputs.gamma
     dims, groups, gamma_axis = form
-    dtype = np.result_type(inputs.x.dtype, inputs.dy.dtype)
     stat3 = (dims[0], 1, dims[2]) if groups == "columns" else (dims[0], dims[1], 1)
     scale3, shift3, rho3, kappa3 = (np.reshape(a, stat3) for a in (scale, shift, rho, kappa))
     centre = None
@@ -980,28 +981,18 @@ def _matrix_gradients(inputs, view, g, mean, var, scale, shift, rho, kappa, form
         else:
             raw_g, raw_z = raw
             per_group_x_hat = (scale3 * raw_z + shift3 * raw_g).reshape(lay.stat_shape)
-            dweight = _param_total(per_group_x_hat, lay)
-            dbias = _param_total(raw_g.reshape(lay.stat_shape), lay) if formula.shift else None
+            dweight, dbias = _param_gradients(
+                lay, formula, raw_g.reshape(lay.stat_shape), per_group_x_hat
+            )
         if not (np.isfinite(dweight).all() and (dbias is None or np.isfinite(dbias).all())):
             raise InputError(DY_NOT_FINITE)
     mean_dyhat, projection = saved["means"]
-    return _gradients(
-        inputs,
-        dx.reshape(inputs.x.shape).astype(dtype, copy=False),
-        dweight,
-        dbias,
-        mean,
-        var,
-        scale,
-        mean_dyhat,
-        projection,
-    )
+    return _gradients(inputs, dx, dweight, dbias, mean, var, scale, mean_dyhat, projection)
 
 
 def _fast_gradients(inputs, view, g, mean, var, scale, shift, rho, kappa, split) -> Gradients:
     """:class:`Gradients` by :func:`_fast_backward` (see :func:`normalize_backward`)."""
     lay, formula, gamma = inputs.layout, inputs.formula, inputs.gamma
-    dtype = np.result_type(inputs.x.dtype, inputs.dy.dtype)
     with np.errstate(over="ignore", invalid="ignore"):
         dx, sum_g, sum_g_x_hat, mean_dyhat, mean_projection = _fast_backward(
             view, g, lay, formula, gamma, scale, shift, rho, kappa, split
@@ -1009,21 +1000,8 @@ def _fast_gradients(inputs, view, g, mean, var, scale, shift, rho, kappa, split)
     # A NaN or infinity in dy shows in its rows' sums (checked here, not cell by cell).
     if not (np.isfinite(sum_g).all() and np.isfinite(sum_g_x_hat).all()):
         raise InputError(DY_NOT_FINITE)
-    dweight = dbias = None
-    if lay.param_shape is not None:
-        dweight = _param_total(sum_g_x_hat, lay)
-        dbias = _param_total(sum_g, lay) if formula.shift else None
-    return _gradients(
-        inputs,
-        dx.reshape(inputs.x.shape).astype(dtype, copy=False),
-        dweight,
-        dbias,
-        mean,
-        var,
-        scale,
-        mean_dyhat,
-        mean_projection,
-    )
+    dweight, dbias = _param_gradients(lay, formula, sum_g, sum_g_x_hat)
+    return _gradients(inputs, dx, dweight, dbias, mean, var, scale, mean_dyhat, mean_projection)
 
 
 # --------------------------------------------------------------------------------------------
