@@ -29,9 +29,10 @@ from ..engine.errors import InputError
 from ..engine.layout import Layout, layout
 from ..engine.normalize import normalize
 from ..engine.partitions import named_equivalents, same_groups
-from ..engine.running import CONVENTIONS
 from ..engine.schemes import SCHEMES, Param, axes_value, default_params, get_scheme, scheme_label
 from ..figures.groupmap import DrawPlan, plan_drawing
+from ..text import compare as text
+from ..text.compare import defaults_sentence  # noqa: F401  (the page's, re-exported)
 from ..text.describe import describe, grouping_text, shape_text
 from . import explorer, source
 from .urlstate import Field
@@ -192,31 +193,21 @@ def slot_values(values: Mapping, slot: int) -> dict:
 
 
 def custom_note(keep, shape) -> str:
-    """One sentence on what keeping ``keep`` amounts to on ``shape``, in Markdown.
+    """One sentence on what keeping ``keep`` amounts to on ``shape``, in Markdown
+    (:func:`bnviz.text.compare.custom_note`).
 
     Names the equivalent schemes (or says there is none) and, when the first one's γ and β have
     another shape than the custom scheme's, says so.
     """
     keep = axes_value(keep)
-    kept = ", ".join(keep) or "no axis"
     found = named_equivalents(keep, shape)
-    if not found:
-        return f"Keeping {kept}: no named scheme groups the cells this way."
-    first = found[0]
-    text = f"Keeping {kept} groups the cells exactly as **{first.label}** (`{first.scheme}`)"
-    if len(found) > 1:
-        text += "; so do " + ", ".join(e.label for e in found[1:])
-    text += "."
-    custom = [s for s in SCHEMES.values() if any(p.kind == "axes" for p in s.params)][0]
-    mine = layout(shape, custom, keep=keep).param_shape
-    theirs = layout(shape, first.scheme, **first.params).param_shape
-    if mine != theirs:
-        text += (
-            f" Only γ and β differ: {shape_text(mine)} here, "
-            + ("none" if theirs is None else shape_text(theirs))
-            + f" for {first.label}."
-        )
-    return text
+    shapes = None
+    if found:
+        custom = [s for s in SCHEMES.values() if any(p.kind == "axes" for p in s.params)][0]
+        mine = layout(shape, custom, keep=keep).param_shape
+        theirs = layout(shape, found[0].scheme, **found[0].params).param_shape
+        shapes = None if mine == theirs else (mine, theirs)
+    return text.custom_note(keep, [(e.label, e.scheme) for e in found], shapes)
 
 
 # --- The table of every scheme ----------------------------------------------------------------
@@ -301,22 +292,6 @@ LUA_TORCH_LAYERS = {
     2: "nn.SpatialBatchNormalization",
     3: "nn.VolumetricBatchNormalization",
 }
-
-
-def defaults_sentence() -> str:
-    """Keras' and PyTorch's batch-norm defaults, and what Keras' momentum is in PyTorch's terms
-    (from the conventions' declarations, :data:`bnviz.engine.running.CONVENTIONS`)."""
-    torch, keras = CONVENTIONS["pytorch"], CONVENTIONS["keras"]
-    keras_weight = keras.new_batch_weight(keras.momentum)
-    return (
-        f"Keras defaults to ε = {keras.eps:g} (PyTorch {torch.eps:g}) and momentum "
-        f"{keras.momentum:g}, but the two momenta weigh different terms: Keras updates moving = "
-        "moving · momentum + batch · (1 − momentum), PyTorch running = (1 − momentum) · running "
-        f"+ momentum · batch. Keras' {keras.momentum:g} gives the new batch a weight of "
-        f"{keras_weight:g}, which is PyTorch's momentum {torch.momentum_for_weight(keras_weight):g}; "
-        f"PyTorch's default {torch.momentum:g} is Keras' momentum "
-        f"{keras.momentum_for_weight(torch.new_batch_weight(torch.momentum)):g}."
-    )
 
 
 def channels_first(spatial: int) -> str:
