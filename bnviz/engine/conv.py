@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import InputError
+from .errors import InputError, look_up
 from .normalize import as_float_array
 
 MAX_KERNEL_SIZE = 15
@@ -385,12 +385,11 @@ FILTERS: dict[str, Filter] = {
 
 def get_filter(name: str) -> Filter:
     """The named filter, or an InputError listing the names there are."""
-    try:
-        return FILTERS[name]
-    except (KeyError, TypeError):
-        raise InputError(
-            f"Unknown filter {name!r}; choose from {', '.join(FILTERS)}, or ask for random filters."
-        ) from None
+    return look_up(
+        FILTERS,
+        name,
+        lambda known: f"Unknown filter {name!r}; choose from {known}, or ask for random filters.",
+    )
 
 
 def filter_kernel(name: str, size: int = 3) -> np.ndarray:

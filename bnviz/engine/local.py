@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .errors import InputError
+from .errors import InputError, look_up
 from .layout import check_shape, group_labels
 from .normalize import as_float_array
 from .schemes import SCHEMES, Param, Scheme, resolve_params
@@ -441,16 +441,12 @@ def _num(value: float) -> str:
 
 def get_local_scheme(scheme: str | LocalScheme) -> LocalScheme:
     """The :class:`LocalScheme` for an id (or the scheme itself); InputError for an unknown id."""
-    if isinstance(scheme, LocalScheme):
-        return scheme
-    try:
-        return LOCAL_SCHEMES[scheme]
-    except (KeyError, TypeError):
+
+    def unknown(known: str) -> str:
         hint = " (a statistic-sharing scheme: use bnviz.normalize)" if scheme in SCHEMES else ""
-        known = ", ".join(LOCAL_SCHEMES)
-        raise InputError(
-            f"Unknown local scheme {scheme!r}{hint}; local schemes: {known}."
-        ) from None
+        return f"Unknown local scheme {scheme!r}{hint}; local schemes: {known}."
+
+    return look_up(LOCAL_SCHEMES, scheme, unknown, LocalScheme)
 
 
 def resolve_local_params(scheme: LocalScheme, params: Mapping) -> dict:

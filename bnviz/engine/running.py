@@ -41,7 +41,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import InputError
+from .errors import InputError, look_up
 from .layout import Layout, layout
 from .normalize import Normalized, as_float_array, check_eps, normalize
 from .schemes import get_scheme, resolve_params
@@ -159,13 +159,12 @@ CONVENTIONS: dict[str, Convention] = {
 
 def get_convention(convention: str | Convention) -> Convention:
     """The :class:`Convention` for an id (or the convention itself); InputError otherwise."""
-    if isinstance(convention, Convention):
-        return convention
-    try:
-        return CONVENTIONS[convention]
-    except (KeyError, TypeError):
-        known = ", ".join(CONVENTIONS)
-        raise InputError(f"Unknown convention {convention!r}; known: {known}.") from None
+    return look_up(
+        CONVENTIONS,
+        convention,
+        lambda known: f"Unknown convention {convention!r}; known: {known}.",
+        Convention,
+    )
 
 
 class _Default:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .errors import InputError
+from .errors import InputError, look_up
 
 #: The four axes of an activation tensor, in PyTorch's NCHW order.
 AXES = ("N", "C", "H", "W")
@@ -487,13 +487,9 @@ SCHEMES: dict[str, Scheme] = {
 
 def get_scheme(scheme: str | Scheme) -> Scheme:
     """The :class:`Scheme` for an id (or the scheme itself); InputError for an unknown id."""
-    if isinstance(scheme, Scheme):
-        return scheme
-    try:
-        return SCHEMES[scheme]
-    except (KeyError, TypeError):
-        known = ", ".join(SCHEMES)
-        raise InputError(f"Unknown scheme {scheme!r}; known schemes: {known}.") from None
+    return look_up(
+        SCHEMES, scheme, lambda known: f"Unknown scheme {scheme!r}; known schemes: {known}.", Scheme
+    )
 
 
 def resolve_params(scheme: Scheme, channels: int, params: Mapping) -> dict:
