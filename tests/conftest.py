@@ -1,4 +1,5 @@
-"""Shared fixtures: the app's path, and a real Streamlit server with Debian's chromium for browser tests."""
+"""Shared fixtures: the app's path, and a real Streamlit server with Debian's chromium for browser tests;
+every scheme configuration (scheme_configs) and a hypothesis strategy over them (scheme_cases)."""
 
 import os
 import shutil
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import settings
+from hypothesis import strategies as st
 
 # CI runs the property tests on hypothesis's fixed seed (HYPOTHESIS_PROFILE=ci in .ci/run), so a
 # red CI always reproduces and a change never fails for a draw unrelated to it; local runs keep
@@ -144,3 +146,20 @@ def scheme_configs(channels: int):
             options.append([(param.name, value) for value in values])
         for combo in itertools.product(*options):
             yield scheme.id, dict(combo)
+
+
+SIZES = st.integers(1, 5)  # scheme_cases' default for each size
+
+
+@st.composite
+def scheme_cases(draw, batch=SIZES, channels=SIZES, side=SIZES):
+    """A shape (N, C, *trailing) of rank 2, 3 or 4 (N drawn from ``batch``, C from ``channels``,
+    each trailing size from ``side``), a scheme drawn evenly from ``bnviz.SCHEMES`` and one of its
+    configurations with that C (as :func:`scheme_configs` lists them): (shape, scheme id, params)."""
+    import bnviz
+
+    rank = draw(st.sampled_from([2, 3, 4]))
+    shape = (draw(batch), draw(channels), *(draw(side) for _ in range(rank - 2)))
+    scheme = draw(st.sampled_from(list(bnviz.SCHEMES)))
+    configs = [params for scheme_id, params in scheme_configs(shape[1]) if scheme_id == scheme]
+    return shape, scheme, draw(st.sampled_from(configs))

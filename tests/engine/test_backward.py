@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 import pytest
-from conftest import scheme_configs
+from conftest import scheme_cases, scheme_configs
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -480,20 +480,15 @@ def test_a_non_finite_dy_anywhere_is_an_input_error(bad, scheme):
 # --- The fast paths (rows sharing group and γ; the matrix form) against the float64 reference ----
 
 
-@st.composite
-def fast_path_cases(draw):
-    rank = draw(st.sampled_from([2, 3, 4]))
-    channels = draw(st.sampled_from([1, 2, 3, 4, 6]))
-    # Trailing sizes up to 40 reach rows of at least MIN_ROW values (the fastest path).
-    trailing = [draw(st.integers(1, 40)) for _ in range(rank - 2)]
-    shape = (draw(st.integers(1, 6)), channels, *trailing)
-    scheme, params = draw(st.sampled_from(list(scheme_configs(channels))))
-    return shape, scheme, params
+# Trailing sizes up to 40 reach rows of at least MIN_ROW values (the fastest path).
+FAST_PATH_CASES = scheme_cases(
+    batch=st.integers(1, 6), channels=st.sampled_from([1, 2, 3, 4, 6]), side=st.integers(1, 40)
+)
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    case=fast_path_cases(),
+    case=FAST_PATH_CASES,
     dtype=st.sampled_from([np.float64, np.float32]),
     offset=st.sampled_from([0.0, 0.5, 1e3]),
     eps=st.sampled_from([0.0, 1e-5, 0.3]),

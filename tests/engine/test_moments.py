@@ -62,7 +62,7 @@ def test_column_moments_any_height(rows, columns, offset, seed):
 
 # --- The one-pass kernels against a float64 two-pass reference, on awkward shapes ----------------
 
-from conftest import scheme_configs  # noqa: E402
+from conftest import scheme_cases  # noqa: E402
 
 import bnviz  # noqa: E402
 
@@ -83,14 +83,12 @@ def grouped_reference(x: np.ndarray, labels: np.ndarray):
 
 @st.composite
 def awkward_cases(draw):
-    rank = draw(st.sampled_from([2, 3, 4]))
-    channels = draw(st.sampled_from([1, 2, 3, 4, 6]))
-    trailing = [draw(st.integers(1, 24)) for _ in range(rank - 2)]
-    shape = (draw(st.integers(1, 5)), channels, *trailing)
-    layout = draw(st.sampled_from(LAYOUTS[rank]))
+    shape, scheme, params = draw(
+        scheme_cases(channels=st.sampled_from([1, 2, 3, 4, 6]), side=st.integers(1, 24))
+    )
+    layout = draw(st.sampled_from(LAYOUTS[len(shape)]))
     if layout is not None:  # the same axes, channels last: (N, H, W, C) or (N, L, D)
         shape = (shape[0], *shape[2:], shape[1])
-    scheme, params = draw(st.sampled_from(list(scheme_configs(channels))))
     return shape, layout, scheme, params
 
 

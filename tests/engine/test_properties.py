@@ -2,24 +2,11 @@
 
 import numpy as np
 import pytest
+from conftest import scheme_cases
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import bnviz
-
-
-@st.composite
-def shapes_and_schemes(draw):
-    rank = draw(st.sampled_from([2, 3, 4]))
-    shape = tuple(draw(st.integers(1, 5)) for _ in range(rank))
-    scheme = draw(st.sampled_from(list(bnviz.SCHEMES)))
-    params = {}
-    for param in bnviz.SCHEMES[scheme].params:
-        if param.name == "num_groups":
-            params["num_groups"] = draw(st.sampled_from(bnviz.divisors(shape[1])))
-        elif param.kind == "bool":
-            params[param.name] = draw(st.booleans())
-    return shape, scheme, params
 
 
 def expected_output_variance(scheme_id, params, var, eps):
@@ -38,7 +25,7 @@ def expected_output_variance(scheme_id, params, var, eps):
 
 @st.composite
 def tensors(draw):
-    shape, scheme, params = draw(shapes_and_schemes())
+    shape, scheme, params = draw(scheme_cases())
     seed = draw(st.integers(0, 2**32 - 1))
     rng = np.random.default_rng(seed)
     offset = draw(st.sampled_from([0.0, 5.0, -300.0]))
@@ -47,7 +34,7 @@ def tensors(draw):
     return x, scheme, params
 
 
-@given(shapes_and_schemes())
+@given(scheme_cases())
 @settings(max_examples=150, deadline=None)
 def test_labels_partition_the_tensor(case):
     shape, scheme, params = case

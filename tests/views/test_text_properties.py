@@ -12,28 +12,19 @@ import re
 
 import numpy as np
 import pytest
+from conftest import scheme_cases
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import bnviz
-from bnviz.engine.schemes import AXES_SUBSETS
 from bnviz.text.moments import moments_text
 from bnviz.views.summaries import group_summaries
 
 
 @st.composite
 def cases(draw):
-    rank = draw(st.sampled_from([2, 3, 4]))
-    shape = tuple(draw(st.integers(1, 4)) for _ in range(rank))
-    scheme = draw(st.sampled_from(list(bnviz.SCHEMES)))
-    params = {}
-    for param in bnviz.SCHEMES[scheme].params:
-        if param.kind == "int":  # G: a divisor of C
-            params[param.name] = draw(st.sampled_from(bnviz.divisors(shape[1])))
-        elif param.kind == "bool":
-            params[param.name] = draw(st.booleans())
-        elif param.kind == "axes":
-            params[param.name] = draw(st.sampled_from(AXES_SUBSETS))
+    sizes = st.integers(1, 4)
+    shape, scheme, params = draw(scheme_cases(batch=sizes, channels=sizes, side=sizes))
     eps = draw(st.sampled_from([None, 0.0, 1e-5, 0.5]))
     seed = draw(st.integers(0, 2**16))
     return shape, scheme, params, eps, seed
