@@ -160,12 +160,12 @@ def curve_caveats(curves, *, network: str, epochs: int, seeds: int, train_size: 
     return lines
 
 
-def _sweep_best(sweep, k: int) -> tuple[int | None, float]:
-    means = sweep.mean_accuracy[k]
-    if not np.isfinite(means).any():
-        return None, math.nan
-    best = int(np.nanargmax(means))
-    return best, float(means[best])
+def _configurations(sweep):
+    """Each configuration of ``sweep`` in order: its label, its mean final accuracy (ndarray of
+    shape (len(grid),), NaN where every seed diverged) and the grid indices where that mean is finite
+    (a list, empty where none is)."""
+    for label, means in zip(sweep.labels, sweep.mean_accuracy):
+        yield label, means, [i for i in range(len(sweep.grid)) if np.isfinite(means[i])]
 
 
 def _values_text(grid, indices) -> str:
@@ -176,16 +176,14 @@ def lr_sentences(sweep, threshold: float) -> list[str]:
     """Which learning rates each configuration trained at, and where it broke."""
     sentences, largest = [], {}
     grid = sweep.grid
-    for k, label in enumerate(sweep.labels):
-        best, best_acc = _sweep_best(sweep, k)
-        if best is None:
+    for k, (label, means, finite) in enumerate(_configurations(sweep)):
+        if not finite:
             sentences.append(f"With {label}, no learning rate in the sweep trained to the end.")
             continue
-        good = [
-            i for i, a in enumerate(sweep.mean_accuracy[k]) if np.isfinite(a) and a >= threshold
-        ]
+        best = max(finite, key=lambda i: means[i])
+        good = [i for i in finite if means[i] >= threshold]
         text = (
-            f"With {label}, the best final test accuracy was {percent(best_acc)} at η = "
+            f"With {label}, the best final test accuracy was {percent(means[best])} at η = "
             f"{number(grid[best])}."
         )
         if good:
@@ -194,19 +192,13 @@ def lr_sentences(sweep, threshold: float) -> list[str]:
         else:
             text += f" It reached {threshold_text(threshold)} at no learning rate in the sweep."
         broke = [
-            i
-            for i in range(best + 1, len(grid))
-            if sweep.any_diverged[k, i] or sweep.mean_accuracy[k, i] < 0.5
+            i for i in range(best + 1, len(grid)) if sweep.any_diverged[k, i] or means[i] < 0.5
         ]
-        if best_acc < 0.5:
+        if means[best] < 0.5:
             text += " It never exceeded 50 %."
         elif broke:
             i = broke[0]
-            what = (
-                "diverged"
-                if sweep.any_diverged[k, i]
-                else f"ended at {percent(sweep.mean_accuracy[k, i])}"
-            )
+            what = "diverged" if sweep.any_diverged[k, i] else f"ended at {percent(means[i])}"
             text += f" Above its best it broke first at η = {number(grid[i])} ({what})."
         else:
             text += (
@@ -241,9 +233,7 @@ def batch_sentences(sweep, paper: dict) -> list[str]:
     """Batch norm against group norm over batch sizes, beside the Group Normalization paper."""
     grid = sweep.grid
     sentences = []
-    for k, label in enumerate(sweep.labels):
-        means = sweep.mean_accuracy[k]
-        finite = [i for i in range(len(grid)) if np.isfinite(means[i])]
+    for label, means, finite in _configurations(sweep):
         if not finite:
             continue
         best = max(finite, key=lambda i: means[i])
@@ -280,9 +270,8 @@ def batch_sentences(sweep, paper: dict) -> list[str]:
                     "reproduce the paper's small-batch failure"
                 )
             sentences.append(verdict[0].upper() + verdict[1:] + ".")
-    for k, label in enumerate(sweep.labels):
-        means = sweep.mean_accuracy[k]
-        if np.isfinite(means).any() and np.nanmin(means) < 0.5:
+    for label, means, finite in _configurations(sweep):
+        if finite and np.nanmin(means) < 0.5:
             worst = int(np.nanargmin(means))
             sentences.append(
                 f"{label[0].upper() + label[1:]}'s lowest, {percent(means[worst])} at batch size "
@@ -313,9 +302,7 @@ def init_sentences(sweep) -> list[str]:
     """How much the final accuracy depended on the initial weights' scale."""
     grid = sweep.grid
     sentences = []
-    for k, label in enumerate(sweep.labels):
-        means = sweep.mean_accuracy[k]
-        finite = [i for i in range(len(grid)) if np.isfinite(means[i])]
+    for label, means, finite in _configurations(sweep):
         if not finite:
             sentences.append(f"With {label}, no initialization scale trained to the end.")
             continue
