@@ -146,6 +146,20 @@ def _mesh(vertices, triangles, colour, opacity, name) -> go.Mesh3d:
     )
 
 
+def _lines(points: tuple, colour: str, width: float) -> go.Scatter3d:
+    """Line points (x, y, z), None or NaN breaking the line, drawn as one trace without hover."""
+    x, y, z = points
+    return go.Scatter3d(
+        x=x,
+        y=y,
+        z=z,
+        mode="lines",
+        line={"color": colour, "width": width},
+        hoverinfo="skip",
+        showlegend=False,
+    )
+
+
 def _face_edges(vertices: np.ndarray) -> tuple:
     """The outline of every face (four corners back to the first, then a break) as line points."""
     squares = vertices.reshape(-1, 4, 3)
@@ -275,18 +289,7 @@ def group_cube_figure(
             showlegend=False,
         )
     ]
-    bx, by, bz = _box_edges(extent)
-    traces.append(
-        go.Scatter3d(
-            x=bx,
-            y=by,
-            z=bz,
-            mode="lines",
-            line={"color": "rgba(90,90,90,0.6)", "width": 2},
-            hoverinfo="skip",
-            showlegend=False,
-        )
-    )
+    traces.append(_lines(_box_edges(extent), "rgba(90,90,90,0.6)", 2))
     members = 0
     cell_drawn = False
     if cell is not None:
@@ -297,22 +300,12 @@ def group_cube_figure(
             boxes = product_boxes(mask)
             if boxes is not None:
                 vertices, triangles = box_faces(boxes)
-                ex, ey, ez = box_grid(boxes)
+                edges = box_grid(boxes)
             else:
                 vertices, triangles = boundary_faces(mask)
-                ex, ey, ez = _face_edges(vertices)
+                edges = _face_edges(vertices)
             traces.append(_mesh(vertices, triangles, GROUP_COLOUR, 0.85, "group"))
-            traces.append(
-                go.Scatter3d(
-                    x=ex,
-                    y=ey,
-                    z=ez,
-                    mode="lines",
-                    line={"color": "rgba(255,255,255,0.7)", "width": 1},
-                    hoverinfo="skip",
-                    showlegend=False,
-                )
-            )
+            traces.append(_lines(edges, "rgba(255,255,255,0.7)", 1))
         position = (cell[0], cell[1], cell[2] * w + cell[3])
         cell_drawn = all(i < k for i, k in zip(position, extent))
         if cell_drawn:

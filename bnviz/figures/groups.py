@@ -130,19 +130,40 @@ INDEX_HOVER = (
 )
 
 
+def cell_outline(x: float, y: float, width: float = 2) -> dict:
+    """A black square around the unit cell centred at (``x``, ``y``) in data coordinates, as a
+    layout shape; ``width`` in pixels."""
+    return {
+        "type": "rect",
+        "x0": x - 0.5,
+        "x1": x + 0.5,
+        "y0": y - 0.5,
+        "y1": y + 0.5,
+        "line": {"color": "black", "width": width},
+    }
+
+
 def selected_outline(mosaic: Mosaic, selected: tuple) -> dict:
     """A black square around the selected (n, c, h, w) cell, as a layout shape."""
     n, c, h, w = mosaic.shape
     row = selected[0] * (h + mosaic.gutter) + selected[2]
     col = selected[1] * (w + mosaic.gutter) + selected[3]
-    return {
-        "type": "rect",
-        "x0": col - 0.5,
-        "x1": col + 0.5,
-        "y0": row - 0.5,
-        "y1": row + 0.5,
-        "line": {"color": "black", "width": 2},
-    }
+    return cell_outline(col, row)
+
+
+def square_cell_axes(fig: go.Figure, x_ticks: tuple, y_ticks: tuple, **xaxis) -> go.Figure:
+    """Axes for a grid of unit cells drawn square with row 0 on top: no grid or zero line, y
+    scaled as x, both held to the plot area.
+
+    ``x_ticks`` and ``y_ticks`` are (tick values, tick labels); ``xaxis`` adds x-axis settings
+    (e.g. ``side="top"``).  Returns ``fig``, changed.
+    """
+    plain = {"showgrid": False, "zeroline": False, "constrain": "domain"}
+    fig.update_xaxes(tickvals=x_ticks[0], ticktext=x_ticks[1], **plain, **xaxis)
+    fig.update_yaxes(
+        tickvals=y_ticks[0], ticktext=y_ticks[1], **plain, autorange="reversed", scaleanchor="x"
+    )
+    return fig
 
 
 def mosaic_layout(
@@ -167,24 +188,13 @@ def mosaic_layout(
         dragmode=False,
         hovermode="closest",
     )
-    fig.update_xaxes(
-        tickvals=[k * (w + mosaic.gutter) + (w - 1) / 2 for k in range(c)],
-        ticktext=[f"c={k}" for k in range(c)],
-        showgrid=False,
-        zeroline=False,
-        side="top",
-        constrain="domain",
-    )
-    fig.update_yaxes(
-        tickvals=[k * (h + mosaic.gutter) + (h - 1) / 2 for k in range(n)],
-        ticktext=[f"n={k}" for k in range(n)],
-        showgrid=False,
-        zeroline=False,
-        autorange="reversed",
-        scaleanchor="x",
-        constrain="domain",
-    )
-    return fig
+
+    def tile_ticks(axis: str, count: int, size: int) -> tuple:
+        """(tick values, labels): the middle of each of ``count`` tiles of ``size`` cells, "c=0", …"""
+        middles = [k * (size + mosaic.gutter) + (size - 1) / 2 for k in range(count)]
+        return middles, [f"{axis}={k}" for k in range(count)]
+
+    return square_cell_axes(fig, tile_ticks("c", c, w), tile_ticks("n", n, h), side="top")
 
 
 def group_map_figure(

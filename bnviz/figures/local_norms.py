@@ -11,6 +11,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from ..engine.local import LocalTerms
+from .groups import cell_outline, square_cell_axes
 
 GHOST_FILL = "rgba(200,200,200,0.35)"
 GHOST_LINE = "#888888"
@@ -106,17 +107,7 @@ def window_figure(terms: LocalTerms, *, title: str | None = None) -> go.Figure:
         showlegend=False,
         name="ghost labels",
     )
-    cx, cy = centre
-    shapes = [
-        {
-            "type": "rect",
-            "x0": cx - 0.5,
-            "x1": cx + 0.5,
-            "y0": cy - 0.5,
-            "y1": cy + 0.5,
-            "line": {"color": "black", "width": 3},
-        }
-    ]
+    shapes = [cell_outline(*centre, width=3)]
     default_title = f"Window of cell {tuple(terms.index)}: {win.cells} cells, " + (
         f"{win.padded_cells} hatched ones outside the tensor count 0"
         if win.padded_cells > 1
@@ -135,20 +126,8 @@ def window_figure(terms: LocalTerms, *, title: str | None = None) -> go.Figure:
         plot_bgcolor="white",
         dragmode=False,
     )
-    fig.update_xaxes(
-        tickvals=xs_axis,
-        ticktext=[f"{x_label}={v}" for v in xs_axis],
-        showgrid=False,
-        zeroline=False,
-        constrain="domain",
+    return square_cell_axes(
+        fig,
+        (xs_axis, [f"{x_label}={v}" for v in xs_axis]),
+        (ys_axis, [f"{y_label}={v}" for v in ys_axis] if y_label else [""]),
     )
-    fig.update_yaxes(
-        tickvals=ys_axis,
-        ticktext=[f"{y_label}={v}" for v in ys_axis] if y_label else [""],
-        showgrid=False,
-        zeroline=False,
-        autorange="reversed",
-        scaleanchor="x",
-        constrain="domain",
-    )
-    return fig
