@@ -15,6 +15,8 @@ import numpy as np
 from ..engine import conv, loading
 from ..engine.errors import InputError
 from ..engine.synthetic import channel_offsets_and_scales, synthetic
+from ..text import source as text
+from ..text.source import refusal_text
 from .urlstate import Field
 
 #: At most this many values in a page's tensor (2^22): keeps a rerun fast and memory small.
@@ -181,11 +183,7 @@ def build(values: dict, uploads: tuple = ()) -> Tensor:
         pictures = batch.images
         names = tuple(batch.names)
         channel_names = ("R", "G", "B") if pictures.shape[1] == 3 else ("gray",)
-        description = (
-            f"{len(names)} picture{'s' if len(names) > 1 else ''} brought to {side} × {side} "
-            f"({'centre-cropped' if values['fit'] == 'crop' else 'padded with black'} to keep the aspect), "
-            f"{pictures.shape[1]} channel{'s' if pictures.shape[1] > 1 else ''}, values in [0, 1]"
-        )
+        description = text.pictures_description(len(names), side, values["fit"], pictures.shape[1])
     else:
         shape = tuple(values[k] for k in ("n", "c", "h", "w"))
         if math.prod(shape) > MAX_VALUES:
@@ -196,8 +194,8 @@ def build(values: dict, uploads: tuple = ()) -> Tensor:
         x = synthetic(shape, seed=values["seed"], offset=values["offset"], spread=values["spread"])
         names = tuple(f"sample {k}" for k in range(shape[0]))
         channel_names = tuple(f"c{k}" for k in range(shape[1]))
-        description = f"Random data of shape {shape}: " + synthetic_text(
-            shape[1], values["offset"], values["spread"]
+        description = text.random_description(
+            shape, *channel_offsets_and_scales(shape[1], values["offset"], values["spread"])
         )
     source = pictures if pictures is not None else x
     if not values["conv"]:
@@ -218,10 +216,8 @@ def build(values: dict, uploads: tuple = ()) -> Tensor:
         f"{axis}: " + conv.shape_arithmetic(size, kernel, stride, pad)
         for axis, size in zip(("H", "W"), source.shape[2:])
     )
-    description += (
-        f"; then a convolution layer: {weight.shape[0]} filters of {kernel} × {kernel} "
-        f"(stride {stride}, padding {values['padding']}) make {x.shape[1]} feature maps of "
-        f"{x.shape[2]} × {x.shape[3]}."
+    description += text.conv_description(
+        weight.shape[0], kernel, stride, values["padding"], x.shape
     )
     return Tensor(
         x, pictures, names, filter_names(values), rejected, weight, arithmetic, description, notes
@@ -231,17 +227,7 @@ def build(values: dict, uploads: tuple = ()) -> Tensor:
 def synthetic_text(channels: int, offset: float, spread: float) -> str:
     """How :func:`bnviz.engine.synthetic.synthetic` made its channels, in words, read off the offsets and
     scales it actually used (one channel has offset 0 and scale 1, whatever was asked)."""
-    offsets, scales = channel_offsets_and_scales(channels, offset, spread)
-    offsets = offsets + 0.0  # no "-0" in the text
-    if channels == 1:
-        return f"one channel of z with offset {offsets[0]:g} and scale {scales[0]:g}"
-    ratio = scales.max() / scales.min()
-    spread_text = "scale 1 for all" if ratio == 1 else f"scales spread {ratio:.3g}×"
-    if offsets.min() == offsets.max():
-        offset_text = f"offset {offsets[0]:g} for all"
-    else:
-        offset_text = f"offsets from {offsets.min():g} to {offsets.max():g}"
-    return f"channel c is offset + scale · z, {offset_text}, {spread_text}"
+    return text.channels_text(*channel_offsets_and_scales(channels, offset, spread))
 
 
 def fit_shape(shape, limit: int = MAX_VALUES) -> tuple:
@@ -293,11 +279,6 @@ def _check_size(shape) -> None:
         )
 
 
-def refusal_text(name: str, reason: str) -> str:
-    """One refused file as "name: reason", naming the file once (most reasons name it already)."""
-    return reason if reason.startswith(f"{name}: ") else f"{name}: {reason}"
-
-
 def unique_uploads(uploads) -> tuple[list, tuple]:
     """Each distinct uploaded file once, in upload order, and a note for each one repeated.
 
@@ -335,18 +316,5 @@ def unique_uploads(uploads) -> tuple[list, tuple]:
         name = first[digest]
         again = sum(other == name for other in others)
         renamed = list(dict.fromkeys(other for other in others if other != name))
-        times = "twice" if again == 1 else f"{again + 1} times"
-        listed = (
-            ", ".join(renamed[:-1]) + " and " + renamed[-1]
-            if len(renamed) > 1
-            else "".join(renamed)
-        )
-        verb = "are" if len(renamed) > 1 else "is"
-        if again and renamed:
-            text = f"{name} was uploaded {times}, and {listed} {verb} the same file"
-        elif again:
-            text = f"{name} was uploaded {times}"
-        else:
-            text = f"{listed} {verb} the same file as {name}"
-        notes.append(f"{text}: it is loaded once.")
+        notes.append(text.repeated_upload_note(name, again, renamed))
     return kept, tuple(notes)
