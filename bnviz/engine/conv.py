@@ -33,12 +33,15 @@ NAMED_SIZES = (3, 5, 7, 9, 11, 13, 15)
 # --- argument checking -------------------------------------------------------------------------
 
 
-def _whole(name: str, value, minimum: int) -> int:
-    """``value`` as an int >= minimum (bools refused: True is not a size)."""
+def _whole(name: str, value, minimum: int, maximum: int | None = None) -> int:
+    """``value`` as an int from ``minimum`` to ``maximum`` (None: no bound) (bools refused: True
+    is not a size)."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
         raise InputError(f"{name} must be a whole number; got {value!r}.")
     if value < minimum:
         raise InputError(f"{name} must be at least {minimum}; got {value}.")
+    if maximum is not None and value > maximum:
+        raise InputError(f"{name} must be at most {maximum}; got {value}.")
     return int(value)
 
 
@@ -415,13 +418,9 @@ def random_filters(count: int, in_channels: int, size: int = 3, seed: int = 0) -
         Normal with mean 0 and standard deviation sqrt(2 / (in_channels · size²)), so that a
         ReLU layer keeps the scale of its input (He et al., 2015).
     """
-    count = _whole("count", count, 1)
-    if count > MAX_FILTERS:
-        raise InputError(f"count must be at most {MAX_FILTERS}; got {count}.")
+    count = _whole("count", count, 1, MAX_FILTERS)
     in_channels = _whole("in_channels", in_channels, 1)
-    size = _whole("size", size, 1)
-    if size > MAX_KERNEL_SIZE:
-        raise InputError(f"size must be at most {MAX_KERNEL_SIZE}; got {size}.")
+    size = _whole("size", size, 1, MAX_KERNEL_SIZE)
     seed = _whole("seed", seed, 0)
     fan_in = in_channels * size * size
     rng = np.random.default_rng(seed)

@@ -283,13 +283,19 @@ def reduction_for_fit(width: int, height: int, size: tuple[int, int], fit: str) 
 _REDUCIBLE = {"1": "L", "P": "RGBA", "PA": "RGBA", "HSV": "RGB", "LAB": "RGB"}
 
 
+def _key_to_alpha(image: Image.Image) -> Image.Image:
+    """``image`` with its colour key (PNG tRNS, GIF transparency) made a real alpha channel, in
+    mode LA or RGBA (a key can be neither averaged nor composited); any other image as it is."""
+    if "transparency" in image.info and image.mode in ("1", "L", "RGB", "P"):
+        return image.convert("LA" if image.mode in ("1", "L") else "RGBA")
+    return image
+
+
 def _reduce(image: Image.Image, factor: int) -> Image.Image:
     """``image`` box-averaged ``factor`` times smaller, in a mode where averaging is meaningful."""
+    image = _key_to_alpha(image)
     mode = image.mode
-    if "transparency" in image.info and mode in ("1", "L", "RGB", "P"):
-        # A colour key cannot be averaged: make it a real alpha channel first.
-        image = image.convert("LA" if mode in ("1", "L") else "RGBA")
-    elif mode.startswith("I;16"):
+    if mode.startswith("I;16"):
         image = image.convert("I")
     elif mode in _REDUCIBLE:
         image = image.convert(_REDUCIBLE[mode])
@@ -394,11 +400,8 @@ def _rescale_own_range(values: np.ndarray) -> np.ndarray:
 
 def _to_float(image: Image.Image, name: str) -> np.ndarray:
     """A decoded Pillow image as float32 (C, H, W) in [0, 1], C = 1 (gray) or 3 (colour)."""
+    image = _key_to_alpha(image)
     mode = image.mode
-    if "transparency" in image.info and mode in ("1", "L", "RGB", "P"):
-        # A colour key (PNG tRNS, GIF transparency): turn it into a real alpha channel.
-        image = image.convert("LA" if mode in ("1", "L") else "RGBA")
-        mode = image.mode
     if mode in ("1", "L"):
         pixels = np.asarray(image.convert("L"), dtype=np.float32)[..., None] / 255.0
     elif mode.startswith("I;16"):
