@@ -45,6 +45,21 @@ def _base_layout(fig: go.Figure, height: int) -> go.Figure:
     return fig
 
 
+def _population_line(start, end, value: float, showlegend: bool, **line) -> go.Scatter:
+    """The population's ``value`` as a dashed line from x = ``start`` to ``end``; ``line`` adds
+    line settings (e.g. ``width``)."""
+    return go.Scatter(
+        x=[start, end],
+        y=[value, value],
+        mode="lines",
+        line={"color": POPULATION_COLOUR, "dash": "dash", **line},
+        name="population",
+        legendgroup="population",
+        showlegend=showlegend,
+        hovertemplate="population %{y:.4g}<extra></extra>",
+    )
+
+
 def stream_figure(stream, channels) -> go.Figure:
     """Running mean (top row) and variance (bottom row) of ``channels``, step by step.
 
@@ -87,18 +102,7 @@ def stream_figure(stream, channels) -> go.Figure:
                 col=col,
             )
             fig.add_trace(
-                go.Scatter(
-                    x=[0, stream.steps],
-                    y=[population, population],
-                    mode="lines",
-                    line={"color": POPULATION_COLOUR, "dash": "dash", "width": 1.5},
-                    name="population",
-                    legendgroup="population",
-                    showlegend=first,
-                    hovertemplate="population %{y:.4g}<extra></extra>",
-                ),
-                row=row,
-                col=col,
+                _population_line(0, stream.steps, population, first, width=1.5), row=row, col=col
             )
             for cid, (means, variances) in stream.running.items():
                 values = (means if which == 0 else variances)[:, c]
@@ -252,20 +256,7 @@ def band_figure(small) -> go.Figure:
             row=1,
             col=col,
         )
-        fig.add_trace(
-            go.Scatter(
-                x=[sizes[0], sizes[-1]],
-                y=[population, population],
-                mode="lines",
-                line={"color": POPULATION_COLOUR, "dash": "dash"},
-                name="population",
-                legendgroup="population",
-                showlegend=first,
-                hovertemplate="population %{y:.4g}<extra></extra>",
-            ),
-            row=1,
-            col=col,
-        )
+        fig.add_trace(_population_line(sizes[0], sizes[-1], population, first), row=1, col=col)
         fig.update_xaxes(
             type="log",
             tickvals=list(small.sizes),
