@@ -40,6 +40,7 @@ from ..engine.local import (
 from ..engine.normalize import normalize
 from ..engine.schemes import SCHEMES, resolve_params
 from ..figures import groupmap
+from ..text import equivalences as equivalence_words
 from ..text import local_norms as words
 from . import source
 from .explorer import constrain as shrink_tensor
@@ -672,7 +673,10 @@ def _max_abs(a: np.ndarray, b: np.ndarray, mask: np.ndarray | None = None) -> fl
     return float(d.max()) if d.size else None
 
 
-def _equivalence(claim, left, right, a, b, mask=None, note="") -> Equivalence:
+def _equivalence(row_words: tuple, a, b, mask=None) -> Equivalence:
+    """One row: its words (claim, left, right, note; :mod:`bnviz.text.equivalences`) and the
+    largest difference of ``a`` and ``b`` (over ``mask``), judged against rounding."""
+    claim, left, right, note = row_words
     diff = _max_abs(a, b, mask)
     tol = rounding_tolerance(a.dtype, a, b)
     return Equivalence(claim, left, right, diff, diff is not None and diff <= tol, note)
@@ -698,16 +702,7 @@ def equivalences(x: np.ndarray, values: Mapping) -> tuple:
         )
         rows.append(
             _equivalence(
-                f"MVN {'across' if across else 'within'} channels is "
-                f"{SCHEMES[other].name.lower()}, ε aside",
-                f"MVN, across_channels = {across}, ε = 0",
-                f"{SCHEMES[other].name}, ε = 0",
-                mvn,
-                ref,
-                note=(
-                    f"With ε = {shown_eps:g} in both they differ by up to {with_eps:.3g}: MVN "
-                    "adds ε to σ, (x − μ)/(σ + ε); PyTorch to σ², (x − μ)/√(σ² + ε)."
-                ),
+                equivalence_words.mvn(across, SCHEMES[other].name, shown_eps, with_eps), mvn, ref
             )
         )
 
@@ -716,16 +711,7 @@ def equivalences(x: np.ndarray, values: Mapping) -> tuple:
     )
     n = lrn["size"]
     identity = local_normalize(x, "lrn", **{**lrn, "alpha": 0.0, "k": 1.0})
-    rows.append(
-        _equivalence(
-            "LRN with α = 0 is the identity",
-            f"LRN, size = {n}, α = 0, β = {words.number_text(lrn['beta'])}, k = 1",
-            "x",
-            identity,
-            x,
-            note="With α = 0 no neighbour is read: y = x / k^β, so x itself for k = 1.",
-        )
-    )
+    rows.append(_equivalence(equivalence_words.lrn_identity(n, lrn["beta"]), identity, x))
 
     cross = LOCAL_SCHEMES["cross-channel"]
     as_cross = {
@@ -734,22 +720,11 @@ def equivalences(x: np.ndarray, values: Mapping) -> tuple:
         "alpha": lrn["alpha"] / n,
         "beta": lrn["beta"],
     }
-    odd_note = (
-        f"n = {n} is odd: both windows are c − {n // 2} … c + {n // 2}."
-        if n % 2
-        else f"n = {n} is even: LRN's window is {words.span('c', n // 2, n - 1 - n // 2)}, "
-        f"MatConvNet's {words.span('c', (n - 1) // 2, n - 1 - (n - 1) // 2)}; use an odd n."
-    )
     rows.append(
         _equivalence(
-            "MatConvNet's cross-channel norm with α/n and an odd n is LRN",
-            f"LRN, size = {n}, α = {words.number_text(lrn['alpha'])}, β = {words.number_text(lrn['beta'])}, "
-            f"k = {words.number_text(lrn['k'])}",
-            f"cross-channel, depth = {n}, α = {words.number_text(lrn['alpha'] / n)} (α/n), "
-            f"κ = {words.number_text(lrn['k'])}",
+            equivalence_words.cross_channel(n, lrn["alpha"], lrn["beta"], lrn["k"]),
             local_normalize(x, "lrn", **lrn),
             local_normalize(x, "cross-channel", **as_cross),
-            note=odd_note,
         )
     )
 
@@ -772,24 +747,14 @@ def equivalences(x: np.ndarray, values: Mapping) -> tuple:
         Convention("b", "spatial", spatial_params),
     )
     border = _max_abs(y_within, y_spatial, ~inner)
-    r = (side - 1) // 2
     rows.append(
         _equivalence(
-            "MatConvNet's spatial norm is Caffe's within-channel LRN away from the borders",
-            f"LRN within a channel, size = {side}, α = {words.number_text(within['alpha'])}, "
-            f"β = {words.number_text(within['beta'])}",
-            f"spatial, height = width = {side}, same α and β; cells at least {r} from every border",
+            equivalence_words.spatial(
+                side, within["alpha"], within["beta"], bool(inner.any()), border
+            ),
             y_within,
             y_spatial,
             mask=inner,
-            note=(
-                "No cell is that far from the borders here."
-                if not inner.any()
-                else "No border cells here."
-                if border is None
-                else f"Near the borders they differ by up to {border:.3g}: the spatial norm "
-                "divides α by the in-image cells only."
-            ),
         )
     )
     return tuple(rows)
