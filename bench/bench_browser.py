@@ -47,12 +47,9 @@ import json
 import logging
 import os
 import re
-import socket
 import statistics
-import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,9 +58,10 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 ROOT = Path(__file__).resolve().parents[1]
 BARE = Path(__file__).resolve().parent / "bare_page.py"
-# One set of launch flags for tests, scripts and benchmarks: tests/conftest.py's.
+# One set of launch flags and one way to serve a page for tests, scripts and benchmarks:
+# tests/conftest.py's.
 sys.path.insert(0, str(ROOT / "tests"))
-from conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from conftest import CHROMIUM, CHROMIUM_ARGS, start_server, stop, wait_healthy  # noqa: E402
 
 VIEWPORT = {"width": 1400, "height": 1000}
 
@@ -236,71 +234,6 @@ class Results:
 
     def fail(self, name: str, error: BaseException) -> None:
         self.failures.setdefault(name, []).append(f"{type(error).__name__}: {error}"[:300])
-
-
-# --- Servers ------------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_server(
-    script: Path, cwd: Path, port: int | None = None, extra: tuple = ()
-) -> tuple[subprocess.Popen, str]:
-    """Serve ``script`` headless on the loopback address (a free port unless ``port``), with
-    ``extra`` Streamlit options; the process and its URL."""
-    port = port or free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(script),
-            "--server.headless",
-            "true",
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--browser.gatherUsageStats",
-            "false",
-            *extra,
-        ],
-        cwd=cwd,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.STDOUT,
-    )
-    return process, f"http://127.0.0.1:{port}"
-
-
-def wait_healthy(process: subprocess.Popen, url: str, seconds: float = 90) -> None:
-    deadline = time.monotonic() + seconds
-    while True:
-        with (
-            contextlib.suppress(OSError),
-            urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response,
-        ):
-            if response.status == 200:
-                return
-        if process.poll() is not None:
-            raise RuntimeError(f"the server for {url} exited with code {process.returncode}")
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"the server for {url} did not answer within {seconds:.0f} s")
-        time.sleep(0.2)
-
-
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
 
 
 # --- One page in a fresh context -----------------------------------------------------------------
@@ -607,12 +540,22 @@ class Bench:
         url = self.bare + with_seed(BARE_LINK, self.next_seed())
         self.opened(tab, "bare page", url, "plot", PLOTS_ALL)
 
-    def explorer_q1(self, tab: Tab) -> None:
-        url = self.app + with_seed(Q1, self.next_seed())
-        self.opened(tab, "Explorer q1", url, "map", MAP_FIRST)
+    def explore(
+        self, tab: Tab, link: str, label: str, channels: int, payload: bool = False
+    ) -> None:
+        """Open the Explorer on ``link`` (a new seed), then hover and click its map; ``payload``:
+        record the largest websocket frame and the total received while it opened."""
+        url = self.app + with_seed(link, self.next_seed())
+        self.opened(tab, f"Explorer {label}", url, "map", MAP_FIRST)
         tab.wait_idle()
-        self.hover_explorer(tab, "q1")
-        self.click_explorer(tab, "q1", channels=10)
+        if payload and self.counting:
+            self.results.add("payload: largest frame", tab.largest_frame)
+            self.results.add("payload: page open total", tab.received)
+        self.hover_explorer(tab, label)
+        self.click_explorer(tab, label, channels)
+
+    def explorer_q1(self, tab: Tab) -> None:
+        self.explore(tab, Q1, "q1", channels=10)
         tab.wait_idle()
         ms = tab.choose_scheme("Layer norm", "20 means and 20 variances")
         self.acted("scheme change Explorer q1", tab, ms)
@@ -621,21 +564,10 @@ class Bench:
         self.acted("N change Explorer q1", tab, ms)
 
     def explorer_q2(self, tab: Tab) -> None:
-        url = self.app + with_seed(Q2, self.next_seed())
-        self.opened(tab, "Explorer q2", url, "map", MAP_FIRST)
-        tab.wait_idle()
-        self.hover_explorer(tab, "q2")
-        self.click_explorer(tab, "q2", channels=7)
+        self.explore(tab, Q2, "q2", channels=7)
 
     def explorer_largest(self, tab: Tab) -> None:
-        url = self.app + with_seed(LARGEST, self.next_seed())
-        self.opened(tab, "Explorer 64×64×32×32", url, "map", MAP_FIRST)
-        tab.wait_idle()
-        if self.counting:
-            self.results.add("payload: largest frame", tab.largest_frame)
-            self.results.add("payload: page open total", tab.received)
-        self.hover_explorer(tab, "64×64×32×32")
-        self.click_explorer(tab, "64×64×32×32", channels=64)
+        self.explore(tab, LARGEST, "64×64×32×32", channels=64, payload=True)
         tab.wait_idle()
         ms = tab.choose_scheme("Instance norm", "4,096 means and 4,096 variances")
         self.acted("scheme change Explorer 64×64×32×32", tab, ms)

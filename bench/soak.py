@@ -55,8 +55,8 @@ from urllib.parse import parse_qsl, urlsplit
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_browser import CELL_CENTRE_JS, start_server, stop, wait_healthy  # noqa: E402
-from conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from bench_browser import CELL_CENTRE_JS  # noqa: E402
+from conftest import CHROMIUM, CHROMIUM_ARGS, start_server, stop, wait_healthy  # noqa: E402
 
 MAX_SESSIONS = 60
 GRACE_S = 180.0

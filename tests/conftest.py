@@ -1,6 +1,9 @@
-"""Shared fixtures: the app's path, and a real Streamlit server with Debian's chromium for browser tests;
-every scheme configuration (scheme_configs) and a hypothesis strategy over them (scheme_cases)."""
+"""Shared fixtures and helpers: the app's path; a Streamlit script served on a loopback port
+(start_server, wait_healthy, stop: the browser tests' app_url, the benchmarks and the soak run)
+and Debian's chromium with its flags; every scheme configuration (scheme_configs) and a
+hypothesis strategy over them (scheme_cases)."""
 
+import contextlib
 import os
 import shutil
 import socket
@@ -74,53 +77,82 @@ def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def app_url():
-    """Serve app.py on a free loopback port for the session; stop it at the end."""
-    port = _free_port()
+def start_server(
+    script: Path, cwd: Path, port: int | None = None, extra: tuple = ()
+) -> tuple[subprocess.Popen, str]:
+    """Serve ``script`` headless on the loopback address (a free port unless ``port``), with
+    ``extra`` Streamlit options; the process and its URL."""
+    port = port or free_port()
     process = subprocess.Popen(
         [
             sys.executable,
             "-m",
             "streamlit",
             "run",
-            APP,
+            str(script),
             "--server.headless",
             "true",
             "--server.port",
             str(port),
             "--server.address",
             "127.0.0.1",
+            "--browser.gatherUsageStats",
+            "false",
+            *extra,
         ],
-        cwd=ROOT,
+        cwd=cwd,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.STDOUT,
     )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
+    return process, f"http://127.0.0.1:{port}"
+
+
+def wait_healthy(process: subprocess.Popen, url: str, seconds: float = 90) -> None:
+    """Return once the server at ``url`` answers its health check; RuntimeError if ``process``
+    exits first or ``seconds`` pass."""
+    deadline = time.monotonic() + seconds
     while True:
+        with (
+            contextlib.suppress(OSError),
+            urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response,
+        ):
+            if response.status == 200:
+                return
+        if process.poll() is not None:
+            raise RuntimeError(f"the server for {url} exited with code {process.returncode}")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the server for {url} did not answer within {seconds:.0f} s")
+        time.sleep(0.2)
+
+
+def stop(process: subprocess.Popen) -> None:
+    """Terminate ``process`` if it runs; kill it if it has not ended 10 s later."""
+    if process.poll() is None:
+        process.terminate()
         try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
             process.kill()
-            pytest.fail("the Streamlit server did not start")
-        time.sleep(0.25)
-    yield url
-    process.terminate()
+            process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def app_url():
+    """Serve app.py on a free loopback port for the session; stop it at the end."""
+    process, url = start_server(ROOT / "app.py", ROOT)
     try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
+        wait_healthy(process, url, seconds=60)
+    except RuntimeError as error:
+        stop(process)
+        pytest.fail(f"the Streamlit server did not start: {error}")
+    yield url
+    stop(process)
 
 
 def scheme_configs(channels: int):
