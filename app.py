@@ -6,7 +6,6 @@ Run with `make run` (or `streamlit run app.py`).
 
 import streamlit as st
 
-from bnviz import InputError
 from bnviz.engine.schemes import AXES_SUBSETS, SCHEMES
 from bnviz.figures import groupmap, groups, style
 from bnviz.text import answers
@@ -98,24 +97,16 @@ def explorer_page() -> None:
     )
     scheme_controls(values, tensor.x.shape[1] if tensor is not None else values["c"])
 
-    st.title("Which cells share a mean and a variance?")
-    caption = st.empty()
-    view = ui_share.view_controls("explorer")
+    view = ui_share.page_header(
+        "explorer",
+        "Which cells share a mean and a variance?",
+        "Rows are samples, columns are channels, each tile one feature map. Every colour is "
+        "one group: its cells are normalized with one mean and one variance. Click a cell.",
+        teaching=True,
+    )
     present = view["present"]
-    if not present:  # a projector keeps the room for the map
-        caption.caption(
-            "Rows are samples, columns are channels, each tile one feature map. Every colour is "
-            "one group: its cells are normalized with one mean and one variance. Click a cell."
-        )
-    ui.show_notices()
-    try:
-        if problem is not None:
-            raise problem
-        result = ui.explorer_result(values)
-    except InputError as error:
-        ui.show_input_error(error)
-        ui.save_state(explorer.FIELDS, ui.read_widgets(explorer.FIELDS))
-        ui_share.keep_in_url()
+    result = ui.result_or_error(lambda: ui.explorer_result(values), problem)
+    if result is None:
         return
     if not present:
         ui.show_tensor_origin(tensor)
@@ -148,13 +139,7 @@ def explorer_page() -> None:
                 ),
                 key=CHART_KEY,
             )
-        (radio or st).radio(
-            "Colour by",
-            options=list(COLOUR_LABELS),
-            format_func=COLOUR_LABELS.get,
-            key=ui.widget_key("colour"),
-            horizontal=True,
-        )
+        ui.named_radio("Colour by", COLOUR_LABELS, "colour", container=radio or st)
         st.caption(explorer.map_caption(result, values["colour"]))
     with panel_area:
         selected_cell_panel(result, cell)
@@ -193,11 +178,12 @@ def explorer_page() -> None:
         cell=cell,
         recompute=ui.explorer_recompute(values),
     )
-    ui.save_state(explorer.FIELDS, ui.read_widgets(explorer.FIELDS))
-    ui_share.keep_in_url()
 
 
 # NOTE for page authors: there is no st.navigation. Streamlit discovers the scripts in pages/;
-# every page calls ui.page_setup("<Title>") first, and ui.PAGES lists each page's title and icon.
+# every page calls ui.page_setup("<Title>") first and ui_share.finish_page(<its fields>) last
+# (after any early return: an error shown still leaves the page's state in the URL), and ui.PAGES
+# lists each page's title and icon.
 ui.page_setup("Explorer")
 explorer_page()
+ui_share.finish_page(explorer.FIELDS)

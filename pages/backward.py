@@ -6,7 +6,6 @@ bnviz.ui.core) and bnviz.text.backward, and lays the results out.
 
 import streamlit as st
 
-from bnviz import InputError
 from bnviz.text import answers
 from bnviz.text import backward as words
 from bnviz.ui import core as ui
@@ -28,7 +27,7 @@ def sidebar() -> None:
         key=ui.widget_key("eps"),
         help="Added to σ² (or to the mean square, or to σ for Caffe's MVN) in every scheme.",
     )
-    sb.radio("γ", list(words.GAMMAS), format_func=words.GAMMAS.get, key=ui.widget_key("gammas"))
+    ui.named_radio("γ", words.GAMMAS, "gammas", container=sb, horizontal=False)
     sb.caption("β never enters a gradient: it only shifts y.")
 
 
@@ -193,11 +192,6 @@ def share_section(result, tensor) -> None:
     )
 
 
-def finish() -> None:
-    ui.save_state(backward.FIELDS, backward.tidy(ui.read_widgets(backward.FIELDS)))
-    ui_share.keep_in_url()
-
-
 def backward_page() -> None:
     ui.page_setup("Backward")
     values, tensor, problem = ui.open_tensor_page(
@@ -207,28 +201,17 @@ def backward_page() -> None:
     scheme_controls(values, channels)
     sidebar()
 
-    st.title("The backward pass")
-    caption = st.empty()
-    view = ui_share.view_controls(PAGE, teaching=False)
-    present = view["present"]
-    if not present:
-        caption.caption(
-            "Cells that share a mean and a variance share their gradient too: every value of a "
-            "group moves every other, through μ and σ². Pick an output cell, a loss, and 2 to 4 "
-            "schemes in the sidebar."
-        )
-    ui.show_notices()
-    if problem is not None:
-        ui.show_input_error(problem)
-        finish()
-        return
-    if not present:
+    present = ui_share.page_header(
+        PAGE,
+        "The backward pass",
+        "Cells that share a mean and a variance share their gradient too: every value of a "
+        "group moves every other, through μ and σ². Pick an output cell, a loss, and 2 to 4 "
+        "schemes in the sidebar.",
+    )["present"]
+    if problem is None and not present:
         ui.show_tensor_origin(tensor)
-    try:
-        result = ui.backward_result(values, present)
-    except InputError as error:
-        ui.show_input_error(error)
-        finish()
+    result = ui.result_or_error(lambda: ui.backward_result(values, present), problem)
+    if result is None:
         return
     jacobian_section(result, present)
     loss_section(result)
@@ -239,7 +222,7 @@ def backward_page() -> None:
     if present:
         ui.show_tensor_origin(tensor)
     share_section(result, tensor)
-    finish()
 
 
 backward_page()
+ui_share.finish_page(backward.FIELDS, backward.tidy)

@@ -212,11 +212,6 @@ def share_section(tensor, results: dict) -> None:
     )
 
 
-def finish() -> None:
-    ui.save_state(compare.FIELDS, compare.tidy(ui.read_widgets(compare.FIELDS)))
-    ui_share.keep_in_url()
-
-
 def compare_page() -> None:
     ui.page_setup("Compare")
     values, tensor, problem = ui.open_tensor_page(
@@ -233,7 +228,6 @@ def compare_page() -> None:
     ui.show_notices()
     if problem is not None:
         ui.show_input_error(problem)
-        finish()
         return
     ui.show_tensor_origin(tensor)
     shape = tensor.x.shape
@@ -279,7 +273,7 @@ def compare_page() -> None:
     table_section(values, shape)
     frameworks_section(tensor.x, shape)
     share_section(tensor, results)
-    finish()
 
 
 compare_page()
+ui_share.finish_page(compare.FIELDS, compare.tidy)

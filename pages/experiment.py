@@ -58,36 +58,39 @@ def sidebar(values: dict) -> None:
     if cnn and (section == "batch" or "group" in values["norms"]):
         sb.selectbox("Groups G (group norm)", experiment.GROUP_CHOICES, key=ui.widget_key("groups"))
     sb.header("Training")
-    cols = sb.columns(2)
-    ui.number_field(
-        FIELD["lr"],
-        container=cols[0],
-        label="Learning rate η",
-        step=0.1,
-        format="%g",
-        disabled=section == "lr",
-        help="Plain SGD. The learning-rate sweep replaces it; the batch-size sweep scales it "
-        f"by batch / {experiment.REFERENCE_BATCH}.",
+
+    def setting(key: str, label: str, **options) -> tuple:
+        # A setting its own sweep replaces (the sections "lr", "batch", "init") is disabled there.
+        return FIELD[key], {"label": label, "disabled": section == key, **options}
+
+    ui.number_row(
+        sb,
+        setting(
+            "lr",
+            "Learning rate η",
+            step=0.1,
+            format="%g",
+            help="Plain SGD. The learning-rate sweep replaces it; the batch-size sweep scales it "
+            f"by batch / {experiment.REFERENCE_BATCH}.",
+        ),
+        setting("batch", "Batch size"),
     )
-    ui.number_field(
-        FIELD["batch"], container=cols[1], label="Batch size", disabled=section == "batch"
+    ui.number_row(
+        sb,
+        setting(
+            "init",
+            "Init scale s",
+            step=0.1,
+            format="%g",
+            help="Initial weights ~ N(0, s²/fan-in); 1 is LeCun's normal initialization.",
+        ),
+        setting("epochs", "Epochs"),
     )
-    cols = sb.columns(2)
-    ui.number_field(
-        FIELD["init"],
-        container=cols[0],
-        label="Init scale s",
-        step=0.1,
-        format="%g",
-        disabled=section == "init",
-        help="Initial weights ~ N(0, s²/fan-in); 1 is LeCun's normal initialization.",
-    )
-    ui.number_field(FIELD["epochs"], container=cols[1], label="Epochs")
-    cols = sb.columns(2)
     curves = section == "curves"
-    ui.number_field(FIELD["seeds"], container=cols[0], label="Seeds (curves)", disabled=not curves)
-    ui.number_field(
-        FIELD["sweep_seeds"], container=cols[1], label="Seeds (sweeps)", disabled=curves
+    ui.number_row(
+        sb,
+        setting("seeds", "Seeds (curves)", disabled=not curves),
+        setting("sweep_seeds", "Seeds (sweeps)", disabled=curves),
     )
     sb.caption(
         f"Data: scikit-learn's 8 × 8 handwritten digits, {experiment.data()[0][1].size:,} "
@@ -144,11 +147,6 @@ def sweep_section(result, values) -> None:
         st.caption(result.paper_citation)
 
 
-def finish() -> None:
-    ui.save_state(experiment.FIELDS, ui.read_widgets(experiment.FIELDS))
-    ui_share.keep_in_url()
-
-
 def sweep_ready(values, needed) -> bool:
     """Whether the sweep's runs are at hand; else a button that runs them."""
     todo = ui_experiment.missing(needed)
@@ -167,34 +165,22 @@ def experiment_page() -> None:
     ui.page_setup("Experiment")
     values = ui.load_state(PAGE, experiment.FIELDS, experiment.constrain)
     sidebar(values)
-    st.title("Train a network")
-    caption = st.empty()
-    present = ui_share.view_controls(PAGE, teaching=False)["present"]
-    if not present:
-        caption.caption(
-            "Does normalization speed up training, tolerate larger learning rates, survive small "
-            "batches? Train a small network on real handwritten digits, in NumPy, with the same "
-            "normalization code the other pages explain, and see."
-        )
-    ui.show_notices()
-    st.radio(
-        "Section",
-        list(experiment.SECTIONS),
-        format_func=experiment.SECTIONS.get,
-        key=ui.widget_key("section"),
-        horizontal=True,
-        label_visibility="collapsed",
+    ui_share.page_header(
+        PAGE,
+        "Train a network",
+        "Does normalization speed up training, tolerate larger learning rates, survive small "
+        "batches? Train a small network on real handwritten digits, in NumPy, with the same "
+        "normalization code the other pages explain, and see.",
     )
+    ui.named_radio("Section", experiment.SECTIONS, "section", label_visibility="collapsed")
     try:
         needed = experiment.plan(values)
         if values["section"] != "curves" and not sweep_ready(values, needed):
-            finish()
             return
         runs = ui_experiment.runs(needed)
         result = experiment.compute(values, runs)
     except InputError as error:
         ui.show_input_error(error)
-        finish()
         return
     if result.section == "curves":
         curves_section(result, values)
@@ -204,15 +190,13 @@ def experiment_page() -> None:
         f"{len(needed)} training run{'s' if len(needed) != 1 else ''}, "
         f"{result.seconds:.1f} s of training in all when computed."
     )
-    ui_share.link_panel(
+    ui_share.answer_panel(
         experiment.FIELDS,
-        ui.read_widgets(experiment.FIELDS),
         PAGE,
-        lambda url: answers.page_answer(
-            words.answer_title(result.section, result.network), result.all_sentences, url=url
-        ),
+        words.answer_title(result.section, result.network),
+        result.all_sentences,
     )
-    finish()
 
 
 experiment_page()
+ui_share.finish_page(experiment.FIELDS)

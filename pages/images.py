@@ -7,7 +7,6 @@ import streamlit as st
 
 from bnviz import InputError
 from bnviz.engine.schemes import SCHEMES
-from bnviz.text import answers
 from bnviz.text import images as picture_words
 from bnviz.ui import core as ui
 from bnviz.ui import share as ui_share
@@ -46,16 +45,10 @@ def images_page() -> None:
         max_selections=4,
     )
     chosen = tuple(st.session_state[ui.widget_key("schemes")])
-    try:
-        if problem is not None:
-            raise problem
-        if not chosen:
-            raise InputError("Pick at least one scheme to see the pictures normalized.")
-        results = ui.picture_results(values, chosen)
-    except InputError as error:
-        ui.show_input_error(error)
-        ui.save_state(FIELDS, ui.read_widgets(FIELDS))
-        ui_share.keep_in_url()
+    if problem is None and not chosen:
+        problem = InputError("Pick at least one scheme to see the pictures normalized.")
+    results = ui.result_or_error(lambda: ui.picture_results(values, chosen), problem)
+    if results is None:
         return
     ui.show_tensor_origin(tensor)
     x = tensor.x
@@ -70,10 +63,11 @@ def images_page() -> None:
             "channel is below."
         )
 
-    for result in results:
-        sentence = picture_words.colour_sentence(
-            result, tensor.names, colour=tensor.colour_channels
-        )
+    colour_sentences = [
+        picture_words.colour_sentence(r, tensor.names, colour=tensor.colour_channels)
+        for r in results
+    ]
+    for sentence in colour_sentences:
         st.markdown(f"- {sentence}")
     header = st.columns(1 + len(results))
     header[0].markdown("**Before**")
@@ -127,22 +121,13 @@ def images_page() -> None:
         )
     if c > 16:
         st.caption(f"The first 16 of {c} channels.")
-    ui_share.link_panel(
+    ui_share.answer_panel(
         FIELDS,
-        ui.read_widgets(FIELDS),
         PAGE,
-        lambda url: answers.page_answer(
-            f"What normalization does to {n} {tensor.samples_word} of shape {tuple(x.shape)}",
-            [
-                picture_words.colour_sentence(r, tensor.names, colour=tensor.colour_channels)
-                for r in results
-            ]
-            + [r.summary for r in results],
-            url=url,
-        ),
+        f"What normalization does to {n} {tensor.samples_word} of shape {tuple(x.shape)}",
+        colour_sentences + [r.summary for r in results],
     )
-    ui.save_state(FIELDS, ui.read_widgets(FIELDS))
-    ui_share.keep_in_url()
 
 
 images_page()
+ui_share.finish_page(FIELDS)

@@ -8,7 +8,6 @@ import streamlit as st
 from bnviz import InputError
 from bnviz.engine.local import LOCAL_PRESETS, local_terms
 from bnviz.figures import local_norms as local_figures
-from bnviz.text import answers
 from bnviz.ui import core as ui
 from bnviz.ui import groupmap as ui_map
 from bnviz.ui import share as ui_share
@@ -138,8 +137,6 @@ def local_page() -> None:
         }
     except InputError as error:
         ui.show_input_error(error)
-        ui.save_state(local_norms.FIELDS, ui.read_widgets(local_norms.FIELDS))
-        ui_share.keep_in_url()
         return
     ui.show_tensor_origin(tensor)
     a, b = result.a, result.b
@@ -151,13 +148,7 @@ def local_page() -> None:
 
     left, right = st.columns([3, 2], gap="medium")
     with left:
-        st.radio(
-            "Colour by",
-            list(local_norms.COLOURS),
-            format_func=local_norms.COLOURS.get,
-            key=ui.widget_key("local.colour"),
-            horizontal=True,
-        )
+        ui.named_radio("Colour by", local_norms.COLOURS, "local.colour")
         names = explorer.map_names(tensor)
         ui_map.group_map(
             local_norms.map_payload(
@@ -215,19 +206,14 @@ def local_page() -> None:
     )
     st.table(ui.local_equivalences(values, settings))
 
-    ui_share.link_panel(
+    ui_share.answer_panel(
         local_norms.FIELDS,
-        ui.read_widgets(local_norms.FIELDS),
         "local",
-        lambda url: answers.page_answer(
-            f"A, {a.name}, against B, {b.name}, on a tensor of shape {tuple(tensor.x.shape)}",
-            sentences,
-            url=url,
-            escape=False,
-        ),
+        f"A, {a.name}, against B, {b.name}, on a tensor of shape {tuple(tensor.x.shape)}",
+        sentences,
+        escape=False,
     )
-    ui.save_state(local_norms.FIELDS, ui.read_widgets(local_norms.FIELDS))
-    ui_share.keep_in_url()
 
 
 local_page()
+ui_share.finish_page(local_norms.FIELDS)

@@ -72,8 +72,7 @@ def questions_page() -> None:
         st.caption(f"{len(shown)} of {len(questions.QUESTIONS)} questions.")
     for question in shown:
         question_card(question)
-    ui.save_state(questions.FIELDS, ui.read_widgets(questions.FIELDS))
-    ui_share.keep_in_url()
 
 
 questions_page()
+ui_share.finish_page(questions.FIELDS)

@@ -42,9 +42,7 @@ def new_seed() -> None:
 def settings_sidebar() -> None:
     sb = st.sidebar
     sb.header("Quiz")
-    cols = sb.columns(2)
-    ui.number_field(FIELD["qseed"], container=cols[0], label="Seed")
-    ui.number_field(FIELD["qn"], container=cols[1], label="Questions")
+    ui.number_row(sb, (FIELD["qseed"], {"label": "Seed"}), (FIELD["qn"], {"label": "Questions"}))
     sb.button("New questions (another seed)", on_click=new_seed, width="stretch", key="quiz.new")
     sb.multiselect(
         "Kinds of question",
@@ -263,26 +261,18 @@ def navigation(sig: str, current: int, count: int, answered: bool) -> None:
     )
 
 
-def finish() -> None:
-    ui.save_state(quiz.FIELDS, ui.read_widgets(quiz.FIELDS))
-    ui_share.keep_in_url()
-
-
 def quiz_page() -> None:
     ui.page_setup("Quiz")
     values = ui.load_state(PAGE, quiz.FIELDS, quiz.constrain)
     st.session_state[ui.widget_key("kinds")] = list(values["kinds"])
     settings_sidebar()
-    st.title("Quiz")
-    caption = st.empty()
-    present = ui_share.view_controls(PAGE, teaching=False)["present"]
-    if not present:
-        caption.caption(
-            "Questions on which cells share a mean and a variance, made fresh from the seed in "
-            "the link. Answer, press Check, and see why, with the picture and a link to the page "
-            "that shows it."
-        )
-    ui.show_notices()
+    present = ui_share.page_header(
+        PAGE,
+        "Quiz",
+        "Questions on which cells share a mean and a variance, made fresh from the seed in "
+        "the link. Answer, press Check, and see why, with the picture and a link to the page "
+        "that shows it.",
+    )["present"]
     settings = quiz.quiz_settings(values)
     sig = signature(settings)
     questions = questions_for(*settings)
@@ -305,7 +295,7 @@ def quiz_page() -> None:
     with st.expander("This quiz's link, for a class"):
         st.code(link, language=None, wrap_lines=True)
         st.caption("Everyone who opens it gets the same questions; answers stay in each browser.")
-    finish()
 
 
 quiz_page()
+ui_share.finish_page(quiz.FIELDS)

@@ -9,7 +9,6 @@ import dataclasses
 
 import streamlit as st
 
-from bnviz import InputError
 from bnviz.engine.running import CONVENTIONS
 from bnviz.figures import training as figures
 from bnviz.text import answers
@@ -31,9 +30,9 @@ def training_sidebar() -> None:
     """How the layer trains: batches, steps, each convention's momentum."""
     sb = st.sidebar
     sb.header("Training")
-    cols = sb.columns(2)
-    ui.number_field(FIELD["batch"], container=cols[0], label="Batch size")
-    ui.number_field(FIELD["steps"], container=cols[1], label="Steps")
+    ui.number_row(
+        sb, (FIELD["batch"], {"label": "Batch size"}), (FIELD["steps"], {"label": "Steps"})
+    )
     ui.number_field(
         FIELD["momentum"],
         container=sb,
@@ -47,20 +46,11 @@ def training_sidebar() -> None:
         key=ui.widget_key("cumulative"),
         help="PyTorch's momentum=None: every batch so far weighs the same.",
     )
-    ui.number_field(
-        FIELD["keras_momentum"],
-        container=sb,
-        step=0.01,
-        format="%g",
-        help="Keras' momentum: the weight the old estimate keeps.",
-    )
-    ui.number_field(
-        FIELD["caffe_fraction"],
-        container=sb,
-        step=0.001,
-        format="%g",
-        help="Caffe's moving_average_fraction: the weight the old sums keep.",
-    )
+    for key, step, text in (
+        ("keras_momentum", 0.01, "Keras' momentum: the weight the old estimate keeps."),
+        ("caffe_fraction", 0.001, "Caffe's moving_average_fraction: the weight the old sums keep."),
+    ):
+        ui.number_field(FIELD[key], container=sb, step=step, format="%g", help=text)
 
 
 def pickers(shape, *, convention=False, image=True, affine=False, caption="") -> None:
@@ -248,11 +238,6 @@ SECTIONS = {
 }
 
 
-def finish() -> None:
-    ui.save_state(training.FIELDS, ui.read_widgets(training.FIELDS))
-    ui_share.keep_in_url()
-
-
 def training_page() -> None:
     ui.page_setup("Train vs. inference")
     values, tensor, problem = ui.open_tensor_page(
@@ -260,46 +245,26 @@ def training_page() -> None:
     )
     training_sidebar()
 
-    st.title("Train vs. inference")
-    caption = st.empty()
-    present = ui_share.view_controls(PAGE, teaching=False)["present"]
-    if not present:  # a projector keeps the room for the figures
-        caption.caption(
-            "Batch norm over many batches: running estimates in PyTorch, Keras and Caffe, what "
-            "model.eval() changes, how one image depends on its batch, small batches, and "
-            "folding into the convolution for deployment."
-        )
-    ui.show_notices()
-    st.radio(
-        "Section",
-        list(training.SECTIONS),
-        format_func=training.SECTIONS.get,
-        key=ui.widget_key("section"),
-        horizontal=True,
-        label_visibility="collapsed",
-    )
-    try:
-        if problem is not None:
-            raise problem
-        result = ui.training_result(values)
-    except InputError as error:
-        ui.show_input_error(error)
-        finish()
+    present = ui_share.page_header(
+        PAGE,
+        "Train vs. inference",
+        "Batch norm over many batches: running estimates in PyTorch, Keras and Caffe, what "
+        "model.eval() changes, how one image depends on its batch, small batches, and "
+        "folding into the convolution for deployment.",
+    )["present"]
+    ui.named_radio("Section", training.SECTIONS, "section", label_visibility="collapsed")
+    result = ui.result_or_error(lambda: ui.training_result(values), problem)
+    if result is None:
         return
     if not present:
         ui.show_tensor_origin(tensor)
     SECTIONS[result.section](result, values)
     if present:
         ui.show_tensor_origin(tensor)
-    ui_share.link_panel(
-        training.FIELDS,
-        ui.read_widgets(training.FIELDS),
-        PAGE,
-        lambda url: answers.page_answer(
-            words.answer_title(result.section, result.shape), result.sentences, url=url
-        ),
+    ui_share.answer_panel(
+        training.FIELDS, PAGE, words.answer_title(result.section, result.shape), result.sentences
     )
-    finish()
 
 
 training_page()
+ui_share.finish_page(training.FIELDS)

@@ -246,6 +246,21 @@ def show_input_error(error: Exception) -> None:
     st.error(f"{error}", icon=ICONS["error"])
 
 
+def result_or_error(compute: Callable[[], object], problem: InputError | None = None):
+    """``compute()``, or None once an :class:`InputError` is shown on the page.
+
+    ``problem`` is an error found before (the tensor's, from :func:`open_tensor_page`): when
+    given it is shown and nothing is computed.
+    """
+    try:
+        if problem is not None:
+            raise problem
+        return compute()
+    except InputError as error:
+        show_input_error(error)
+        return None
+
+
 #: The selected cell (n, c, h, w) or None, shared by the pages that select one.
 CELL = "w.cell"
 
@@ -421,13 +436,7 @@ def tensor_sidebar(values: dict, container=st.sidebar) -> None:
     fields = {f.key: f for f in source.FIELDS}
     sb = container
     sb.header("Tensor")
-    sb.radio(
-        "Data",
-        list(source.SOURCES),
-        format_func=source.SOURCES.get,
-        key=widget_key("source"),
-        horizontal=True,
-    )
+    named_radio("Data", source.SOURCES, "source", container=sb)
     if values["source"] == "synthetic":
         cols = sb.columns(4)
         for col, key in zip(cols, ("n", "c", "h", "w")):
@@ -542,6 +551,35 @@ def number_field(
         help=help,
         disabled=disabled,
         key=widget_key(field),
+    )
+
+
+def number_row(container, *inputs: tuple[Field, dict]) -> None:
+    """Number inputs side by side, one equal column of ``container`` each.
+
+    Parameters
+    ----------
+    container : Streamlit container
+        Where the row goes (``st.sidebar``, a column).
+    *inputs : (Field, dict)
+        Each input's field and the keyword arguments of :func:`number_field` for it.
+    """
+    for column, (field, options) in zip(container.columns(len(inputs)), inputs, strict=True):
+        number_field(field, container=column, **options)
+
+
+def named_radio(
+    label: str, names: dict, field: str, *, container=st, horizontal: bool = True, **options
+):
+    """A radio for the widget of ``field``: the keys of ``names`` are its values, each shown as
+    its name. ``options`` are further arguments of ``st.radio`` (``help``, ``disabled``, …)."""
+    return container.radio(
+        label,
+        list(names),
+        format_func=names.get,
+        key=widget_key(field),
+        horizontal=horizontal,
+        **options,
     )
 
 

@@ -5,11 +5,14 @@ Each piece is one call for a page:
 
 - :func:`view_controls` draws the "Teaching mode" and "Presentation" toggles (URL fields
   ``teach`` and ``present``) and applies the presentation setting;
+- :func:`page_header` draws a page's title, those toggles and a caption left out when presenting;
 - :func:`presentation_mode` applies the presentation setting on pages without the toggles;
 - :func:`chart` draws a Plotly figure with projector fonts when presenting and a PNG camera button;
 - :func:`teaching_panel` draws the group map that steps through the groups in the browser;
-- :func:`share_panel` shows the link, the Markdown answer and the downloads;
-- :func:`keep_in_url` puts ``teach`` and ``present`` back into the URL after ``ui.save_state``.
+- :func:`share_panel` shows the link, the Markdown answer and the downloads; :func:`link_panel`
+  and :func:`answer_panel` the link and the answer;
+- :func:`keep_in_url` puts ``teach`` and ``present`` back into the URL after ``ui.save_state``;
+  :func:`finish_page` does both, a page's last call.
 """
 
 from __future__ import annotations
@@ -121,6 +124,23 @@ def view_controls(page: str, *, teaching: bool = True) -> dict:
     return values
 
 
+def page_header(page: str, title: str, caption: str, *, teaching: bool = False) -> dict:
+    """The page's title, its :func:`view_controls`, its caption and the notices
+    (:func:`bnviz.ui.core.show_notices`).
+
+    The caption stands between the title and the toggles, and is left out when presenting: a
+    projector keeps the room for the figures. Returns the toggles' values, as
+    :func:`view_controls`.
+    """
+    st.title(title)
+    caption_slot = st.empty()
+    view = view_controls(page, teaching=teaching)
+    if not view["present"]:
+        caption_slot.caption(caption)
+    ui.show_notices()
+    return view
+
+
 def _view_values() -> dict:
     return {f.key: st.session_state.get(ui.widget_key(f), f.default) for f in VIEW_FIELDS}
 
@@ -135,6 +155,17 @@ def keep_in_url() -> None:
             st.query_params[field.key] = query[field.key]
         elif field.key in st.query_params:
             del st.query_params[field.key]
+
+
+def finish_page(fields, tidy: Callable[[dict], dict] | None = None) -> None:
+    """A page's last call: its widgets' values into the URL and kept for other pages
+    (``ui.save_state``), then :func:`keep_in_url`.
+
+    ``tidy`` turns the widgets' values into the page's state, where they differ.
+    """
+    values = ui.read_widgets(fields)
+    ui.save_state(fields, tidy(values) if tidy is not None else values)
+    keep_in_url()
 
 
 def styled(fig):
@@ -291,6 +322,18 @@ def link_panel(fields, values: dict, path: str, answer_for) -> None:
     url = page_url(fields, values, path)
     with st.expander("Share this view: link and answer text", expanded=not _presenting()):
         link_and_answer(url, answer_for(url), values)
+
+
+def answer_panel(fields, path: str, title: str, sentences, **options) -> None:
+    """:func:`link_panel` of the widgets' values, with the answer
+    :func:`bnviz.text.answers.page_answer` of ``title`` and ``sentences`` (``options``: its
+    ``escape``)."""
+    link_panel(
+        fields,
+        ui.read_widgets(fields),
+        path,
+        lambda url: answers.page_answer(title, sentences, url=url, **options),
+    )
 
 
 def _built_later(recompute, index: int) -> Callable[[], bytes]:
