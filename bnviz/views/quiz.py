@@ -165,6 +165,25 @@ def explorer_link(shape, scheme: str, params: dict, *, seed: int = 0, cell=None)
     return _link("/", explorer.FIELDS, values)
 
 
+def explorer_question(
+    number: int, kind: str, shape, scheme: str, params: dict, *, seed: int, cell=None, **fields
+) -> Question:
+    """A question drawn on the synthetic tensor of ``shape`` and ``seed``, whose link opens the
+    Explorer on ``scheme`` there (at ``cell``); ``fields`` are the rest of :class:`Question`'s."""
+    return Question(
+        number=number,
+        kind=kind,
+        link=explorer_link(shape, scheme, params, seed=seed, cell=cell),
+        page="Explorer",
+        shape=shape,
+        scheme=scheme,
+        params=params,
+        cell=cell,
+        seed=seed,
+        **fields,
+    )
+
+
 def compare_link(shape, schemes) -> str:
     n, c, h, w = shape
     return _link("/compare", compare.FIELDS, {"n": n, "c": c, "h": h, "w": w, "schemes": schemes})
@@ -228,9 +247,13 @@ def _picture(number: int, rng, seed: int) -> Question:
     options = [options[i] for i in rng.permutation(len(options))]
     scheme, params = hidden
     d = describe(shape, scheme, **params)
-    return Question(
-        number=number,
-        kind="picture",
+    return explorer_question(
+        number,
+        "picture",
+        shape,
+        scheme,
+        params,
+        seed=seed,
         prompt=(
             f"Each colour of this map is one group of cells that share a mean and a variance, on "
             f"a tensor of shape (N, C, H, W) = {shape_text(shape)}. **Which normalization is it?**"
@@ -238,12 +261,6 @@ def _picture(number: int, rng, seed: int) -> Question:
         choices=tuple(scheme_label(*o) for o in options),
         answer=options.index(hidden),
         explanation=words.counts_explanation(d, scheme_label(scheme, params)),
-        link=explorer_link(shape, scheme, params, seed=seed),
-        page="Explorer",
-        shape=shape,
-        scheme=scheme,
-        params=params,
-        seed=seed,
         choice_schemes=tuple(options),
         facts={"groups": d.groups, "group_size": d.group_size},
     )
@@ -261,9 +278,14 @@ def _group(number: int, rng, seed: int) -> Question:
         if 1 <= len(members) <= MAX_GROUP_CLICKS:
             break
     d = describe(shape, scheme, **params)
-    return Question(
-        number=number,
-        kind="group",
+    return explorer_question(
+        number,
+        "group",
+        shape,
+        scheme,
+        params,
+        seed=seed,
+        cell=cell,
         prompt=(
             f"**{scheme_label(scheme, params)}** on a tensor of shape (N, C, H, W) = "
             f"{shape_text(shape)}: click every cell that shares the outlined cell "
@@ -272,13 +294,6 @@ def _group(number: int, rng, seed: int) -> Question:
         choices=(),
         answer=frozenset(members),
         explanation=words.group_explanation(d, cell, len(members)),
-        link=explorer_link(shape, scheme, params, seed=seed, cell=cell),
-        page="Explorer",
-        shape=shape,
-        scheme=scheme,
-        params=params,
-        cell=cell,
-        seed=seed,
         facts={"group_size": d.group_size},
     )
 
@@ -369,19 +384,17 @@ def _layer_question(number: int, rng, seed: int, kind: str) -> Question:
         if kind == "gamma"
         else words.counts_explanation(d, "It" if lay.axis_text else lay.call.split(" on ")[0])
     )
-    return Question(
-        number=number,
-        kind=kind,
+    return explorer_question(
+        number,
+        kind,
+        lay.shape,
+        lay.scheme,
+        lay.params,
+        seed=seed,
         prompt=prompt,
         choices=tuple(fmt(o) for o in options),
         answer=index,
         explanation=explanation,
-        link=explorer_link(lay.shape, lay.scheme, lay.params, seed=seed),
-        page="Explorer",
-        shape=lay.shape,
-        scheme=lay.scheme,
-        params=lay.params,
-        seed=seed,
         facts={
             "groups": d.groups,
             "group_size": d.group_size,

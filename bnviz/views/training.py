@@ -835,29 +835,14 @@ def compute(tensor: source.Tensor, values: dict) -> TrainingResult:
     if section == "stream":
         sentences = words.stream_sentences(stream, values["channel"])
         return TrainingResult(section, x.shape, stream=stream, sentences=sentences)
+    # Each analysis of the stream fills its own field of the result.
     if section == "eval":
-        result = train_eval(x, stream, values)
-        return TrainingResult(
-            section,
-            x.shape,
-            stream=stream,
-            train_eval=result,
-            sentences=words.eval_sentences(result, stream),
-        )
-    if section == "batch":
-        result = batch_dependence(x, dist, stream, values)
-        return TrainingResult(
-            section,
-            x.shape,
-            stream=stream,
-            dependence=result,
-            sentences=words.dependence_sentences(result),
-        )
-    result = fold(tensor, stream, values)
-    return TrainingResult(
-        section,
-        x.shape,
-        stream=stream,
-        folded=result,
-        sentences=words.fold_sentences(result, stream),
-    )
+        field, result = "train_eval", train_eval(x, stream, values)
+        sentences = words.eval_sentences(result, stream)
+    elif section == "batch":
+        field, result = "dependence", batch_dependence(x, dist, stream, values)
+        sentences = words.dependence_sentences(result)
+    else:
+        field, result = "folded", fold(tensor, stream, values)
+        sentences = words.fold_sentences(result, stream)
+    return TrainingResult(section, x.shape, stream=stream, sentences=sentences, **{field: result})
