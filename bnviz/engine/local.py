@@ -443,7 +443,8 @@ def get_local_scheme(scheme: str | LocalScheme) -> LocalScheme:
     """The :class:`LocalScheme` for an id (or the scheme itself); InputError for an unknown id."""
 
     def unknown(known: str) -> str:
-        hint = " (a statistic-sharing scheme: use bnviz.normalize)" if scheme in SCHEMES else ""
+        statistic_sharing = isinstance(scheme, str) and scheme in SCHEMES  # ([] is unhashable)
+        hint = " (a statistic-sharing scheme: use bnviz.normalize)" if statistic_sharing else ""
         return f"Unknown local scheme {scheme!r}{hint}; local schemes: {known}."
 
     return look_up(LOCAL_SCHEMES, scheme, unknown, LocalScheme)

@@ -497,6 +497,7 @@ def test_float32_values_too_large_to_square_in_float32_are_still_right():
     [
         (lambda: bnviz.local_normalize(X, "lrm"), "Unknown local scheme"),
         (lambda: bnviz.local_normalize(X, "batch"), "use bnviz.normalize"),
+        (lambda: bnviz.local_normalize(X, ["lrn"]), "Unknown local scheme"),  # unhashable
         (lambda: bnviz.local_normalize(X, "lrn-within", size=4), "must be odd"),
         (lambda: bnviz.local_normalize(X, "lrn", size=0), "at least 1"),
         (lambda: bnviz.local_normalize(X, "spatial", width=0), "at least 1"),
