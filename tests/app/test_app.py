@@ -49,19 +49,23 @@ def test_controls_change_the_view_and_the_url():
     assert at.query_params["c"] == "5"
 
 
+# An Explorer view that its URL moves away from the defaults: group norm and its G, sizes, a
+# selected cell, colour by y, γ and ε (test_share_app adds the seed).
+GROUP_VIEW = {
+    "scheme": "group",
+    "c": "6",
+    "num_groups": "3",
+    "n": "2",
+    "cell": "1,4,2,3",
+    "colour": "y",
+    "affine": "1",
+    "gamma": "2",
+    "eps": "1e-3",
+}
+
+
 def test_url_round_trip_restores_view_and_selected_cell():
-    query = {
-        "scheme": "group",
-        "c": "6",
-        "num_groups": "3",
-        "n": "2",
-        "cell": "1,4,2,3",
-        "colour": "y",
-        "affine": "1",
-        "gamma": "2",
-        "eps": "1e-3",
-    }
-    at = run(query)
+    at = run(GROUP_VIEW)
     assert at.selectbox(key="w.num_groups").value == 3
     assert at.radio(key="w.colour").value == "y"
     assert [at.number_input(key=f"w.cell.{a}").value for a in "nchw"] == [1, 4, 2, 3]
@@ -70,7 +74,7 @@ def test_url_round_trip_restores_view_and_selected_cell():
     assert header["selected"] == [1, 4, 2, 3] and header["colour_by"] == "y"
     k = np.ravel_multi_index((1, 4, 2, 3), header["shape"])
     assert arrays["group_id"][arrays["group"][k]] == 5
-    for key, value in query.items():
+    for key, value in GROUP_VIEW.items():
         assert at.query_params[key] == value
 
 

@@ -6,6 +6,7 @@ from urllib.parse import parse_qsl, urlsplit
 import numpy as np
 import pytest
 from conftest import open_app
+from test_app import GROUP_VIEW
 from test_share import answer_cell_numbers, answer_counts, numpy_cell
 
 import bnviz
@@ -128,18 +129,7 @@ def test_answer_numbers_equal_describe_and_numpy(query):
 
 
 def test_link_holds_the_whole_state_and_follows_the_controls():
-    query = {
-        "scheme": "group",
-        "c": "6",
-        "num_groups": "3",
-        "n": "2",
-        "cell": "1,4,2,3",
-        "colour": "y",
-        "affine": "1",
-        "gamma": "2",
-        "eps": "1e-3",
-        "seed": "7",
-    }
+    query = {**GROUP_VIEW, "seed": "7"}
     at = run(query)
     url = link(at)
     # No browser here, so no address: the path from the server's root, correct on its own.
