@@ -192,3 +192,115 @@ def marks_caption(scored, group_cells: int) -> str:
         f"black ring: in the group, not marked ({len(scored.missed):,}); black cross: marked, "
         f"not in the group ({len(scored.extra):,})."
     )
+
+
+# --- The generated questions' prompts and choices ------------------------------------------------
+
+
+def picture_prompt(shape: tuple) -> str:
+    """ "Which normalization does this map show?", on a tensor of ``shape`` (N, C, H, W)."""
+    return (
+        "Each colour of this map is one group of cells that share a mean and a variance, on "
+        f"a tensor of shape (N, C, H, W) = {shape_text(shape)}. **Which normalization is it?**"
+    )
+
+
+def group_prompt(label: str, shape: tuple, cell: tuple) -> str:
+    """Click every cell of ``cell``'s group, for the scheme called ``label`` on ``shape``."""
+    return (
+        f"**{label}** on a tensor of shape (N, C, H, W) = {shape_text(shape)}: click every cell "
+        f"that shares the outlined cell {cell_text(cell)}'s mean and variance (click again to "
+        "unmark), then Check."
+    )
+
+
+#: What a layer question asks, by kind.
+LAYER_ASKS = {
+    "means": "**how many means does it compute** (in training mode)?",
+    "mprime": "**over how many values is each mean taken** (m′, in training mode)?",
+    "gamma": "**what shape is γ** (the layer's learned scale)?",
+}
+
+
+def layer_prompt(kind: str, call: str, framework: str, shown: tuple) -> str:
+    """A question about the layer written as ``call``, on an input of shape ``shown`` as the
+    framework holds it (PyTorch: the module "on x"; Keras: the layer "with x")."""
+    where = "on" if framework == "pytorch" else "with"
+    return f"{call} {where} x of shape {shape_text(shown)}: {LAYER_ASKS[kind]}"
+
+
+#: The lecture's evaluation-mode question, answered from a run of the engine's running statistics.
+EVAL_EXPLANATION = (
+    "In evaluation mode the layer normalizes with running_mean and running_var, updated in each "
+    "training step; the mini-batch's own statistics are used only in training (checked: after "
+    "two training batches, eval output = (x − running_mean) / √(running_var + ε))."
+)
+
+
+def shares_batch_explanation(d: Description, shares: bool) -> str:
+    """The counts of ``d``, and whether the mini-batch's other samples enter its statistics."""
+    return (
+        f"{counts_explanation(d, d.scheme.name)} The mini-batch's other samples do "
+        f"{'' if shares else 'not '}enter them."
+    )
+
+
+def momentum_prompt(from_keras: bool, momentum: float) -> str:
+    """Which momentum of the other framework updates the running mean as ``momentum`` does
+    (Keras' ``momentum`` when ``from_keras``, else PyTorch's)."""
+    if from_keras:
+        return (
+            f"Keras' `BatchNormalization(momentum={number(momentum)})` updates its moving "
+            "mean as which PyTorch `BatchNorm2d(momentum=…)` does?"
+        )
+    return (
+        f"PyTorch's `BatchNorm2d(momentum={number(momentum)})` updates its running "
+        "mean as which Keras `BatchNormalization(momentum=…)` does?"
+    )
+
+
+def momentum_choice(momentum: float) -> str:
+    """A choice of the momentum question: "momentum=0.01"."""
+    return f"momentum={number(momentum)}"
+
+
+def no_momentum_choice(from_keras: bool) -> str:
+    """The momentum question's third choice: no momentum of the other framework does it."""
+    return "no PyTorch momentum does" if from_keras else "no Keras momentum does"
+
+
+#: How each convention's batch-norm layer is named in the variance question.
+VARIANCE_LAYERS = {
+    "pytorch": "`torch.nn.BatchNorm2d`",
+    "keras": "`keras.layers.BatchNormalization`",
+    "caffe": "Caffe's `BatchNorm` layer",
+}
+
+
+def variance_prompt(convention: Convention, values: Sequence[float]) -> str:
+    """Which variance of one channel's ``values`` enters the convention's running estimate."""
+    return (
+        f"One channel of a training batch holds the {len(values)} values "
+        f"{', '.join(number(v) for v in values)}. Which variance enters "
+        f"{VARIANCE_LAYERS[convention.id]}'s running estimate (`{convention.buffers[1]}`)?"
+    )
+
+
+def variance_choices(m: int, biased: float, unbiased: float) -> tuple:
+    """The variance question's choices: the biased variance (÷ m′), then the unbiased."""
+    return (
+        f"the biased variance {number(biased)} (÷ m′ = {m})",
+        f"the unbiased variance {number(unbiased)} (÷ (m′ − 1) = {m - 1})",
+    )
+
+
+def eps_prompt(name: str) -> str:
+    """Where the layer called ``name`` adds ε."""
+    return f"Where does {name} add ε when it normalizes?"
+
+
+#: x̂'s formula for each place of ε.
+EPS_FORMULAS = {
+    "std": r"\hat{x} = \frac{x - \mu}{\sqrt{\sigma^2 + \varepsilon}}",
+    "std_plus_eps": r"\hat{x} = \frac{x - \mu}{\sigma + \varepsilon}",
+}

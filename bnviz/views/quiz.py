@@ -254,10 +254,7 @@ def _picture(number: int, rng, seed: int) -> Question:
         scheme,
         params,
         seed=seed,
-        prompt=(
-            f"Each colour of this map is one group of cells that share a mean and a variance, on "
-            f"a tensor of shape (N, C, H, W) = {shape_text(shape)}. **Which normalization is it?**"
-        ),
+        prompt=words.picture_prompt(shape),
         choices=tuple(scheme_label(*o) for o in options),
         answer=options.index(hidden),
         explanation=words.counts_explanation(d, scheme_label(scheme, params)),
@@ -286,11 +283,7 @@ def _group(number: int, rng, seed: int) -> Question:
         params,
         seed=seed,
         cell=cell,
-        prompt=(
-            f"**{scheme_label(scheme, params)}** on a tensor of shape (N, C, H, W) = "
-            f"{shape_text(shape)}: click every cell that shares the outlined cell "
-            f"{words.cell_text(cell)}'s mean and variance (click again to unmark), then Check."
-        ),
+        prompt=words.group_prompt(scheme_label(scheme, params), shape, cell),
         choices=(),
         answer=frozenset(members),
         explanation=words.group_explanation(d, cell, len(members)),
@@ -353,28 +346,17 @@ def _layer_question(number: int, rng, seed: int, kind: str) -> Question:
     lay = _layer(rng)
     n, c, h, w = lay.shape
     d = describe(lay.shape, lay.scheme, **lay.params)
-    where = (
-        f"on x of shape {shape_text(lay.shown)}"
-        if lay.framework == "pytorch"
-        else f"with x of shape {shape_text(lay.shown)}"
-    )
     plain = [n, c, h * w, n * c, c * h * w, n * h * w, h, 1]
     others = [describe(lay.shape, s, **p) for s, p in _map_variants(lay.shape)]
     if kind == "means":
-        prompt = f"{lay.call} {where}: **how many means does it compute** (in training mode)?"
         right = d.groups
         pool = [o.groups for o in others] + plain
         fmt = words.number
     elif kind == "mprime":
-        prompt = (
-            f"{lay.call} {where}: **over how many values is each mean taken** (m′, in training "
-            "mode)?"
-        )
         right = d.group_size
         pool = [o.group_size for o in others] + plain
         fmt = words.number
     else:
-        prompt = f"{lay.call} {where}: **what shape is γ** (the layer's learned scale)?"
         right = tuple(lay.gamma_shape)
         pool = [(c,), (c, h, w), (n,), (n, c), (h, w), (c * h * w,), (h,), (1,)]
         fmt = shape_text
@@ -391,7 +373,7 @@ def _layer_question(number: int, rng, seed: int, kind: str) -> Question:
         lay.scheme,
         lay.params,
         seed=seed,
-        prompt=prompt,
+        prompt=words.layer_prompt(kind, lay.call, lay.framework, lay.shown),
         choices=tuple(fmt(o) for o in options),
         answer=index,
         explanation=explanation,
@@ -485,19 +467,11 @@ def _lecture(number: int, rng, seed: int, occurrence: int) -> Question:
     d = describe(LECTURE_SHAPE, scheme)
     n, c, h, w = LECTURE_SHAPE
     if quantity == "eval_uses_running":
-        explanation = (
-            "In evaluation mode the layer normalizes with running_mean and running_var, updated "
-            "in each training step; the mini-batch's own statistics are used only in training "
-            "(checked: after two training batches, eval output = (x − running_mean) / "
-            "√(running_var + ε))."
-        )
+        explanation = words.EVAL_EXPLANATION
         link = training_link(section="eval")
         page = "Train vs. inference"
     elif quantity == "shares_batch":
-        explanation = (
-            f"{words.counts_explanation(d, d.scheme.name)} The mini-batch's other samples do "
-            f"{'' if fact else 'not '}enter them."
-        )
+        explanation = words.shares_batch_explanation(d, fact)
         link = compare_link(LECTURE_SHAPE, ("batch", scheme))
         page = "Compare"
     else:
@@ -526,20 +500,13 @@ def _momentum(number: int, rng, seed: int) -> Question:
     keras_m = float(_pick(rng, (0.9, 0.95, 0.99, 0.999)))
     torch_m = torch.momentum_for_weight(keras.new_batch_weight(keras_m))
     from_keras = bool(rng.random() < 0.5)
-    none = "no PyTorch momentum does" if from_keras else "no Keras momentum does"
-    if from_keras:
-        prompt = (
-            f"Keras' `BatchNormalization(momentum={words.number(keras_m)})` updates its moving "
-            "mean as which PyTorch `BatchNorm2d(momentum=…)` does?"
-        )
-        right, trap = torch_m, keras_m
-    else:
-        prompt = (
-            f"PyTorch's `BatchNorm2d(momentum={words.number(torch_m)})` updates its running "
-            "mean as which Keras `BatchNormalization(momentum=…)` does?"
-        )
-        right, trap = keras_m, torch_m
-    options = [f"momentum={words.number(right)}", f"momentum={words.number(trap)}", none]
+    # The trap: the asked momentum itself, read as if both frameworks weighed the same term.
+    right, trap = (torch_m, keras_m) if from_keras else (keras_m, torch_m)
+    options = [
+        words.momentum_choice(right),
+        words.momentum_choice(trap),
+        words.no_momentum_choice(from_keras),
+    ]
     order = rng.permutation(3)
     options = [options[i] for i in order]
     # Both estimates on the same batches: they agree.
@@ -553,9 +520,9 @@ def _momentum(number: int, rng, seed: int) -> Question:
     return Question(
         number=number,
         kind="momentum",
-        prompt=prompt,
+        prompt=words.momentum_prompt(from_keras, trap),
         choices=tuple(options),
-        answer=options.index(f"momentum={words.number(right)}"),
+        answer=options.index(words.momentum_choice(right)),
         explanation=words.momentum_explanation(
             keras, torch, keras_m, torch_m, len(batches), float(runs["pytorch"][0])
         ),
@@ -579,22 +546,13 @@ def _variance(number: int, rng, seed: int) -> Question:
     biased = float(np.asarray(out.var).reshape(-1)[0])
     stored = float(stats.var[0])
     unbiased = biased * m / (m - 1)
-    options = [
-        f"the biased variance {words.number(biased)} (÷ m′ = {m})",
-        f"the unbiased variance {words.number(unbiased)} (÷ (m′ − 1) = {m - 1})",
-    ]
+    options = words.variance_choices(m, biased, unbiased)
     answer = 1 if math.isclose(stored, unbiased, rel_tol=1e-9) else 0
-    layer = {"pytorch": "`torch.nn.BatchNorm2d`", "keras": "`keras.layers.BatchNormalization`"}
-    name = layer.get(convention.id, "Caffe's `BatchNorm` layer")
     return Question(
         number=number,
         kind="variance",
-        prompt=(
-            f"One channel of a training batch holds the {m} values "
-            f"{', '.join(words.number(v) for v in values)}. Which variance enters {name}'s "
-            f"running estimate (`{convention.buffers[1]}`)?"
-        ),
-        choices=tuple(options),
+        prompt=words.variance_prompt(convention, values),
+        choices=options,
         answer=answer,
         explanation=words.variance_explanation(convention, values, biased, stored),
         link=training_link(section="stream", convention=convention.id),
@@ -626,7 +584,7 @@ def _eps(number: int, rng, seed: int) -> Question:
     return Question(
         number=number,
         kind="eps",
-        prompt=f"Where does {name} add ε when it normalizes?",
+        prompt=words.eps_prompt(name),
         choices=tuple(words.EPS_PLACES[p] for p in options),
         answer=options.index(divide),
         explanation=words.eps_explanation(
@@ -636,11 +594,7 @@ def _eps(number: int, rng, seed: int) -> Question:
         page="Explorer",
         scheme=scheme,
         params=params,
-        formulas=(
-            r"\hat{x} = \frac{x - \mu}{\sqrt{\sigma^2 + \varepsilon}}"
-            if divide == "std"
-            else r"\hat{x} = \frac{x - \mu}{\sigma + \varepsilon}",
-        ),
+        formulas=(words.EPS_FORMULAS[divide],),
         facts={"divide": divide, "eps": out.eps, "x_hat": float(out.y.reshape(-1)[0])},
     )
 
