@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from ..engine.schemes import Formula
 from .answers import escape_markdown
-from .describe import cell_text, plural
+from .describe import cell_text, plural, product_text
 from .latex import latex_number as tex
 from .latex import signed as tex_signed
 from .training import num
@@ -523,3 +523,53 @@ def answer_markdown(
     elif url:
         lines += ["", f"See it: open `{url}` on the bnviz server."]
     return "\n".join(lines) + "\n"
+
+
+def param_entry_text(axes: Sequence[str], position: tuple) -> str:
+    """A γ entry's name from the axes γ varies along: "c = 2", "(c, h, w) = (2, 0, 1)", or "the
+    one entry" (no axes)."""
+    if not axes:
+        return "the one entry"
+    if len(axes) == 1:
+        return f"{axes[0].lower()} = {position[0]}"
+    return f"({', '.join(a.lower() for a in axes)}) = {cell_text(position)}"
+
+
+def param_sums(
+    entry: str,
+    factors: Sequence[tuple],
+    count: int,
+    gamma: tuple,
+    beta: tuple | None,
+    groups: int,
+) -> list[str]:
+    """∂l/∂γ (and ∂l/∂β) of one entry as the sums they are, written out.
+
+    Parameters
+    ----------
+    entry : str
+        The entry's name (:func:`param_entry_text`).
+    factors : sequence of (str, int)
+        The axes the entry is shared along and their lengths (empty: the entry has one cell).
+    count : int
+        How many cells share the entry.
+    gamma, beta : (products, total)
+        The first few cells' (dy, x̂) (for β: (dy,)) products and the whole sum; ``beta`` None
+        where the scheme has no β.
+    groups : int
+        How many statistic-sharing groups those cells belong to.
+    """
+    if factors:
+        names = " × ".join(a for a, _ in factors)
+        where = f"the {count:,} cells sharing it ({names} = {product_text(factors, count)})"
+    else:
+        where = "its one cell"
+    sums = [f"∂l/∂γ for {entry}, Σ dy·x̂ over {where}: " + written_sum(*gamma, count)]
+    if beta is not None:
+        sums.append(f"∂l/∂β for {entry}, Σ dy over the same cells: " + written_sum(*beta, count))
+    if groups > 1:
+        sums.append(
+            f"These cells belong to {groups:,} groups: one γ is shared by several groups, so its "
+            "gradient gathers all of them."
+        )
+    return sums

@@ -77,3 +77,20 @@ def colour_sentence(result, names: Sequence[str], *, colour: bool = True) -> str
         f"{start}: “{names[worst]}” keeps {words['spread']}, channel means {listed} σ "
         f"(a spread of {result.cast[worst]:.2f} σ)."
     )
+
+
+def display_text(value_range: tuple | None) -> str:
+    """How the tensor before normalization is shown in gray levels.
+
+    ``value_range``: None for pictures shown as loaded (in [0, 1]); else the tensor's (minimum,
+    maximum), taken to black and white by one linear map (mid-gray when they are equal).
+    """
+    if value_range is None:
+        return "Pictures as loaded: 0 is black, 1 is white."
+    low, high = value_range
+    if high == low:
+        return f"Every value is {low:.4g}: shown as mid-gray."
+    return (
+        f"One linear map for the whole tensor: its minimum {low:.4g} is black, its maximum "
+        f"{high:.4g} white."
+    )

@@ -21,7 +21,7 @@ from ..figures import groupmap
 from ..figures.groupmap import DrawPlan
 from ..figures.style import PROJECTOR_MAP
 from ..text import backward as words
-from ..text.describe import Description, describe, grouping_text, product_text
+from ..text.describe import Description, describe, grouping_text
 from . import compare, explorer
 from .urlstate import Field
 
@@ -260,13 +260,10 @@ def _payload(
 
 
 def _param_entry_text(lay: Layout, position: tuple) -> str:
-    """A γ entry's name: "c = 2", "(c, h, w) = (2, 0, 1)", "the one entry"."""
-    axes = [a for a in (lay.param_axes or ()) if a in lay.axis_labels]
-    if not axes:
-        return "the one entry"
-    if len(axes) == 1:
-        return f"{axes[0].lower()} = {position[0]}"
-    return f"({', '.join(a.lower() for a in axes)}) = {words.cell_text(position)}"
+    """A γ entry's name (:func:`bnviz.text.backward.param_entry_text`)."""
+    return words.param_entry_text(
+        [a for a in (lay.param_axes or ()) if a in lay.axis_labels], position
+    )
 
 
 def _param_tables(lay, grads, x, x_hat, dy, labels, cell, formula) -> tuple[list, list]:
@@ -301,25 +298,14 @@ def _param_tables(lay, grads, x, x_hat, dy, labels, cell, formula) -> tuple[list
     first = [tuple(c) for c in cells[:3]]
     factors = tuple((a, n) for a, n in zip(lay.axis_labels, x.shape) if a not in axes)
     count = len(cells)
-    over = product_text(factors, count) if factors else f"{count:,}"
-    names = " × ".join(a for a, _ in factors)
-    spans = len(np.unique(labels[mask]))
-    where_text = f"the {count:,} cells sharing it ({names} = {over})" if factors else "its one cell"
-    entry = _param_entry_text(lay, position)
-    sums = [
-        f"∂l/∂γ for {entry}, Σ dy·x̂ over {where_text}: "
-        + words.written_sum([(dy[c], x_hat[c]) for c in first], dweight[position], count)
-    ]
-    if formula.shift:
-        sums.append(
-            f"∂l/∂β for {entry}, Σ dy over the same cells: "
-            + words.written_sum([(dy[c],) for c in first], grads.dbias[position], count)
-        )
-    if spans > 1:
-        sums.append(
-            f"These cells belong to {spans:,} groups: one γ is shared by several groups, so its "
-            "gradient gathers all of them."
-        )
+    sums = words.param_sums(
+        _param_entry_text(lay, position),
+        factors,
+        count,
+        ([(dy[c], x_hat[c]) for c in first], dweight[position]),
+        ([(dy[c],) for c in first], grads.dbias[position]) if formula.shift else None,
+        len(np.unique(labels[mask])),
+    )
     return rows, sums
 
 

@@ -18,6 +18,7 @@ import numpy as np
 from ..engine.errors import InputError
 from ..engine.normalize import normalize
 from ..engine.schemes import SCHEMES, default_params
+from ..text import images as words
 from ..text.describe import describe
 from . import source
 from .urlstate import Field
@@ -116,15 +117,11 @@ def input_to_display(x: np.ndarray, pictures: bool) -> tuple[np.ndarray, str]:
     """
     x = np.asarray(x, dtype=np.float32)
     if pictures:
-        return np.clip(x, 0.0, 1.0), "Pictures as loaded: 0 is black, 1 is white."
+        return np.clip(x, 0.0, 1.0), words.display_text(None)
     low, high = float(x.min()), float(x.max())
     if high == low:
-        return np.full_like(x, 0.5), f"Every value is {low:.4g}: shown as mid-gray."
-    shown = (x - low) / (high - low)
-    return shown, (
-        f"One linear map for the whole tensor: its minimum {low:.4g} is black, its maximum "
-        f"{high:.4g} white."
-    )
+        return np.full_like(x, 0.5), words.display_text((low, high))
+    return (x - low) / (high - low), words.display_text((low, high))
 
 
 def channel_stats(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
