@@ -17,7 +17,8 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from ..engine.nets import nanmean
-from .groupmap import PALETTE
+from .groupmap import PALETTE, hex_to_rgb
+from .style import legend_above
 
 #: One colour per normalization (Okabe–Ito, colour-blind safe); no normalization in black.
 NORM_COLOURS = {
@@ -40,7 +41,7 @@ SWEEP_TITLES = {"lr": "learning rate η", "batch": "batch size", "init": "initia
 
 
 def _rgba(colour: str, alpha: float) -> str:
-    r, g, b = (int(colour[k : k + 2], 16) for k in (1, 3, 5))
+    r, g, b = hex_to_rgb(colour)
     return f"rgba({r},{g},{b},{alpha})"
 
 
@@ -48,7 +49,7 @@ def _layout(fig: go.Figure, height: int) -> go.Figure:
     fig.update_layout(
         height=height,
         margin={"l": 60, "r": 20, "t": 70, "b": 50},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.1, "x": 0},
+        legend=legend_above(1.1),
         hovermode="x unified",
         template="plotly_white",
     )

@@ -7,6 +7,12 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
+
+def legend_above(y: float) -> dict:
+    """A horizontal legend above the plot, left-aligned, its bottom at ``y`` (plot fractions)."""
+    return {"orientation": "h", "yanchor": "bottom", "y": y, "x": 0}
+
+
 #: Font sizes for a projector: the base font and the axis ticks.
 PROJECTOR_FONT = 20
 

@@ -18,6 +18,7 @@ from plotly.subplots import make_subplots
 
 from ..engine.running import CONVENTIONS
 from .groupmap import PALETTE
+from .style import legend_above
 
 #: One colour per convention (Okabe–Ito, colour-blind safe), and the batch and population's.
 CONVENTION_COLOURS = {"pytorch": PALETTE[0], "keras": PALETTE[2], "caffe": PALETTE[4]}
@@ -37,7 +38,7 @@ def _base_layout(fig: go.Figure, height: int) -> go.Figure:
     fig.update_layout(
         height=height,
         margin={"l": 50, "r": 20, "t": 80, "b": 40},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.08, "x": 0},
+        legend=legend_above(1.08),
         plot_bgcolor="white",
     )
     fig.update_xaxes(showgrid=True, gridcolor="#eeeeee", zeroline=False)
