@@ -156,6 +156,11 @@ class Formula:
         return f"y = γ · {self.x_hat_text}" + (" + β" if self.shift else "")
 
     @property
+    def divisor_statistic(self) -> str:
+        """The statistic inside the divisor: "σ²", "σ", "mean x²", or "" (nothing divides)."""
+        return {"std": "σ²", "std_plus_eps": "σ", "rms": "mean x²", "none": ""}[self.divide]
+
+    @property
     def statistics(self) -> str:
         """What each group shares: "μ and σ²", "μ", or "mean x²"."""
         if self.divide == "rms":

@@ -191,7 +191,7 @@ def jacobian_lines(f: JacobianFacts) -> list[str]:
 
 def held_statistics(formula: Formula) -> str:
     """What the backward pass would hold constant: "μ and σ²", "mean x²", "μ and σ", "μ"."""
-    statistic = {"std": "σ²", "std_plus_eps": "σ", "rms": "mean x²", "none": ""}[formula.divide]
+    statistic = formula.divisor_statistic
     if formula.centre and statistic:
         return f"μ and {statistic}"
     return "μ" if formula.centre else statistic
@@ -422,7 +422,7 @@ def eps_fraction(f: HeldFacts) -> tuple[str, float]:
 
 def held_sentences(f: HeldFacts) -> list[str]:
     """What the statistics' gradient does on the selected cell's group, in measured sentences."""
-    statistic = {"std": "σ²", "std_plus_eps": "σ", "rms": "mean x²", "none": ""}[f.formula.divide]
+    statistic = f.formula.divisor_statistic
     held = held_statistics(f.formula)
     sentences = [
         f"Over the selected cell's group of {f.group_size:,} cells, with {held} held constant "

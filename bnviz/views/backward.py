@@ -494,7 +494,7 @@ def _slot(x, dy, values, slot, cell, plan, present, focus) -> tuple:
 
 def _held_rows(formula, held, through_mean, through_divisor, dx, group, x_hat, cell) -> list:
     """Each path's sum over the selected cell's group, its sum along x̂, and its value at the cell."""
-    statistic = {"std": "σ²", "std_plus_eps": "σ", "rms": "mean x²", "none": ""}[formula.divide]
+    statistic = formula.divisor_statistic
     paths = [
         (
             f"{words.held_statistics(formula)} held constant: {words.held_name(formula).split()[0]}",
