@@ -1,49 +1,31 @@
 """Quiz: questions generated from a seed, answered one at a time with instant feedback.
 
 Thin on purpose: reads the settings from the URL (seed, number of questions, kinds, so a teacher
-hands a class one link), calls bnviz.views.quiz (cached here) and lays the question, the
-feedback and the summary out.  The student's answers live in the session.
+hands a class one link), calls bnviz.views.quiz through bnviz.ui.quiz (the questions and maps
+cached, the student's answers kept in the session) and lays the question, the feedback and the
+summary out.
 """
-
-import hashlib
-import secrets
 
 import streamlit as st
 
-from bnviz.figures import style
 from bnviz.text import quiz as words
 from bnviz.ui import core as ui
 from bnviz.ui import groupmap as ui_map
+from bnviz.ui import quiz as ui_quiz
 from bnviz.ui import share as ui_share
 from bnviz.views import quiz
 
 PAGE = "quiz"
 FIELD = {f.key: f for f in quiz.FIELDS}
-#: Session keys: per quiz (its settings), the checked answers {number: Scored} and the
-#: question shown.
-RESULTS = "quiz.results"
-CURRENT = "quiz.current"
-
-
-@st.cache_data(max_entries=8, ttl=ui.CACHE_LIMITS["ttl"], show_spinner="Making the questions…")
-def questions_for(seed: int, count: int, kinds: tuple) -> tuple:
-    return quiz.generate(seed, count, kinds)
-
-
-def signature(settings: tuple) -> str:
-    """A short name of the quiz, for its widgets' keys (a new quiz starts with fresh widgets)."""
-    return hashlib.sha256(repr(settings).encode()).hexdigest()[:10]
-
-
-def new_seed() -> None:
-    st.session_state[ui.widget_key("qseed")] = secrets.randbelow(100_000)  # short links
 
 
 def settings_sidebar() -> None:
     sb = st.sidebar
     sb.header("Quiz")
     ui.number_row(sb, (FIELD["qseed"], {"label": "Seed"}), (FIELD["qn"], {"label": "Questions"}))
-    sb.button("New questions (another seed)", on_click=new_seed, width="stretch", key="quiz.new")
+    sb.button(
+        "New questions (another seed)", on_click=ui_quiz.new_seed, width="stretch", key="quiz.new"
+    )
     sb.multiselect(
         "Kinds of question",
         options=list(quiz.KINDS),
@@ -56,81 +38,17 @@ def settings_sidebar() -> None:
     )
 
 
-def go_to(sig: str, number: int) -> None:
-    st.session_state.setdefault(CURRENT, {})[sig] = number
-
-
-def restart(sig: str) -> None:
-    st.session_state.setdefault(RESULTS, {})[sig] = {}
-    go_to(sig, 1)
-    for key in [k for k in st.session_state if str(k).startswith(f"quiz.{sig}.")]:
-        del st.session_state[key]
-
-
-def choice_key(sig: str, number: int) -> str:
-    return f"quiz.{sig}.choice{number}"
-
-
-def cells_key(sig: str, number: int) -> str:
-    return f"quiz.{sig}.cells{number}"
-
-
-def marked(sig: str, question) -> list:
-    return [
-        quiz.parse_cell(label)
-        for label in st.session_state.get(cells_key(sig, question.number), [])
-    ]
-
-
-def check(sig: str, question) -> None:
-    if question.kind == "group":
-        response = marked(sig, question)
-    else:
-        response = st.session_state.get(choice_key(sig, question.number))
-        if response is None:
-            st.session_state["quiz.unchosen"] = question.number
-            return
-        response = question.choices.index(response)
-    st.session_state.setdefault(RESULTS, {}).setdefault(sig, {})[question.number] = quiz.score(
-        question, response
-    )
-
-
-def set_marks(sig: str, question):
-    key = cells_key(sig, question.number)
-
-    def apply(cells) -> None:
-        st.session_state[key] = [quiz.cell_label(c) for c in cells if c != question.cell]
-
-    return apply
-
-
-@st.cache_data(max_entries=32, ttl=ui.CACHE_LIMITS["ttl"], show_spinner=False)
-def picture(settings: tuple, number: int, which: str, marked: tuple, present: bool):
-    """A question's map (``which``: "question", "answer" or "choice<k>"), cached; the
-    question is made again from the settings (cached too)."""
-    question = questions_for(*settings)[number - 1]
-    font = style.PROJECTOR_MAP["font_px"] if present else 13
-    if which == "question":
-        tall = style.PROJECTOR_MAP["max_height_px"] if present else None
-        return quiz.question_map(question, marked, font_px=font, max_height_px=tall)
-    if which.startswith("choice"):
-        return quiz.answer_map(question, choice=int(which[6:]), font_px=font)
-    scored = quiz.score(question, marked) if question.kind == "group" else None
-    return quiz.answer_map(question, scored, font_px=font)
-
-
 def pictures_column(settings, sig, question, scored, present: bool) -> None:
     """Before the answer, the question's map; after it, the right answer's (and a wrong
     choice's)."""
-    marks = tuple(marked(sig, question)) if question.kind == "group" else ()
+    marks = ui_quiz.marks(sig, question)
     if scored is None:
-        payload = picture(settings, question.number, "question", marks, present)
+        payload = ui_quiz.picture(settings, question.number, "question", marks, present)
         if question.kind == "group":
             ui_map.group_map(
                 payload,
                 key=f"quiz.{sig}.map{question.number}",
-                on_marked=set_marks(sig, question),
+                on_marked=ui_quiz.set_marks(sig, question),
             )
             st.caption(
                 "Click a cell to mark it (a blue dot), click it again to unmark it; or pick the "
@@ -139,7 +57,7 @@ def pictures_column(settings, sig, question, scored, present: bool) -> None:
         else:
             ui_map.group_map(payload, key=f"quiz.{sig}.map{question.number}")
         return
-    payload = picture(settings, question.number, "answer", marks, present)
+    payload = ui_quiz.picture(settings, question.number, "answer", marks, present)
     if payload is not None:
         st.markdown("**The right answer**")
         ui_map.group_map(payload, key=f"quiz.{sig}.answer{question.number}")
@@ -151,15 +69,9 @@ def pictures_column(settings, sig, question, scored, present: bool) -> None:
         choice = question.choices.index(scored.given)
         st.markdown("**Your choice**")
         ui_map.group_map(
-            picture(settings, question.number, f"choice{choice}", (), present),
+            ui_quiz.picture(settings, question.number, f"choice{choice}", (), present),
             key=f"quiz.{sig}.choicemap{question.number}",
         )
-
-
-def has_pictures(question, scored) -> bool:
-    if scored is None:
-        return question.kind in ("picture", "group")
-    return question.scheme is not None and question.shape is not None
 
 
 def question_section(settings, sig: str, question, scored, present: bool) -> None:
@@ -169,7 +81,7 @@ def question_section(settings, sig: str, question, scored, present: bool) -> Non
         st.subheader(f"Question {question.number}: {quiz.KINDS[question.kind]}")
         st.markdown(question.prompt)
     answered = scored is not None
-    if has_pictures(question, scored):
+    if quiz.has_pictures(question, scored):
         left, right = st.columns([3, 2], gap="medium")
         with left:
             pictures_column(settings, sig, question, scored, present)
@@ -180,7 +92,7 @@ def question_section(settings, sig: str, question, scored, present: bool) -> Non
             st.multiselect(
                 "Marked cells (n, c, h, w)",
                 options=quiz.cell_options(question),
-                key=cells_key(sig, question.number),
+                key=ui_quiz.cells_key(sig, question.number),
                 disabled=answered,
                 placeholder="Click cells in the map, or pick them here",
             )
@@ -189,7 +101,7 @@ def question_section(settings, sig: str, question, scored, present: bool) -> Non
                 "Your answer",
                 question.choices,
                 index=None,
-                key=choice_key(sig, question.number),
+                key=ui_quiz.choice_key(sig, question.number),
                 disabled=answered,
             )
         st.button(
@@ -197,10 +109,10 @@ def question_section(settings, sig: str, question, scored, present: bool) -> Non
             key="quiz.check",
             type="primary",
             disabled=answered,
-            on_click=check,
+            on_click=ui_quiz.check,
             args=(sig, question),
         )
-        if st.session_state.pop("quiz.unchosen", None) == question.number:
+        if ui_quiz.unchosen(question):
             st.warning("Choose an answer first.", icon=ui.ICONS["notice"])
         if answered:
             feedback(question, scored)
@@ -218,7 +130,7 @@ def feedback(question, scored) -> None:
 
 
 def summary_section(sig: str, questions, results: dict, link: str) -> None:
-    total = sum(r.score for r in results.values())
+    total = quiz.total(results)
     st.subheader("Your results")
     st.markdown(
         f"**{words.number(round(total, 2))} of {len(questions)}** "
@@ -229,7 +141,7 @@ def summary_section(sig: str, questions, results: dict, link: str) -> None:
     row = st.container(horizontal=True)
     row.button(
         "Back to the questions",
-        on_click=go_to,
+        on_click=ui_quiz.go_to,
         args=(sig, len(questions)),
         key="quiz.back",
     )
@@ -240,7 +152,7 @@ def summary_section(sig: str, questions, results: dict, link: str) -> None:
         mime="text/markdown",
         on_click="ignore",
     )
-    row.button("Start again", on_click=restart, args=(sig,), key="quiz.restart")
+    row.button("Start again", on_click=ui_quiz.restart, args=(sig,), key="quiz.restart")
 
 
 def navigation(sig: str, current: int, count: int, answered: bool) -> None:
@@ -249,14 +161,14 @@ def navigation(sig: str, current: int, count: int, answered: bool) -> None:
         "Previous question",
         key="quiz.previous",
         disabled=current <= 1,
-        on_click=go_to,
+        on_click=ui_quiz.go_to,
         args=(sig, current - 1),
     )
     row.button(
         "Next question" if current < count else "See your results",
         key="quiz.next",
         type="primary" if answered else "secondary",
-        on_click=go_to,
+        on_click=ui_quiz.go_to,
         args=(sig, current + 1),
     )
 
@@ -274,11 +186,11 @@ def quiz_page() -> None:
         "that shows it.",
     )["present"]
     settings = quiz.quiz_settings(values)
-    sig = signature(settings)
-    questions = questions_for(*settings)
-    results = st.session_state.setdefault(RESULTS, {}).setdefault(sig, {})
-    current = min(st.session_state.setdefault(CURRENT, {}).get(sig, 1), len(questions) + 1)
-    total = sum(r.score for r in results.values())
+    sig = ui_quiz.signature(settings)
+    questions = ui_quiz.questions_for(*settings)
+    results = ui_quiz.results(sig)
+    current = ui_quiz.current(sig, len(questions))
+    total = quiz.total(results)
     st.progress(
         len(results) / len(questions),
         text=f"{len(results)} of {len(questions)} answered · score "

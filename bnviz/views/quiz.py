@@ -785,6 +785,14 @@ def answer_map(question: Question, scored: Scored | None = None, choice=None, *,
     )  # fmt: skip
 
 
+def has_pictures(question: Question, scored: Scored | None) -> bool:
+    """Whether the page draws maps beside ``question``: before the answer, the picture and
+    group kinds' map; after it, the right answer's (any question with a scheme and a shape)."""
+    if scored is None:
+        return question.kind in ("picture", "group")
+    return question.scheme is not None and question.shape is not None
+
+
 # --- The summary -------------------------------------------------------------------------------
 
 
@@ -800,8 +808,12 @@ def summary(questions, results: dict, link: str) -> str:
         }
         for q in questions
     ]
-    total = sum(r.score for r in results.values())
-    return words.summary_markdown("bnviz quiz", link, rows, total, len(questions))
+    return words.summary_markdown("bnviz quiz", link, rows, total(results), len(questions))
+
+
+def total(results: dict) -> float:
+    """The quiz's score so far: the sum of the checked answers' scores."""
+    return sum(r.score for r in results.values())
 
 
 def _plain(markdown: str) -> str:
