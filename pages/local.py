@@ -1,29 +1,24 @@
 """Local normalizations: LRN, MatConvNet's cross-channel and spatial norms, Caffe's MVN.
 
-Thin on purpose: reads controls and the URL, calls bnviz.views.local_norms / bnviz.figures.local_norms, lays out.
+Thin on purpose: reads controls and the URL, calls bnviz.views.local_norms (cached through
+bnviz.ui.core; the preset boxes kept in step by bnviz.ui.local) and bnviz.figures.local_norms,
+and lays the results out.
 """
 
 import streamlit as st
 
 from bnviz import InputError
-from bnviz.engine.local import LOCAL_PRESETS, local_terms
+from bnviz.engine.local import LOCAL_PRESETS
 from bnviz.figures import local_norms as local_figures
 from bnviz.ui import core as ui
 from bnviz.ui import groupmap as ui_map
+from bnviz.ui import local as ui_local
 from bnviz.ui import share as ui_share
 from bnviz.views import explorer, local_norms
 
 MAP_KEY = "local.map"
 DIFF_KEY = "local.diff"
 CELL_INPUT = "local.cell.{}"
-CUSTOM = "Custom settings"
-
-
-def apply_preset(slot: str) -> None:
-    label = st.session_state[f"local.preset.{slot}"]
-    if label in LOCAL_PRESETS:
-        for key, value in local_norms.preset_values(slot, label).items():
-            st.session_state[ui.widget_key(key)] = value
 
 
 def convention_controls(slot: str, values: dict) -> None:
@@ -31,15 +26,13 @@ def convention_controls(slot: str, values: dict) -> None:
     sb = st.sidebar
     name = local_norms.SLOT_NAMES[slot]
     sb.header(f"Convention {name}")
-    preset_key = f"local.preset.{slot}"
-    matching = local_norms.matching_preset(values, slot)
-    st.session_state[preset_key] = matching or CUSTOM
+    matching = ui_local.show_matching_preset(slot, values)
     sb.selectbox(
         "Preset",
-        [CUSTOM, *LOCAL_PRESETS],
+        [ui_local.CUSTOM, *LOCAL_PRESETS],
         format_func=local_norms.short_label,
-        key=preset_key,
-        on_change=apply_preset,
+        key=ui_local.preset_key(slot),
+        on_change=ui_local.apply_preset,
         args=(slot,),
         help="Settings as a framework or paper uses them; they set the scheme and its numbers. "
         "The caption below the parameters says which.",
@@ -117,24 +110,14 @@ def local_page() -> None:
     )
     ui_share.view_controls("local", teaching=False)
     ui.show_notices()
-    settings = {f.key: values[f.key] for f in local_norms.FIELDS if f.key != "cell"}
+    settings = local_norms.result_settings(values)
     try:
         if problem is not None:
             raise problem
         result = ui.local_result(values, settings)
         cell = values["cell"]
         sentences = local_norms.comparison_sentences(result)
-        details = {
-            conv.slot: None
-            if cell is None
-            else (
-                local_terms(result.x, conv.scheme_id, cell, **conv.params)
-                if conv.is_local
-                else None,
-                local_norms.cell_formula(result.x, conv, cell),
-            )
-            for conv in (result.a, result.b)
-        }
+        details = local_norms.cell_details(result, cell)
     except InputError as error:
         ui.show_input_error(error)
         return

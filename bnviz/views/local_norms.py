@@ -11,7 +11,8 @@ each a local scheme of :data:`bnviz.engine.local.LOCAL_SCHEMES` or Caffe's MVN (
   alone, why the two differ and which changes make them agree; :func:`comparison_sentences` puts
   that together with the measured difference;
 - :func:`equivalences` measures the known equivalences between schemes on the page's tensor;
-- :func:`cell_formula` gives one cell's formula with its numbers put in.
+- :func:`cell_formula` gives one cell's formula with its numbers put in, :func:`cell_details`
+  what each convention's column shows of the selected cell.
 
 Everything said about a scheme comes from its declaration, nothing is written per scheme here.
 """
@@ -782,6 +783,27 @@ def cell_formula(x: np.ndarray, conv: Convention, cell: tuple) -> words.CellForm
         conv.eps,
         conv.params.get("normalize_variance", True),
     )
+
+
+def cell_details(result: LocalResult, cell: tuple | None) -> dict:
+    """What each convention's column shows of the selected cell, by slot ("a", "b"): None with
+    no cell selected, else (the cell's window terms, None for MVN, which has no window;
+    :func:`cell_formula`)."""
+    return {
+        conv.slot: None
+        if cell is None
+        else (
+            local_terms(result.x, conv.scheme_id, cell, **conv.params) if conv.is_local else None,
+            cell_formula(result.x, conv, cell),
+        )
+        for conv in (result.a, result.b)
+    }
+
+
+def result_settings(values: Mapping) -> dict:
+    """The field values the results depend on: all but the selected cell (so that selecting a
+    cell finds the results cached)."""
+    return {f.key: values[f.key] for f in FIELDS if f.key != "cell"}
 
 
 #: Names of the values the maps show, on hover and in the colour legend.
