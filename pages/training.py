@@ -2,7 +2,8 @@
 small batches and folding batch norm into the convolution.
 
 Thin on purpose: reads the controls and the URL, calls bnviz.views.training (cached through
-bnviz.ui.core), bnviz.figures.training and bnviz.text.training, and lays the results out.
+bnviz.ui.core), bnviz.figures.training and bnviz.text.training, and lays the results out
+(bnviz.ui.training holds its one button's callback).
 """
 
 import dataclasses
@@ -15,6 +16,7 @@ from bnviz.text import answers
 from bnviz.text import training as words
 from bnviz.ui import core as ui
 from bnviz.ui import share as ui_share
+from bnviz.ui import training as ui_training
 from bnviz.views import training
 
 PAGE = "training"
@@ -118,31 +120,12 @@ def eval_section(result, values) -> None:
     te = result.train_eval
     pickers(result.shape, convention=True, affine=CONVENTIONS[te.convention].learned)
     c, i = te.channel, te.image
-    panels = []
-    if te.train is not None:
-        panels.append((f"train mode, image {i}", training.shown_map(te.train[i, c])[0], "value"))
-    panels.append((f"eval mode, image {i}", training.shown_map(te.eval[i, c])[0], "value"))
-    if te.train is not None:
-        panels.append(("train − eval", training.shown_map(te.difference()[c])[0], "difference"))
     st.markdown(f"**The same input, channel {c}**")
-    chart(figures.maps_figure(panels), "train-eval")
+    chart(figures.maps_figure(training.eval_panels(te)), "train-eval")
     sentences(result)
     if te.single is not None:
         st.markdown(f"**Image {i} alone in training mode (model.eval() forgotten)**")
-        chart(
-            figures.maps_figure(
-                [
-                    ("alone, train mode", training.shown_map(te.single[0, c])[0], "value"),
-                    (f"eval mode, image {i}", training.shown_map(te.eval[i, c])[0], "value"),
-                    (
-                        "alone − eval",
-                        training.shown_map(te.difference("single")[c])[0],
-                        "difference",
-                    ),
-                ]
-            ),
-            "single",
-        )
+        chart(figures.maps_figure(training.single_panels(te)), "single")
     step = training.shown_map(te.eval[i, c])[1]
     if step > 1:
         st.caption(f"Maps show one row and one column in {step}.")
@@ -159,25 +142,11 @@ def batch_section(result, values) -> None:
         return
     chart(figures.dependence_figure(dep, training.MODES), "dependence")
     if dep.reference is not None and dep.most_moved is not None:
-        c = dep.channel
         st.markdown(
-            f"**Image {dep.image}, channel {c}, training mode: in the page's batch and "
+            f"**Image {dep.image}, channel {dep.channel}, training mode: in the page's batch and "
             f"{dep.most_label}**"
         )
-        chart(
-            figures.maps_figure(
-                [
-                    ("page's batch", training.shown_map(dep.reference[c])[0], "value"),
-                    (dep.most_label, training.shown_map(dep.most_moved[c])[0], "value"),
-                    (
-                        "difference",
-                        training.shown_map(dep.most_moved[c] - dep.reference[c])[0],
-                        "difference",
-                    ),
-                ]
-            ),
-            "dependence-maps",
-        )
+        chart(figures.maps_figure(training.dependence_panels(dep)), "dependence-maps")
 
 
 def small_section(result, values) -> None:
@@ -194,15 +163,11 @@ def small_section(result, values) -> None:
     st.caption(training.GN_PAPER_CITATION)
 
 
-def turn_on_conv() -> None:
-    st.session_state[ui.widget_key("conv")] = True
-
-
 def fold_section(result, values) -> None:
     folded = result.folded
     if folded is None:
         st.info(words.NO_CONV)
-        st.button("Add the convolution layer", on_click=turn_on_conv)
+        st.button("Add the convolution layer", on_click=ui_training.turn_on_conv)
         return
     pickers(
         result.shape, convention=True, image=False, affine=CONVENTIONS[folded.convention].learned

@@ -464,6 +464,35 @@ def train_eval(x: np.ndarray, stream: Stream, values: dict) -> TrainEval:
     )
 
 
+def _panel(title: str, plane: np.ndarray, kind: str = "value") -> tuple:
+    """One panel of :func:`bnviz.figures.training.maps_figure`: (title, :func:`shown_map`, kind)."""
+    return title, shown_map(plane)[0], kind
+
+
+def eval_panels(te: TrainEval) -> list[tuple]:
+    """The eval section's maps of channel ``te.channel``: training mode (where PyTorch allows
+    it), evaluation mode and their difference, for image ``te.image``."""
+    c, i = te.channel, te.image
+    panels = []
+    if te.train is not None:
+        panels.append(_panel(f"train mode, image {i}", te.train[i, c]))
+    panels.append(_panel(f"eval mode, image {i}", te.eval[i, c]))
+    if te.train is not None:
+        panels.append(_panel("train − eval", te.difference()[c], "difference"))
+    return panels
+
+
+def single_panels(te: TrainEval) -> list[tuple]:
+    """Image ``te.image`` alone in training mode (model.eval() forgotten), in evaluation mode, and
+    the difference; channel ``te.channel``.  Only when ``te.single`` is not None."""
+    c, i = te.channel, te.image
+    return [
+        _panel("alone, train mode", te.single[0, c]),
+        _panel(f"eval mode, image {i}", te.eval[i, c]),
+        _panel("alone − eval", te.difference("single")[c], "difference"),
+    ]
+
+
 # --- Batch dependence --------------------------------------------------------------------------
 
 
@@ -508,6 +537,17 @@ class Dependence:
     groups: int
     source_words: str
     refusal: str | None = None
+
+
+def dependence_panels(dep: Dependence) -> list[tuple]:
+    """The image's training-mode output in the page's batch and in the variant where it moved
+    most, and the difference; channel ``dep.channel``.  Only when both are not None."""
+    c = dep.channel
+    return [
+        _panel("page's batch", dep.reference[c]),
+        _panel(dep.most_label, dep.most_moved[c]),
+        _panel("difference", dep.most_moved[c] - dep.reference[c], "difference"),
+    ]
 
 
 MODES = {
