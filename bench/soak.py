@@ -45,7 +45,9 @@ import os
 import random
 import re
 import socket
+import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -61,7 +63,21 @@ from conftest import CHROMIUM, CHROMIUM_ARGS, start_server, stop, wait_healthy  
 MAX_SESSIONS = 60
 GRACE_S = 180.0
 ACTION_TIMEOUT_MS = 120_000
+#: How often a page's condition is checked (ms): latencies are resolved to it.  Not every
+#: animation frame: 30 pages each walking their DOM 60 times a second was the browsers' work.
+POLL_MS = 100
+#: Thresholds that tell the load generator's timeouts from the server's (module docstring).
+SERVER_BUSY_CORES = 0.5
+HEALTH_SLOW_S = 1.0
+GENERATOR_BUSY_CORES = 0.8
+STARVED_SHARE = 0.10
+HEALTH_INTERVAL_S = 1.0
+HEALTH_TIMEOUT_S = 5.0
+LOAD_GENERATOR = "load generator"
 VIEWPORT = {"width": 1280, "height": 900}
+#: A student's browser: reduced motion spares the browsers drawing animations (spinners), which
+#: changes nothing a student does or the server sees.
+CONTEXT_OPTIONS = {"viewport": VIEWPORT, "reduced_motion": "reduce", "service_workers": "block"}
 #: The teacher's link: README's question 1 ("What are the spatial locations?").
 TEACHER_LINK = "/?n=20&c=10&h=5&w=5&cell=0,3,2,2"
 #: Schemes a student tries in turn (not batch, the default: its URL would lose the field).
@@ -212,6 +228,83 @@ def leak_problems(final_urls: dict, last_urls: dict, seeds: dict, names_seen: di
     return problems
 
 
+# --- Whose timeout (pure) ------------------------------------------------------------------------
+
+
+def cores_between(cumulative, start: float, end: float) -> float:
+    """Mean CPU use in cores over [``start``, ``end``] from ``cumulative`` [(s, CPU s), ...]
+    samples (the first and last inside the window); NaN with fewer than two inside."""
+    inside = [(t, cpu) for t, cpu in cumulative if start <= t <= end]
+    if len(inside) < 2 or inside[-1][0] <= inside[0][0]:
+        return float("nan")
+    return (inside[-1][1] - inside[0][1]) / (inside[-1][0] - inside[0][0])
+
+
+def window_evidence(
+    start: float, end: float, *, cpu, health, generator=(), load=(), interval=HEALTH_INTERVAL_S
+) -> dict:
+    """What the server (and the load generator) did while an action waited, [``start``, ``end``].
+
+    ``cpu`` and ``generator``: [(s, CPU s), ...] of the server and of the load generator (the
+    browsers, Playwright's driver, this script); ``health``: [(s, latency s or None), ...], one
+    ``/_stcore/health`` probe each, by when it was sent (None: no answer, or not 200); ``load``:
+    [(s, load average), ...].  Returns the seconds, the server's and the generator's mean cores,
+    the probes sent, how many failed, the slowest answer, whether the probes covered the window
+    (at least one per two ``interval``) and the mean load average (NaN where there are none).
+    """
+    probes = [latency for t, latency in health if start <= t <= end]
+    answered = [latency for latency in probes if latency is not None]
+    loads = [value for t, value in load if start <= t <= end]
+    seconds = end - start
+    return {
+        "seconds": seconds,
+        "server_cores": cores_between(cpu, start, end),
+        "generator_cores": cores_between(generator, start, end),
+        "probes": len(probes),
+        "failed_probes": len(probes) - len(answered),
+        "slowest_probe": max(answered) if answered else float("nan"),
+        "covered": len(probes) >= max(1, int(seconds / (2 * interval))),
+        "load": sum(loads) / len(loads) if loads else float("nan"),
+    }
+
+
+def classify_failure(evidence: dict, *, timeout: bool) -> str:
+    """Whose fault a failed action is, from :func:`window_evidence` of its wait.
+
+    :data:`LOAD_GENERATOR` only with positive evidence on every count: it timed out, the server
+    answered every health probe within :data:`HEALTH_SLOW_S` and used less than
+    :data:`SERVER_BUSY_CORES` of a core, and the load generator used at least
+    :data:`GENERATOR_BUSY_CORES`.  Anything else is the server's: ``"server unresponsive"``,
+    ``"server busy"``, ``"not a timeout"`` (a missing element, a closed page: not starvation),
+    ``"no evidence"`` (too few samples or probes), ``"unexplained"`` (everyone idle: a lost
+    message looks like this)."""
+    if evidence["failed_probes"] or evidence["slowest_probe"] > HEALTH_SLOW_S:
+        return "server unresponsive"
+    if not evidence["covered"] or evidence["server_cores"] != evidence["server_cores"]:
+        return "no evidence"  # NaN: fewer than two CPU samples
+    if evidence["server_cores"] >= SERVER_BUSY_CORES:
+        return "server busy"
+    if not timeout:
+        return "not a timeout"
+    if not evidence["generator_cores"] >= GENERATOR_BUSY_CORES:  # NaN counts as idle
+        return "unexplained"
+    return LOAD_GENERATOR
+
+
+def verdict(*, server_side: int, starved: int, attempted: int, leaks: int, levelled: bool) -> str:
+    """PASS only with no server-side failure, no leak and memory levelled off; and, if more than
+    :data:`STARVED_SHARE` of the ``attempted`` actions were the load generator's timeouts
+    (``starved``), INCONCLUSIVE rather than PASS: the run measured the generator."""
+    if server_side or leaks or not levelled:
+        return "FAIL"
+    if starved > STARVED_SHARE * max(attempted, 1):
+        return (
+            "INCONCLUSIVE: the load generator starved; run fewer sessions or browsers on other "
+            "machines"
+        )
+    return "PASS"
+
+
 # --- The server and its memory --------------------------------------------------------------
 
 
@@ -231,16 +324,56 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def process_tree_cpu(root: int, exclude=()) -> dict:
+    """CPU time so far {pid: CPU s} of ``root`` and its descendants, without the processes in
+    ``exclude`` and theirs (one pass over /proc)."""
+    parents, times = {}, {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            with open(f"/proc/{entry.name}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            pid = int(entry.name)
+            parents[pid] = int(fields[1])
+            times[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    children: dict = {}
+    for pid, parent in parents.items():
+        children.setdefault(parent, []).append(pid)
+    out, todo = {}, [root]
+    while todo:
+        pid = todo.pop()
+        if pid in exclude or pid not in times:
+            continue
+        out[pid] = times[pid]
+        todo.extend(children.get(pid, ()))
+    return out
+
+
 class Sampler(threading.Thread):
     """Samples the server every ``interval`` seconds: its resident memory, (monotonic s, MB), and
-    its CPU time, (monotonic s, CPU s)."""
+    its CPU time, (monotonic s, CPU s); the load generator's CPU time (this process and its
+    children but the server and the health probe: the browsers, Playwright's driver), counting
+    what processes that exited had used; and the load average.  Started before the browsers
+    lower their priority (``os.nice`` is per thread on Linux), it keeps the server's."""
 
-    def __init__(self, pid: int, interval: float = 1.0):
+    def __init__(self, pid: int, interval: float = 1.0, exclude=()):
         super().__init__(daemon=True)
         self.pid, self.interval = pid, interval
+        self.exclude = {pid, *exclude}
         self.samples: list[tuple[float, float]] = []
         self.cpu: list[tuple[float, float]] = []
+        self.generator: list[tuple[float, float]] = []
+        self.load: list[tuple[float, float]] = []
         self.done = threading.Event()
+        self._seen: dict = {}
+        self._generator_total = 0.0
+
+    def generator_cpu(self) -> float:
+        for pid, cpu in process_tree_cpu(os.getpid(), self.exclude).items():
+            self._generator_total += max(0.0, cpu - self._seen.get(pid, 0.0))
+            self._seen[pid] = cpu
+        return self._generator_total
 
     def run(self) -> None:
         while not self.done.is_set():
@@ -248,6 +381,8 @@ class Sampler(threading.Thread):
                 now = time.monotonic()
                 self.samples.append((now, rss_mb(self.pid)))
                 self.cpu.append((now, cpu_seconds(self.pid)))
+                self.generator.append((now, self.generator_cpu()))
+                self.load.append((now, os.getloadavg()[0]))
             self.done.wait(self.interval)
 
     def mean_between(self, start: float, end: float) -> float:
@@ -257,6 +392,37 @@ class Sampler(threading.Thread):
     def cpu_between(self, start: float, end: float) -> float:
         inside = [cpu for t, cpu in self.cpu if start <= t <= end]
         return inside[-1] - inside[0] if len(inside) > 1 else float("nan")
+
+
+def probe_health(url: str, interval: float = HEALTH_INTERVAL_S) -> None:
+    """Run as ``soak.py --probe URL`` (a process of its own, at the server's priority, so neither
+    the browsers' niceness nor this script's lock delays it): every ``interval`` seconds GET
+    ``URL/_stcore/health`` and print ``monotonic-seconds latency`` (``-`` for no answer within
+    ``HEALTH_TIMEOUT_S`` or not 200), one line each."""
+    import urllib.request
+
+    while True:
+        sent = time.monotonic()
+        latency = "-"
+        with (
+            contextlib.suppress(OSError),
+            urllib.request.urlopen(f"{url}/_stcore/health", timeout=HEALTH_TIMEOUT_S) as response,
+        ):
+            response.read()
+            if response.status == 200:
+                latency = f"{time.monotonic() - sent:.4f}"
+        print(f"{sent:.3f} {latency}", flush=True)
+        time.sleep(max(0.0, interval - (time.monotonic() - sent)))
+
+
+def read_probes(text: str) -> list[tuple[float, float | None]]:
+    """The health probes printed by :func:`probe_health`: [(sent, latency or None), ...]."""
+    out = []
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) == 2:
+            out.append((float(parts[0]), None if parts[1] == "-" else float(parts[1])))
+    return out
 
 
 # --- One student ------------------------------------------------------------------------------
@@ -290,6 +456,9 @@ class Record:
     last_urls: dict = field(default_factory=dict)
     names_seen: dict = field(default_factory=dict)  # session -> {student number, ...}
     lessons: dict = field(default_factory=dict)  # session -> lessons completed
+    # Actions that failed: (session, action, start s, end s, timed out, "Type: text"), judged
+    # after the run (classify_failure) against what the server did meanwhile.
+    failures: list = field(default_factory=list)
 
     def error(self, session: int, kind: str, text: str) -> None:
         self.errors.append((session, kind, str(text)[:300]))
@@ -310,13 +479,14 @@ class Student:
         self.session, self.page, self.url, self.record = session, page, url, record
         self.think, self.deadline = think, deadline
         self.link = TEACHER_LINK
+        self.poll = POLL_MS
         self.clicked = None  # the drawn cell clicked last
         self.rng = random.Random(seed)
         self.picture = student_picture(session, picture_width)
 
     async def wait(self, condition: str, arg=None) -> None:
         await self.page.wait_for_function(
-            condition, arg=arg, polling="raf", timeout=ACTION_TIMEOUT_MS
+            condition, arg=arg, polling=self.poll, timeout=ACTION_TIMEOUT_MS
         )
 
     async def idle(self) -> None:
@@ -349,6 +519,17 @@ class Student:
         try:
             await run()
         except Exception as error:
+            text = f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
+            self.record.failures.append(
+                (
+                    self.session,
+                    name,
+                    start,
+                    time.monotonic(),
+                    "Timeout" in type(error).__name__,
+                    text[:300],
+                )
+            )
             raise ActionError(f"{name}: {type(error).__name__}: {error}") from error
         self.record.latencies.setdefault(name, []).append(time.monotonic() - start)
         exceptions = self.page.locator('[data-testid="stException"]')
@@ -462,12 +643,12 @@ def watch(page, session: int, record: Record) -> None:
 
 async def student(session: int, browser, url: str, record: Record, args, deadline: float) -> tuple:
     """One student in a context of its own: lessons until ``deadline`` (or ``args.lessons``)."""
-    context = await browser.new_context(viewport=VIEWPORT)
+    context = await browser.new_context(**CONTEXT_OPTIONS)
     context.set_default_timeout(ACTION_TIMEOUT_MS)  # finding an element, too, may wait long
     page = await context.new_page()
     watch(page, session, record)
     me = Student(session, page, url, record, args.think, session, deadline, args.picture_width)
-    me.link = args.link
+    me.link, me.poll = args.link, args.poll
     number = 0
     # Students arrive over ``args.arrival`` seconds (spread evenly), as a class following a link.
     await asyncio.sleep(args.arrival * session / max(args.sessions, 1))
@@ -476,7 +657,8 @@ async def student(session: int, browser, url: str, record: Record, args, deadlin
             try:
                 await me.lesson(number)
             except Exception as error:  # a timeout or a missing element: counted, then go on
-                record.error(session, "action failed", str(error).split("\n")[0])
+                if not isinstance(error, ActionError):  # (an action's is in record.failures)
+                    record.error(session, "lesson failed", str(error).split("\n")[0])
                 if args.shots:
                     with contextlib.suppress(Exception):
                         await page.screenshot(
@@ -501,13 +683,13 @@ async def classroom(url: str, args, record: Record, sampler: Sampler) -> dict:
             # One warm-up student first, one whole lesson (imports, every page's first run), kept
             # open: the baseline a session is counted from.  Its own record: not in the figures.
             warm_up = Record()
-            context = await browser.new_context(viewport=VIEWPORT)
+            context = await browser.new_context(**CONTEXT_OPTIONS)
             warm_page = await context.new_page()
             watch(warm_page, args.sessions, warm_up)
             me = Student(
                 args.sessions, warm_page, url, warm_up, 0.0, -1, picture_width=args.picture_width
             )
-            me.link = args.link
+            me.link, me.poll = args.link, args.poll
             try:
                 await me.lesson(0)
             except Exception as error:
@@ -551,15 +733,58 @@ async def classroom(url: str, args, record: Record, sampler: Sampler) -> dict:
 # --- Report ------------------------------------------------------------------------------------
 
 
-def report(args, record: Record, sampler: Sampler, times: dict, load) -> list[str]:
+def judge_failures(record: Record, sampler: Sampler, health) -> list[dict]:
+    """Each failed action with the evidence of its wait and whose fault it was."""
+    judged = []
+    for session, action, start, end, timeout, text in record.failures:
+        evidence = window_evidence(
+            start,
+            end,
+            cpu=sampler.cpu,
+            health=health,
+            generator=sampler.generator,
+            load=sampler.load,
+        )
+        kind = classify_failure(evidence, timeout=timeout)
+        judged.append(
+            {
+                "session": session,
+                "action": action,
+                "start": start,
+                "end": end,
+                "error": text,
+                "kind": kind,
+                **evidence,
+            }
+        )
+    return judged
+
+
+def describe(failure: dict, origin: float) -> str:
+    """One line: a failed action, its wait and what the server and the generator did."""
+    return (
+        f"  session {failure['session']}, {failure['action']}, {failure['kind']}: waited "
+        f"{failure['seconds']:.0f} s from +{failure['start'] - origin:.0f} s ({failure['error']}); "
+        f"server {failure['server_cores']:.2f} of a core, health probes "
+        f"{failure['probes'] - failure['failed_probes']}/{failure['probes']} answered, slowest "
+        f"{failure['slowest_probe']:.2f} s; load generator {failure['generator_cores']:.2f} "
+        f"cores, load average {failure['load']:.1f}"
+    )
+
+
+def report(args, record: Record, sampler: Sampler, times: dict, load, health=()) -> list[str]:
     lines = [
         f"Classroom soak: {args.sessions} sessions × {args.minutes:g} min on {args.link}, arriving "
-        f"over {args.arrival:g} s, think {args.think:g} s, chromium at nice {args.browser_nice}; "
+        f"over {args.arrival:g} s, think {args.think:g} s, chromium at nice {args.browser_nice}, "
+        f"results checked every {args.poll if args.poll == 'raf' else f'{args.poll} ms'}; "
         f"load average {load[0]:.1f} → {load[1]:.1f} ({os.cpu_count()} cores, shared with others)"
     ]
     actions = sum(len(v) for v in record.latencies.values())
     lessons = sum(record.lessons.values())
-    lines.append(f"lessons completed: {lessons}; actions: {actions}")
+    attempted = actions + len(record.failures)
+    lines.append(
+        f"lessons completed: {lessons}; actions: {actions} done, {len(record.failures)} failed"
+    )
     lines.append("")
     lines.append(f"{'action':<16}{'count':>7}{'p50 s':>9}{'p95 s':>9}{'max s':>9}")
     for name, count, p50, p95, top in latency_rows(record.latencies):
@@ -568,12 +793,51 @@ def report(args, record: Record, sampler: Sampler, times: dict, load) -> list[st
     kinds: dict = {}
     for _, kind, _ in record.errors:
         kinds[kind] = kinds.get(kind, 0) + 1
+    judged = judge_failures(record, sampler, health)
+    starved = [f for f in judged if f["kind"] == LOAD_GENERATOR]
+    server_failures = [f for f in judged if f["kind"] != LOAD_GENERATOR]
+    for failure in server_failures:
+        kinds[f"action failed, {failure['kind']}"] = (
+            kinds.get(f"action failed, {failure['kind']}", 0) + 1
+        )
+    server_side = len(record.errors) + len(server_failures)
     lines.append(
-        f"errors: {len(record.errors)}"
+        f"errors: {server_side}"
         + (" (" + ", ".join(f"{k} {v}" for k, v in sorted(kinds.items())) + ")" if kinds else "")
     )
     for session, kind, text in record.errors[:10]:
         lines.append(f"  session {session}: {kind}: {text}")
+    lines.extend(describe(f, times["start"]) for f in server_failures[:10])
+    lines.append(
+        f"LOAD-GENERATOR TIMEOUTS: {len(starved)} of {attempted} actions "
+        f"({100 * len(starved) / max(attempted, 1):.1f} %; the server idle, under "
+        f"{SERVER_BUSY_CORES:g} of a core, and answering health within {HEALTH_SLOW_S:g} s while "
+        f"the browsers, at {GENERATOR_BUSY_CORES:g} core or more, waited)"
+    )
+    lines.extend(describe(f, times["start"]) for f in starved[:10])
+    during = window_evidence(
+        times["start"],
+        times["end"],
+        cpu=sampler.cpu,
+        health=health,
+        generator=sampler.generator,
+        load=sampler.load,
+    )
+    answered = sorted(
+        latency
+        for t, latency in health
+        if times["start"] <= t <= times["end"] and latency is not None
+    )
+    lines.append(
+        f"during the lesson: server {during['server_cores']:.2f} of a core, load generator "
+        f"{during['generator_cores']:.2f} of {os.cpu_count()} cores, load average "
+        f"{during['load']:.1f}; health probes {len(answered)}/{during['probes']} answered, p50 "
+        + (
+            f"{percentile(answered, 50) * 1000:.0f} ms, max {answered[-1] * 1000:.0f} ms"
+            if answered
+            else "-"
+        )
+    )
     memory = memory_summary(sampler.samples, start=times["start"], end=times["end"])
     baseline = sampler.mean_between(*times["baseline"])
     half = times["start"] + (times["end"] - times["start"]) / 2
@@ -599,12 +863,24 @@ def report(args, record: Record, sampler: Sampler, times: dict, load) -> list[st
     )
     lines.append(f"leaks between sessions: {len(problems)}")
     lines.extend(f"  {p}" for p in problems[:10])
-    ok = not record.errors and not problems and levelled_off(memory, mb_per_min=args.level)
-    lines.append("verdict: " + ("PASS" if ok else "FAIL"))
+    lines.append(
+        "verdict: "
+        + verdict(
+            server_side=server_side,
+            starved=len(starved),
+            attempted=attempted,
+            leaks=len(problems),
+            levelled=levelled_off(memory, mb_per_min=args.level),
+        )
+    )
     return lines
 
 
 def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--probe"]:
+        probe_health(argv[1])
+        return 0
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sessions", type=int, default=30)
     parser.add_argument("--minutes", type=float, default=2.0)
@@ -630,6 +906,12 @@ def main(argv=None) -> int:
         type=int,
         default=10,
         help="niceness of chromium (the students' machines), so the server keeps its CPU",
+    )
+    parser.add_argument(
+        "--poll",
+        type=lambda v: v if v == "raf" else int(v),
+        default=POLL_MS,
+        help="how often a page checks an action's result: ms, or raf (every animation frame)",
     )
     parser.add_argument("--port", type=int, default=0, help="server port (0: a free one)")
     parser.add_argument("--root", type=Path, default=ROOT, help="the app's directory")
@@ -660,21 +942,34 @@ def main(argv=None) -> int:
     root = args.root.resolve()
     process, url = start_server(root / "app.py", root, args.port, tuple(args.server_option))
     record = Record()
-    try:
-        wait_healthy(process, url)
-        sampler = Sampler(process.pid)
-        sampler.start()
-        # The browsers stand in for the students' own machines: they yield the CPU to the
-        # server (children inherit the niceness; the server was started before).
-        os.nice(args.browser_nice)
-        load_before = os.getloadavg()[0]
-        times = asyncio.run(classroom(url, args, record, sampler))
-        load_after = os.getloadavg()[0]
-        sampler.done.set()
-        sampler.join(timeout=5)
-    finally:
-        stop(process)
-    lines = report(args, record, sampler, times, (load_before, load_after))
+    probe = None
+    with tempfile.TemporaryFile("w+") as probes_out:
+        try:
+            wait_healthy(process, url)
+            # The health probe, a process of its own at the server's priority (started before the
+            # browsers lower theirs).
+            probe = subprocess.Popen(
+                [sys.executable, str(Path(__file__).resolve()), "--probe", url],
+                stdout=probes_out,
+                stderr=subprocess.DEVNULL,
+            )
+            sampler = Sampler(process.pid, exclude=(probe.pid,))
+            sampler.start()
+            # The browsers stand in for the students' own machines: they yield the CPU to the
+            # server (children inherit the niceness; the server was started before).
+            os.nice(args.browser_nice)
+            load_before = os.getloadavg()[0]
+            times = asyncio.run(classroom(url, args, record, sampler))
+            load_after = os.getloadavg()[0]
+            sampler.done.set()
+            sampler.join(timeout=5)
+        finally:
+            if probe is not None:
+                stop(probe)
+            stop(process)
+        probes_out.seek(0)
+        health = read_probes(probes_out.read())
+    lines = report(args, record, sampler, times, (load_before, load_after), health)
     print("\n".join(lines))
     if args.json:
         args.json.write_text(
@@ -685,11 +980,15 @@ def main(argv=None) -> int:
                     "memory": sampler.samples,
                     "times": {k: v for k, v in times.items() if k != "final_urls"},
                     "cpu": sampler.cpu,
+                    "generator_cpu": sampler.generator,
+                    "load": sampler.load,
+                    "health": health,
+                    "failures": record.failures,
                 },
                 indent=1,
             )
         )
-    return 0 if lines[-1].endswith("PASS") else 1
+    return 0 if lines[-1] == "verdict: PASS" else 1
 
 
 if __name__ == "__main__":
