@@ -17,9 +17,12 @@ once), each a student who arrives within the first ``--arrival`` seconds and, un
 
 Each action is timed from its trigger until the page shows its result and the script run has
 ended (Streamlit's ``data-test-script-state`` is ``notRunning``): the URL holds the new value,
-the map is drawn, the picture is named.  A student waits ``--think`` seconds (± 50 %) between
-actions.  Counted as errors: page exceptions, console errors, Streamlit exception elements, and
-actions that time out.  Checked for leaks between sessions: every page a student sees names only
+the map is drawn, the picture is named (checked every ``--poll`` ms, 100: not every animation
+frame, which had 30 pages walk their DOM 60 times a second on the load generator's cores).  A
+student waits ``--think`` seconds (± 50 %) between actions.  Counted as the server's errors:
+page exceptions, console errors, Streamlit exception elements, and actions that fail, unless
+the evidence below shows that the load generator, not the server, made one time out.  Checked
+for leaks between sessions: every page a student sees names only
 its own picture, and at the end, with every session still open, each page's URL is the one its
 own last action left (its own seed, nobody else's).
 
@@ -29,6 +32,38 @@ level off), what one session costs (the rise over one warm session, divided by t
 sessions) and the server's CPU time per action.  Chromium stands in for the students' own
 machines: it runs at ``--browser-nice`` (10), so that on a small machine the server keeps the CPU
 it would have in a classroom; latencies still include the browsers' share of the cores.
+
+**Whose timeout.**  On one small machine the 30 browsers share the cores with the server (in a
+classroom each student has a machine of their own), so an action can time out because its
+browser never got the CPU to send the request or draw the answer.  The soak also samples, every
+second, the load generator's CPU time (this process and its children but the server and the
+probe: chromium, Playwright's driver) and the load average, and a separate process at the
+server's priority asks ``/_stcore/health`` every second (timeout 5 s) and notes how long the
+answer took.  For each failed action, over its wait (from its trigger until it failed), a
+timeout is the **load generator's** only if all of these hold:
+
+- the server used less than ``SERVER_BUSY_CORES`` (half) of a core on average.  One process runs
+  the scripts on one core (Python's lock); at half a core it was idle at least half the wait,
+  60 s of a 120 s timeout, while an action costs it ~0.1 s: its queue cannot have held the
+  action that long.  At half a core or more it was busy enough to be (part of) the cause;
+- every health probe during the wait was answered, each within ``HEALTH_SLOW_S`` (1 s): the
+  server's event loop (which also carries the sessions' websockets) kept answering.  Locally an
+  answer takes a few ms; a second means the loop was blocked or the process starved;
+- the probes covered the wait (at least one per 2 s): otherwise there is no evidence;
+- the load generator used at least ``GENERATOR_BUSY_CORES`` (0.8) cores: positive evidence that
+  the browsers were short of CPU (chromium's browser process, which carries every context's
+  input and IPC, is one process: near a full core it queues everyone).  A timeout with the
+  server *and* the browsers idle is not starvation: a lost message looks like that, so it
+  counts against the server ("unexplained");
+- it was a timeout: a missing element or a closed page is not starvation.
+
+Everything else is the server's.  The verdict: **PASS** only with no server-side error, no leak
+and memory levelled off; the load generator's timeouts are listed with their evidence under
+their own heading; if they are more than ``STARVED_SHARE`` (10 %) of the actions tried, the run
+measured the load generator rather than the server, and the verdict is **INCONCLUSIVE** (fewer
+sessions, or browsers on other machines), exit status 1 as for FAIL.  10 % allows the odd
+starved action on a small machine while refusing a run in which a tenth of what the students did
+never reached the server in time.
 
 Bounded: at most ``MAX_SESSIONS`` sessions; no action starts after ``--minutes``; the whole run
 is cut off ``GRACE_S`` seconds later; the server and chromium are stopped at the end.
@@ -241,7 +276,15 @@ def cores_between(cumulative, start: float, end: float) -> float:
 
 
 def window_evidence(
-    start: float, end: float, *, cpu, health, generator=(), load=(), interval=HEALTH_INTERVAL_S
+    start: float,
+    end: float,
+    *,
+    cpu,
+    health,
+    generator=(),
+    load=(),
+    server_wait=(),
+    interval=HEALTH_INTERVAL_S,
 ) -> dict:
     """What the server (and the load generator) did while an action waited, [``start``, ``end``].
 
@@ -265,6 +308,9 @@ def window_evidence(
         "slowest_probe": max(answered) if answered else float("nan"),
         "covered": len(probes) >= max(1, int(seconds / (2 * interval))),
         "load": sum(loads) / len(loads) if loads else float("nan"),
+        # Seconds the server's threads (together) waited for a CPU per second: evidence of the
+        # browsers' starving the server, not a criterion.
+        "server_wait": cores_between(server_wait, start, end),
     }
 
 
@@ -350,6 +396,20 @@ def process_tree_cpu(root: int, exclude=()) -> dict:
     return out
 
 
+def run_queue_waits(pid: int) -> dict:
+    """{thread id: seconds it has waited for a CPU while runnable} of process ``pid``
+    (/proc/<pid>/task/<tid>/schedstat, its second field, in ns)."""
+    out = {}
+    with contextlib.suppress(OSError):
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            with (
+                contextlib.suppress(OSError, IndexError, ValueError),
+                open(f"/proc/{pid}/task/{tid}/schedstat") as stat,
+            ):
+                out[int(tid)] = int(stat.read().split()[1]) / 1e9
+    return out
+
+
 class Sampler(threading.Thread):
     """Samples the server every ``interval`` seconds: its resident memory, (monotonic s, MB), and
     its CPU time, (monotonic s, CPU s); the load generator's CPU time (this process and its
@@ -365,6 +425,10 @@ class Sampler(threading.Thread):
         self.cpu: list[tuple[float, float]] = []
         self.generator: list[tuple[float, float]] = []
         self.load: list[tuple[float, float]] = []
+        # The server's threads' time waiting for a CPU (run queue), cumulative s.
+        self.server_wait: list[tuple[float, float]] = []
+        self._waits: dict = {}
+        self._wait_total = 0.0
         self.done = threading.Event()
         self._seen: dict = {}
         self._generator_total = 0.0
@@ -375,6 +439,12 @@ class Sampler(threading.Thread):
             self._seen[pid] = cpu
         return self._generator_total
 
+    def server_waited(self) -> float:
+        for tid, waited in run_queue_waits(self.pid).items():
+            self._wait_total += max(0.0, waited - self._waits.get(tid, 0.0))
+            self._waits[tid] = waited
+        return self._wait_total
+
     def run(self) -> None:
         while not self.done.is_set():
             with contextlib.suppress(OSError, RuntimeError):
@@ -383,6 +453,7 @@ class Sampler(threading.Thread):
                 self.cpu.append((now, cpu_seconds(self.pid)))
                 self.generator.append((now, self.generator_cpu()))
                 self.load.append((now, os.getloadavg()[0]))
+                self.server_wait.append((now, self.server_waited()))
             self.done.wait(self.interval)
 
     def mean_between(self, start: float, end: float) -> float:
@@ -397,11 +468,13 @@ class Sampler(threading.Thread):
 def probe_health(url: str, interval: float = HEALTH_INTERVAL_S) -> None:
     """Run as ``soak.py --probe URL`` (a process of its own, at the server's priority, so neither
     the browsers' niceness nor this script's lock delays it): every ``interval`` seconds GET
-    ``URL/_stcore/health`` and print ``monotonic-seconds latency`` (``-`` for no answer within
-    ``HEALTH_TIMEOUT_S`` or not 200), one line each."""
+    ``URL/_stcore/health`` and print ``monotonic-seconds latency own-wait`` (latency ``-`` for no
+    answer within ``HEALTH_TIMEOUT_S`` or not 200; own-wait: how long this process itself waited
+    for a CPU meanwhile, which is not the server's), one line each."""
     import urllib.request
 
     while True:
+        waited = sum(run_queue_waits(os.getpid()).values())
         sent = time.monotonic()
         latency = "-"
         with (
@@ -411,17 +484,21 @@ def probe_health(url: str, interval: float = HEALTH_INTERVAL_S) -> None:
             response.read()
             if response.status == 200:
                 latency = f"{time.monotonic() - sent:.4f}"
-        print(f"{sent:.3f} {latency}", flush=True)
+        own = sum(run_queue_waits(os.getpid()).values()) - waited
+        print(f"{sent:.3f} {latency} {own:.4f}", flush=True)
         time.sleep(max(0.0, interval - (time.monotonic() - sent)))
 
 
 def read_probes(text: str) -> list[tuple[float, float | None]]:
-    """The health probes printed by :func:`probe_health`: [(sent, latency or None), ...]."""
+    """The health probes printed by :func:`probe_health`: [(sent, latency or None), ...], the
+    latency without the time the probe itself waited for a CPU (its third column, if any)."""
     out = []
     for line in text.splitlines():
         parts = line.split()
-        if len(parts) == 2:
-            out.append((float(parts[0]), None if parts[1] == "-" else float(parts[1])))
+        if len(parts) in (2, 3):
+            own = float(parts[2]) if len(parts) == 3 else 0.0
+            latency = None if parts[1] == "-" else max(0.0, float(parts[1]) - own)
+            out.append((float(parts[0]), latency))
     return out
 
 
@@ -744,6 +821,7 @@ def judge_failures(record: Record, sampler: Sampler, health) -> list[dict]:
             health=health,
             generator=sampler.generator,
             load=sampler.load,
+            server_wait=sampler.server_wait,
         )
         kind = classify_failure(evidence, timeout=timeout)
         judged.append(
@@ -768,7 +846,8 @@ def describe(failure: dict, origin: float) -> str:
         f"server {failure['server_cores']:.2f} of a core, health probes "
         f"{failure['probes'] - failure['failed_probes']}/{failure['probes']} answered, slowest "
         f"{failure['slowest_probe']:.2f} s; load generator {failure['generator_cores']:.2f} "
-        f"cores, load average {failure['load']:.1f}"
+        f"cores, load average {failure['load']:.1f}; the server waited for a CPU "
+        f"{failure['server_wait']:.2f} s per s"
     )
 
 
@@ -822,6 +901,7 @@ def report(args, record: Record, sampler: Sampler, times: dict, load, health=())
         health=health,
         generator=sampler.generator,
         load=sampler.load,
+        server_wait=sampler.server_wait,
     )
     answered = sorted(
         latency
@@ -831,7 +911,8 @@ def report(args, record: Record, sampler: Sampler, times: dict, load, health=())
     lines.append(
         f"during the lesson: server {during['server_cores']:.2f} of a core, load generator "
         f"{during['generator_cores']:.2f} of {os.cpu_count()} cores, load average "
-        f"{during['load']:.1f}; health probes {len(answered)}/{during['probes']} answered, p50 "
+        f"{during['load']:.1f}; the server waited for a CPU {during['server_wait']:.2f} s per s; "
+        f"health probes {len(answered)}/{during['probes']} answered, p50 "
         + (
             f"{percentile(answered, 50) * 1000:.0f} ms, max {answered[-1] * 1000:.0f} ms"
             if answered
@@ -982,6 +1063,7 @@ def main(argv=None) -> int:
                     "cpu": sampler.cpu,
                     "generator_cpu": sampler.generator,
                     "load": sampler.load,
+                    "server_wait": sampler.server_wait,
                     "health": health,
                     "failures": record.failures,
                 },

@@ -158,3 +158,103 @@ def test_the_download_buttons_hold_no_arrays_and_build_the_same_files():
     assert len(files) == 5
     for k, item in enumerate(files):
         assert share._built_later(recompute, k)() == item.data(), item.label
+
+
+# --- Whose timeout: the server's or the load generator's -------------------------------------
+
+
+def _wait(server_cores, probe_latency=0.005, generator_cores=1.9, seconds=120, failed=()):
+    """Synthetic samples of a 120 s wait from t = 10 s: the server's and the generator's CPU time
+    every second at the given cores, one health probe a second (None where ``failed``)."""
+    times = range(0, seconds + 21)
+    cpu = [(t, server_cores * t) for t in times]
+    generator = [(t, generator_cores * t) for t in times]
+    health = [(t + 0.3, None if t in failed else probe_latency) for t in times]
+    load = [(t, 6.0) for t in times]
+    return soak.window_evidence(
+        10, 10 + seconds, cpu=cpu, health=health, generator=generator, load=load
+    )
+
+
+def test_cores_between_is_the_mean_rate_inside_the_window():
+    samples = [(0, 0.0), (1, 0.5), (2, 1.0), (3, 3.0)]
+    assert soak.cores_between(samples, 0, 2) == pytest.approx(0.5)
+    assert soak.cores_between(samples, 0, 3) == pytest.approx(1.0)
+    assert soak.cores_between(samples, 2.5, 10) != soak.cores_between(samples, 2.5, 10)  # NaN
+
+
+def test_an_idle_healthy_server_while_the_browsers_starve_is_the_load_generators_timeout():
+    evidence = _wait(server_cores=0.08)
+    assert evidence["server_cores"] == pytest.approx(0.08)
+    assert evidence["generator_cores"] == pytest.approx(1.9)
+    assert (evidence["probes"], evidence["failed_probes"]) == (120, 0)
+    assert evidence["slowest_probe"] == pytest.approx(0.005)
+    assert evidence["covered"] and evidence["load"] == 6.0
+    assert soak.classify_failure(evidence, timeout=True) == soak.LOAD_GENERATOR
+    # Not a timeout (a missing element, a closed page): the server's, whatever it did.
+    assert soak.classify_failure(evidence, timeout=False) == "not a timeout"
+
+
+def test_a_busy_server_is_the_servers_timeout():
+    assert soak.classify_failure(_wait(server_cores=0.9), timeout=True) == "server busy"
+    # Half a core is busy already (the threshold), even with the browsers starving too.
+    assert soak.classify_failure(_wait(server_cores=0.5), timeout=True) == "server busy"
+
+
+def test_an_unresponsive_server_is_the_servers_timeout_even_when_idle():
+    # One probe of 120 unanswered (the server down, or its loop blocked past the timeout).
+    idle_but_deaf = _wait(server_cores=0.02, failed={60})
+    assert idle_but_deaf["failed_probes"] == 1
+    assert soak.classify_failure(idle_but_deaf, timeout=True) == "server unresponsive"
+    # Every probe answered, but slowly (over a second): its event loop was held up.
+    slow = _wait(server_cores=0.1, probe_latency=1.5)
+    assert soak.classify_failure(slow, timeout=True) == "server unresponsive"
+
+
+def test_without_evidence_or_starvation_a_timeout_stays_the_servers():
+    # Everyone idle: nothing starved the browser (a lost message would look like this).
+    assert soak.classify_failure(_wait(0.05, generator_cores=0.2), timeout=True) == "unexplained"
+    # No probes during the wait (the probe process had died): no evidence.
+    bare = soak.window_evidence(10, 130, cpu=[(t, 0.05 * t) for t in range(200)], health=[])
+    assert not bare["covered"]
+    assert soak.classify_failure(bare, timeout=True) == "no evidence"
+    # No CPU samples inside the window either.
+    nan = soak.window_evidence(10, 130, cpu=[], health=[(t, 0.01) for t in range(10, 131)])
+    assert soak.classify_failure(nan, timeout=True) == "no evidence"
+
+
+def test_the_verdict_is_strict_and_names_a_starved_load_generator():
+    ok = {"leaks": 0, "levelled": True}
+    assert soak.verdict(server_side=0, starved=0, attempted=100, **ok) == "PASS"
+    # A few starved actions (at most 10 %) are reported, not hidden, and do not fail the server.
+    assert soak.verdict(server_side=0, starved=10, attempted=100, **ok) == "PASS"
+    assert soak.verdict(server_side=0, starved=11, attempted=100, **ok).startswith(
+        "INCONCLUSIVE: the load generator starved"
+    )
+    # Any server-side failure, leak or growth fails, starved or not.
+    assert soak.verdict(server_side=1, starved=0, attempted=100, **ok) == "FAIL"
+    assert soak.verdict(server_side=1, starved=50, attempted=100, **ok) == "FAIL"
+    assert soak.verdict(server_side=0, starved=0, attempted=100, leaks=1, levelled=True) == "FAIL"
+    assert soak.verdict(server_side=0, starved=0, attempted=100, leaks=0, levelled=False) == "FAIL"
+
+
+def test_the_health_probes_are_read_back_with_their_failures():
+    assert soak.read_probes("12.5 0.0031\n13.5 -\n\n") == [(12.5, 0.0031), (13.5, None)]
+
+
+def test_the_load_generators_cpu_is_this_process_tree_without_the_server():
+    import os
+
+    own = soak.process_tree_cpu(os.getpid())
+    assert os.getpid() in own and own[os.getpid()] > 0
+    assert soak.process_tree_cpu(os.getpid(), exclude={os.getpid()}) == {}
+
+
+def test_a_probe_that_itself_waited_for_a_cpu_is_not_the_servers_delay():
+    assert soak.read_probes("14.5 1.5 1.2\n15.5 - 0.1\n16.5 0.01 0.02\n") == [
+        (14.5, pytest.approx(0.3)),
+        (15.5, None),
+        (16.5, 0.0),
+    ]
+    own = soak.run_queue_waits(__import__("os").getpid())
+    assert own and all(v >= 0 for v in own.values())
