@@ -854,7 +854,8 @@ def describe(failure: dict, origin: float) -> str:
 def report(args, record: Record, sampler: Sampler, times: dict, load, health=()) -> list[str]:
     lines = [
         f"Classroom soak: {args.sessions} sessions × {args.minutes:g} min on {args.link}, arriving "
-        f"over {args.arrival:g} s, think {args.think:g} s, chromium at nice {args.browser_nice}, "
+        f"over {args.arrival:g} s, think {args.think:g} s, chromium at nice {args.browser_nice} "
+        f"({args.browser_sched} policy), "
         f"results checked every {args.poll if args.poll == 'raf' else f'{args.poll} ms'}; "
         f"load average {load[0]:.1f} → {load[1]:.1f} ({os.cpu_count()} cores, shared with others)"
     ]
@@ -989,6 +990,13 @@ def main(argv=None) -> int:
         help="niceness of chromium (the students' machines), so the server keeps its CPU",
     )
     parser.add_argument(
+        "--browser-sched",
+        choices=("idle", "normal"),
+        default="idle",
+        help="chromium's scheduling policy: idle (SCHED_IDLE: only CPU the server leaves) or "
+        "normal (only --browser-nice)",
+    )
+    parser.add_argument(
         "--poll",
         type=lambda v: v if v == "raf" else int(v),
         default=POLL_MS,
@@ -1039,6 +1047,8 @@ def main(argv=None) -> int:
             # The browsers stand in for the students' own machines: they yield the CPU to the
             # server (children inherit the niceness; the server was started before).
             os.nice(args.browser_nice)
+            if args.browser_sched == "idle":  # and run only when the server does not need a CPU
+                os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
             load_before = os.getloadavg()[0]
             times = asyncio.run(classroom(url, args, record, sampler))
             load_after = os.getloadavg()[0]
