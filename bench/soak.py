@@ -30,8 +30,11 @@ The server's resident memory (``VmRSS`` of ``/proc/<pid>/status``) and CPU time 
 every second: the report gives memory first / middle / last, the slope of the last half (it must
 level off), what one session costs (the rise over one warm session, divided by the number of
 sessions) and the server's CPU time per action.  Chromium stands in for the students' own
-machines: it runs at ``--browser-nice`` (10), so that on a small machine the server keeps the CPU
-it would have in a classroom; latencies still include the browsers' share of the cores.
+machines: it runs at ``--browser-nice`` (10) and, by default, under ``SCHED_IDLE``
+(``--browser-sched idle``), so that on a small machine the server keeps the CPU it would have in
+a classroom (at nice 10 alone, 30 browsers kept the server's threads waiting for a CPU ~1 s per
+second, and its health answers took up to 2.6 s; under ``SCHED_IDLE`` 0.14 s per second and
+71 ms); latencies still include the browsers' share of the cores.
 
 **Whose timeout.**  On one small machine the 30 browsers share the cores with the server (in a
 classroom each student has a machine of their own), so an action can time out because its
