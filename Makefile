@@ -57,8 +57,9 @@ experiment-defaults: setup
 bench-browser: setup-dev
 	$(BIN)/python bench/bench_browser.py $(BENCH_ARGS)
 
-# A classroom on one server (README's Speed): many browser sessions follow a scripted lesson.
-# SOAK_ARGS passes options, e.g. make soak SOAK_ARGS="--sessions 5 --minutes 0.5".
+# A classroom on one server (README's Speed): many browser sessions follow a scripted lesson,
+# one lesson each of warm-up (at most --warmup-max minutes, not in the memory verdict), then
+# --minutes measured.  SOAK_ARGS passes options, e.g. make soak SOAK_ARGS="--sessions 5 --minutes 0.5".
 soak: setup-dev
 	$(BIN)/python bench/soak.py $(SOAK_ARGS)
 

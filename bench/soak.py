@@ -3,8 +3,8 @@
 Run as ``.venv/bin/python bench/soak.py`` (``make soak``; ``make soak SOAK_ARGS="--sessions 30
 --minutes 2"``).  It serves the app (``streamlit run app.py``) on a loopback port and opens
 ``--sessions`` browser contexts in one headless chromium (Playwright's async API, so they run at
-once), each a student who arrives within the first ``--arrival`` seconds and, until
-``--minutes`` have passed, repeats the lesson:
+once), each a student who arrives within the first ``--arrival`` seconds and repeats the
+lesson (one lesson of warm-up, then ``--minutes`` measured: **Two phases** below):
 
 1. **open** the teacher's link (README's question 1, the same link for everyone: a new session),
 2. **scheme**: pick another scheme in the sidebar,
@@ -26,10 +26,26 @@ for leaks between sessions: every page a student sees names only
 its own picture, and at the end, with every session still open, each page's URL is the one its
 own last action left (its own seed, nobody else's).
 
+**Two phases.**  A run is the standard load test's warm-up, then its measured phase.  In the
+**warm-up** the students arrive and each completes one whole lesson: every session's first visit
+to each page and its first upload, which fill the server's (bounded) caches and per-session
+state.  That is ramp-up, not a leak, and it is excluded from the memory verdict: with 30
+students on 2 cores one lesson takes them 2 to 4 minutes, so a 2-minute run without it measured
+nothing but arrivals.  A student who has finished its first lesson waits; once every one has
+(or ``--warmup-max`` minutes, 6, have passed: then the verdict is INCONCLUSIVE, with how many
+had not), the **measured phase** of ``--minutes`` (2) begins for everyone at once, and they go
+on with the lesson (their second, third, ...; at most ``--lessons`` of them).  The memory slope
+and level-off verdict, the p50/p95 latencies and the server's CPU per action are the measured
+phase's (an action belongs to the phase in which it started); the warm-up's figures are printed
+too, under their own label.  Errors, failed actions and leaks count in both phases.
+
 The server's resident memory (``VmRSS`` of ``/proc/<pid>/status``) and CPU time are sampled
-every second: the report gives memory first / middle / last, the slope of the last half (it must
-level off), what one session costs (the rise over one warm session, divided by the number of
-sessions) and the server's CPU time per action.  Chromium stands in for the students' own
+every second: the report gives, for each phase, memory first / middle / last / peak and the
+slope of its last half (the measured phase's must level off), what one session costs (a warm-up
+quantity: the mean resident memory over the 5 s at the end of the warm-up, with every student's
+session open and each having seen every page once and uploaded its picture, minus the mean over
+3 s with one warm session open before the class arrived, divided by the number of sessions), and
+the server's CPU time per action.  Chromium stands in for the students' own
 machines: it runs at ``--browser-nice`` (10) and, by default, under ``SCHED_IDLE``
 (``--browser-sched idle``), so that on a small machine the server keeps the CPU it would have in
 a classroom (at nice 10 alone, 30 browsers kept the server's threads waiting for a CPU ~1 s per
@@ -68,8 +84,10 @@ sessions, or browsers on other machines), exit status 1 as for FAIL.  10 % allow
 starved action on a small machine while refusing a run in which a tenth of what the students did
 never reached the server in time.
 
-Bounded: at most ``MAX_SESSIONS`` sessions; no action starts after ``--minutes``; the whole run
-is cut off ``GRACE_S`` seconds later; the server and chromium are stopped at the end.
+Bounded: at most ``MAX_SESSIONS`` sessions; the warm-up lasts at most ``--warmup-max`` minutes (a
+student still in its first lesson then stops at the measured phase's end); no action starts
+after the measured ``--minutes``; the whole run is cut off ``GRACE_S`` seconds after the warm-up's
+bound plus the measured minutes; the server and chromium are stopped at the end.
 """
 
 from __future__ import annotations
@@ -99,7 +117,15 @@ from bench_browser import CELL_CENTRE_JS  # noqa: E402
 from conftest import CHROMIUM, CHROMIUM_ARGS, start_server, stop, wait_healthy  # noqa: E402
 
 MAX_SESSIONS = 60
+#: After the warm-up's bound and the measured minutes: the longest an action can take (two
+#: minutes) and closing.
 GRACE_S = 180.0
+#: The warm-up's bound (minutes): every student finishes one lesson within it, or INCONCLUSIVE.
+WARMUP_MAX_MIN = 6.0
+#: Seconds at the end of the warm-up over which "one session costs" takes the loaded memory.
+COST_WINDOW_S = 5.0
+WARMUP = "warm-up"
+MEASURED = "measured"
 ACTION_TIMEOUT_MS = 120_000
 #: How often a page's condition is checked (ms): latencies are resolved to it.  Not every
 #: animation frame: 30 pages each walking their DOM 60 times a second was the browsers' work.
@@ -187,14 +213,14 @@ def robust_slope(points) -> float:
 
 def memory_summary(samples, *, start: float, end: float) -> dict:
     """Resident memory over the lesson: ``samples`` [(seconds, MB), ...], ``start`` and ``end``
-    the lesson's time span (samples outside are ignored).
+    a phase's time span (samples outside are ignored).
 
     Returns first, middle, last and peak MB, and the slope of the last half in MB per minute
     (:func:`robust_slope` of one sample in five: a transient does not count as growth).
     """
     inside = [(t, mb) for t, mb in samples if start <= t <= end]
     if not inside:
-        raise ValueError("no memory samples during the lesson")
+        raise ValueError("no memory samples in the phase")
     half = start + (end - start) / 2
     last_half = [(t, mb) for t, mb in inside if t >= half]
     return {
@@ -229,6 +255,33 @@ def latency_rows(latencies: dict) -> list[tuple]:
                 (name, len(times), percentile(times, 50), percentile(times, 95), max(times))
             )
     return rows
+
+
+def split_phases(timed, *, start: float, end: float) -> dict:
+    """The actions' latencies by phase: ``timed`` [(action, started, seconds), ...], ``start`` and
+    ``end`` the measured phase's.  An action started before ``start`` is the warm-up's, one
+    started in [``start``, ``end``] the measured phase's (later ones, none, are dropped).
+    Returns {WARMUP: {action: [s, ...]}, MEASURED: {...}}."""
+    out: dict = {WARMUP: {}, MEASURED: {}}
+    for action, started, seconds in timed:
+        if started < start:
+            phase = WARMUP
+        elif started <= end:
+            phase = MEASURED
+        else:
+            continue
+        out[phase].setdefault(action, []).append(seconds)
+    return out
+
+
+def warmup_state(warmed: dict, sessions: int, *, started: float, now: float, limit_s: float):
+    """Whether the warm-up is over at ``now``, and how many of the ``sessions`` had not finished
+    their first lesson: ``warmed`` {session: when its first lesson ended}, ``started`` when the
+    class began arriving, ``limit_s`` the warm-up's bound.  Over when every session has finished
+    one lesson, or when the bound has passed (then the unfinished count is the reason the
+    verdict is INCONCLUSIVE)."""
+    unfinished = sessions - sum(1 for t in warmed.values() if t <= now)
+    return unfinished == 0 or now - started >= limit_s, unfinished
 
 
 def leak_problems(final_urls: dict, last_urls: dict, seeds: dict, names_seen: dict) -> list[str]:
@@ -340,11 +393,30 @@ def classify_failure(evidence: dict, *, timeout: bool) -> str:
     return LOAD_GENERATOR
 
 
-def verdict(*, server_side: int, starved: int, attempted: int, leaks: int, levelled: bool) -> str:
-    """PASS only with no server-side failure, no leak and memory levelled off; and, if more than
-    :data:`STARVED_SHARE` of the ``attempted`` actions were the load generator's timeouts
-    (``starved``), INCONCLUSIVE rather than PASS: the run measured the generator."""
-    if server_side or leaks or not levelled:
+def verdict(
+    *,
+    server_side: int,
+    starved: int,
+    attempted: int,
+    leaks: int,
+    levelled: bool,
+    unwarmed: int = 0,
+    warmup_max: float = WARMUP_MAX_MIN,
+) -> str:
+    """PASS only with no server-side failure, no leak and memory levelled off in the measured
+    phase; and, if more than :data:`STARVED_SHARE` of the ``attempted`` actions were the load
+    generator's timeouts (``starved``), INCONCLUSIVE rather than PASS: the run measured the
+    generator.  If ``unwarmed`` sessions had not finished their first lesson within the
+    warm-up's bound (``warmup_max`` minutes), the measured phase was still ramp-up: INCONCLUSIVE
+    rather than PASS or a FAIL for memory (server-side errors and leaks still fail)."""
+    if server_side or leaks:
+        return "FAIL"
+    if unwarmed:
+        return (
+            f"INCONCLUSIVE: the warm-up did not end: {unwarmed} sessions had not finished one "
+            f"lesson within {warmup_max:g} min; run fewer sessions or a longer --warmup-max"
+        )
+    if not levelled:
         return "FAIL"
     if starved > STARVED_SHARE * max(attempted, 1):
         return (
@@ -536,6 +608,9 @@ class Record:
     last_urls: dict = field(default_factory=dict)
     names_seen: dict = field(default_factory=dict)  # session -> {student number, ...}
     lessons: dict = field(default_factory=dict)  # session -> lessons completed
+    # Every action done: (action, started, seconds), split into phases after the run.
+    timed: list = field(default_factory=list)
+    warmed: dict = field(default_factory=dict)  # session -> when its first lesson ended
     # Actions that failed: (session, action, start s, end s, timed out, "Type: text"), judged
     # after the run (classify_failure) against what the server did meanwhile.
     failures: list = field(default_factory=list)
@@ -612,6 +687,7 @@ class Student:
             )
             raise ActionError(f"{name}: {type(error).__name__}: {error}") from error
         self.record.latencies.setdefault(name, []).append(time.monotonic() - start)
+        self.record.timed.append((name, start, self.record.latencies[name][-1]))
         exceptions = self.page.locator('[data-testid="stException"]')
         for k in range(await exceptions.count()):
             text = await exceptions.nth(k).inner_text()
@@ -721,19 +797,44 @@ def watch(page, session: int, record: Record) -> None:
     page.on("console", on_console)
 
 
-async def student(session: int, browser, url: str, record: Record, args, deadline: float) -> tuple:
-    """One student in a context of its own: lessons until ``deadline`` (or ``args.lessons``)."""
+@dataclass
+class Phase:
+    """The measured phase, shared by the students: ``started`` is set when it begins, with its
+    ``deadline``, which is also set on every student in ``students`` (one still in its first
+    lesson then stops at it)."""
+
+    started: asyncio.Event = field(default_factory=asyncio.Event)
+    deadline: float | None = None
+    students: list = field(default_factory=list)
+
+    def begin(self, deadline: float) -> None:
+        self.deadline = deadline
+        for me in self.students:
+            me.deadline = deadline
+        self.started.set()
+
+
+async def student(session: int, browser, url: str, record: Record, args, phase: Phase) -> tuple:
+    """One student in a context of its own: one lesson of warm-up (noted in ``record.warmed``),
+    then, once the measured ``phase`` has begun, lessons until its deadline or ``args.lessons``
+    more."""
     context = await browser.new_context(**CONTEXT_OPTIONS)
     context.set_default_timeout(ACTION_TIMEOUT_MS)  # finding an element, too, may wait long
     page = await context.new_page()
     watch(page, session, record)
-    me = Student(session, page, url, record, args.think, session, deadline, args.picture_width)
+    me = Student(session, page, url, record, args.think, session, None, args.picture_width)
     me.link, me.poll = args.link, args.poll
+    phase.students.append(me)
     number = 0
     # Students arrive over ``args.arrival`` seconds (spread evenly), as a class following a link.
     await asyncio.sleep(args.arrival * session / max(args.sessions, 1))
     try:
-        while time.monotonic() < deadline and number < args.lessons:
+        while number <= args.lessons:  # lesson 0 is the warm-up
+            if number == 1:
+                await phase.started.wait()  # everyone starts the measured phase at once
+            me.deadline = phase.deadline
+            if me.deadline is not None and time.monotonic() >= me.deadline:
+                break
             try:
                 await me.lesson(number)
             except Exception as error:  # a timeout or a missing element: counted, then go on
@@ -747,6 +848,8 @@ async def student(session: int, browser, url: str, record: Record, args, deadlin
                 record.last_urls[session] = page.url
             number += 1
             record.lessons[session] = number
+            if number == 1:
+                record.warmed[session] = time.monotonic()
     finally:
         # The context stays open until every student has finished (the leak check reads it).
         record.lessons.setdefault(session, number)
@@ -760,34 +863,59 @@ async def classroom(url: str, args, record: Record, sampler: Sampler) -> dict:
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
-            # One warm-up student first, one whole lesson (imports, every page's first run), kept
+            # One warm session first, one whole lesson (imports, every page's first run), kept
             # open: the baseline a session is counted from.  Its own record: not in the figures.
-            warm_up = Record()
+            first = Record()
             context = await browser.new_context(**CONTEXT_OPTIONS)
-            warm_page = await context.new_page()
-            watch(warm_page, args.sessions, warm_up)
+            first_page = await context.new_page()
+            watch(first_page, args.sessions, first)
             me = Student(
-                args.sessions, warm_page, url, warm_up, 0.0, -1, picture_width=args.picture_width
+                args.sessions, first_page, url, first, 0.0, -1, picture_width=args.picture_width
             )
             me.link, me.poll = args.link, args.poll
             try:
                 await me.lesson(0)
             except Exception as error:
-                warm_up.error(args.sessions, "warm-up failed", f"{type(error).__name__}: {error}")
+                first.error(
+                    args.sessions, "first session failed", f"{type(error).__name__}: {error}"
+                )
                 if args.shots:
-                    await warm_page.screenshot(path=args.shots / "failed-warm-up.png")
-            if warm_up.errors:
-                record.errors.extend(warm_up.errors)
+                    await first_page.screenshot(path=args.shots / "failed-first-session.png")
+            if first.errors:
+                record.errors.extend(first.errors)
             await asyncio.sleep(4)
             times["baseline"] = (time.monotonic() - 3, time.monotonic())
 
-            times["start"] = time.monotonic()
-            deadline = times["start"] + args.minutes * 60
+            # The warm-up: the class arrives and each student finishes one lesson (or the bound).
+            times["warmup_start"] = time.monotonic()
+            hard_limit = times["warmup_start"] + (args.warmup_max + args.minutes) * 60 + GRACE_S
+            phase = Phase()
             tasks = [
-                asyncio.create_task(student(k, browser, url, record, args, deadline))
+                asyncio.create_task(student(k, browser, url, record, args, phase))
                 for k in range(args.sessions)
             ]
-            done, pending = await asyncio.wait(tasks, timeout=args.minutes * 60 + GRACE_S)
+            while True:
+                over, unwarmed = warmup_state(
+                    record.warmed,
+                    args.sessions,
+                    started=times["warmup_start"],
+                    now=time.monotonic(),
+                    limit_s=args.warmup_max * 60,
+                )
+                if over or all(task.done() for task in tasks):
+                    break
+                await asyncio.sleep(0.25)
+            times["unwarmed"] = unwarmed
+            # Everyone idle, every session open: the memory one session costs is read here.
+            await asyncio.sleep(COST_WINDOW_S)
+            times["cost"] = (time.monotonic() - COST_WINDOW_S, time.monotonic())
+
+            # The measured phase, for everyone at once.
+            times["start"] = time.monotonic()
+            phase.begin(times["start"] + args.minutes * 60)
+            done, pending = await asyncio.wait(
+                tasks, timeout=max(0.0, hard_limit - time.monotonic())
+            )
             times["end"] = time.monotonic()
             for task in pending:
                 task.cancel()
@@ -854,25 +982,126 @@ def describe(failure: dict, origin: float) -> str:
     )
 
 
+def latency_table(latencies: dict) -> list[str]:
+    """The p50 / p95 / max table of ``latencies`` {action: [s, ...]}, one row per action."""
+    lines = [f"{'action':<16}{'count':>7}{'p50 s':>9}{'p95 s':>9}{'max s':>9}"]
+    for name, count, p50, p95, top in latency_rows(latencies):
+        lines.append(f"{name:<16}{count:>7}{p50:>9.2f}{p95:>9.2f}{top:>9.2f}")
+    return lines
+
+
+def during_line(label: str, start: float, end: float, sampler: Sampler, health) -> str:
+    """What the server, the load generator and the health probes did over [start, end]."""
+    during = window_evidence(
+        start,
+        end,
+        cpu=sampler.cpu,
+        health=health,
+        generator=sampler.generator,
+        load=sampler.load,
+        server_wait=sampler.server_wait,
+    )
+    answered = sorted(latency for t, latency in health if start <= t <= end and latency is not None)
+    return (
+        f"during {label}: server {during['server_cores']:.2f} of a core, load generator "
+        f"{during['generator_cores']:.2f} of {os.cpu_count()} cores, load average "
+        f"{during['load']:.1f}; the server waited for a CPU {during['server_wait']:.2f} s per s; "
+        f"health probes {len(answered)}/{during['probes']} answered, p50 "
+        + (
+            f"{percentile(answered, 50) * 1000:.0f} ms, max {answered[-1] * 1000:.0f} ms"
+            if answered
+            else "-"
+        )
+    )
+
+
+def memory_text(summary: dict | None) -> str:
+    if summary is None:
+        return "no samples"
+    return (
+        f"first {summary['first']:.0f}, middle {summary['middle']:.0f}, last "
+        f"{summary['last']:.0f}, peak {summary['peak']:.0f}; slope of the last half "
+        f"{summary['slope_last_half']:+.1f} MB/min"
+    )
+
+
 def report(args, record: Record, sampler: Sampler, times: dict, load, health=()) -> list[str]:
+    start, end, warmup_start = times["start"], times["end"], times["warmup_start"]
     lines = [
-        f"Classroom soak: {args.sessions} sessions × {args.minutes:g} min on {args.link}, arriving "
+        f"Classroom soak: {args.sessions} sessions on {args.link}: a warm-up of one lesson each "
+        f"(at most {args.warmup_max:g} min), then {args.minutes:g} min measured; arriving "
         f"over {args.arrival:g} s, think {args.think:g} s, chromium at nice {args.browser_nice} "
         f"({args.browser_sched} policy), "
         f"results checked every {args.poll if args.poll == 'raf' else f'{args.poll} ms'}; "
         f"load average {load[0]:.1f} → {load[1]:.1f} ({os.cpu_count()} cores, shared with others)"
     ]
-    actions = sum(len(v) for v in record.latencies.values())
-    lessons = sum(record.lessons.values())
-    attempted = actions + len(record.failures)
+    phases = split_phases(record.timed, start=start, end=end)
+    failed = {
+        WARMUP: [f for f in record.failures if f[2] < start],
+        MEASURED: [f for f in record.failures if f[2] >= start],
+    }
+
+    def summary(first: float, last: float):
+        with contextlib.suppress(ValueError):
+            return memory_summary(sampler.samples, start=first, end=last)
+        return None
+
+    def cpu_per_action(first: float, last: float, actions: int) -> str:
+        cpu = sampler.cpu_between(first, last)
+        return f"{cpu:.1f} s over {last - first:.0f} s, {cpu / max(actions, 1) * 1000:.0f} ms per action"
+
+    # The warm-up: ramp-up, reported in full, judged only for errors and leaks.
+    warmed = [t for t in record.warmed.values() if t <= start]
+    unwarmed = times.get("unwarmed", 0)
+    warm_actions = sum(len(v) for v in phases[WARMUP].values())
+    lines.append("")
     lines.append(
-        f"lessons completed: {lessons}; actions: {actions} done, {len(record.failures)} failed"
+        f"WARM-UP (not in the memory verdict, the latencies or the CPU below it): the class "
+        f"arrived and {len(warmed)} of {args.sessions} sessions finished one lesson"
+        + (f" in {max(warmed) - warmup_start:.0f} s" if warmed else "")
+        + (f"; {unwarmed} had not within {args.warmup_max:g} min" if unwarmed else "")
+        + f"; actions: {warm_actions} done, {len(failed[WARMUP])} failed"
     )
+    lines.extend(latency_table(phases[WARMUP]))
+    lines.append(during_line("the warm-up", warmup_start, start, sampler, health))
+    baseline = sampler.mean_between(*times["baseline"])
+    loaded = sampler.mean_between(*times["cost"])
+    lines.append(
+        f"warm-up server memory (RSS, MB): one warm session {baseline:.0f}; warm-up "
+        f"{memory_text(summary(warmup_start, start))} (ramp-up: not judged); every session open "
+        f"and idle at its end {loaded:.0f}"
+    )
+    lines.append(
+        f"one session costs {per_session_mb(baseline, loaded, args.sessions):.1f} MB (mean RSS over "
+        f"{COST_WINDOW_S:g} s with the class idle after its warm-up lesson, each having seen every "
+        f"page and uploaded its picture, minus one warm session's, over the {args.sessions} more)"
+    )
+    lines.append(f"warm-up server CPU: {cpu_per_action(warmup_start, start, warm_actions)}")
+
+    # The measured phase: what the verdict's memory, latencies and CPU are about.
+    actions = sum(len(v) for v in phases[MEASURED].values())
+    lessons = sum(max(0, n - 1) for n in record.lessons.values())
     lines.append("")
-    lines.append(f"{'action':<16}{'count':>7}{'p50 s':>9}{'p95 s':>9}{'max s':>9}")
-    for name, count, p50, p95, top in latency_rows(record.latencies):
-        lines.append(f"{name:<16}{count:>7}{p50:>9.2f}{p95:>9.2f}{top:>9.2f}")
+    lines.append(
+        f"MEASURED PHASE ({end - start:.0f} s, every student warm, all starting at once): "
+        f"lessons begun {lessons} (one cut at {args.minutes:g} min counts); actions: {actions} "
+        f"done, {len(failed[MEASURED])} failed"
+    )
+    lines.extend(latency_table(phases[MEASURED]))
+    lines.append(during_line("the measured phase", start, end, sampler, health))
+    memory = summary(start, end)
+    levelled = memory is not None and levelled_off(memory, mb_per_min=args.level)
+    after = sampler.mean_between(times["closed"] - 3, times["closed"] + 1)
+    lines.append(
+        f"server memory (RSS, MB): measured {memory_text(memory)} "
+        f"({'levelled off' if levelled else 'STILL GROWING'}, at most {args.level:g} MB/min "
+        f"counts as levelled); 5 s after closing {after:.0f}"
+    )
+    lines.append(f"server CPU: {cpu_per_action(start, end, actions)}")
+
+    # Both phases: errors, whose timeouts, leaks.
     lines.append("")
+    attempted = len(record.timed) + len(record.failures)
     kinds: dict = {}
     for _, kind, _ in record.errors:
         kinds[kind] = kinds.get(kind, 0) + 1
@@ -885,64 +1114,19 @@ def report(args, record: Record, sampler: Sampler, times: dict, load, health=())
         )
     server_side = len(record.errors) + len(server_failures)
     lines.append(
-        f"errors: {server_side}"
+        f"errors: {server_side} in both phases"
         + (" (" + ", ".join(f"{k} {v}" for k, v in sorted(kinds.items())) + ")" if kinds else "")
     )
     for session, kind, text in record.errors[:10]:
         lines.append(f"  session {session}: {kind}: {text}")
-    lines.extend(describe(f, times["start"]) for f in server_failures[:10])
+    lines.extend(describe(f, warmup_start) for f in server_failures[:10])
     lines.append(
-        f"LOAD-GENERATOR TIMEOUTS: {len(starved)} of {attempted} actions "
+        f"LOAD-GENERATOR TIMEOUTS (both phases): {len(starved)} of {attempted} actions "
         f"({100 * len(starved) / max(attempted, 1):.1f} %; the server idle, under "
         f"{SERVER_BUSY_CORES:g} of a core, and answering health within {HEALTH_SLOW_S:g} s while "
         f"the browsers, at {GENERATOR_BUSY_CORES:g} core or more, waited)"
     )
-    lines.extend(describe(f, times["start"]) for f in starved[:10])
-    during = window_evidence(
-        times["start"],
-        times["end"],
-        cpu=sampler.cpu,
-        health=health,
-        generator=sampler.generator,
-        load=sampler.load,
-        server_wait=sampler.server_wait,
-    )
-    answered = sorted(
-        latency
-        for t, latency in health
-        if times["start"] <= t <= times["end"] and latency is not None
-    )
-    lines.append(
-        f"during the lesson: server {during['server_cores']:.2f} of a core, load generator "
-        f"{during['generator_cores']:.2f} of {os.cpu_count()} cores, load average "
-        f"{during['load']:.1f}; the server waited for a CPU {during['server_wait']:.2f} s per s; "
-        f"health probes {len(answered)}/{during['probes']} answered, p50 "
-        + (
-            f"{percentile(answered, 50) * 1000:.0f} ms, max {answered[-1] * 1000:.0f} ms"
-            if answered
-            else "-"
-        )
-    )
-    memory = memory_summary(sampler.samples, start=times["start"], end=times["end"])
-    baseline = sampler.mean_between(*times["baseline"])
-    half = times["start"] + (times["end"] - times["start"]) / 2
-    loaded = sampler.mean_between(half, times["end"])
-    after = sampler.mean_between(times["closed"] - 3, times["closed"] + 1)
-    lines.append(
-        f"server memory (RSS, MB): one warm session {baseline:.0f}; lesson first "
-        f"{memory['first']:.0f}, middle {memory['middle']:.0f}, last {memory['last']:.0f}, peak "
-        f"{memory['peak']:.0f}; slope of the last half {memory['slope_last_half']:+.1f} MB/min "
-        f"({'levelled off' if levelled_off(memory, mb_per_min=args.level) else 'STILL GROWING'}); "
-        f"5 s after closing {after:.0f}"
-    )
-    lines.append(
-        f"one session costs {per_session_mb(baseline, loaded, args.sessions):.1f} MB "
-        f"(mean RSS of the last half minus one warm session's, over the {args.sessions} more)"
-    )
-    cpu = sampler.cpu_between(times["start"], times["end"])
-    lines.append(
-        f"server CPU: {cpu:.1f} s over the lesson, {cpu / max(actions, 1) * 1000:.0f} ms per action"
-    )
+    lines.extend(describe(f, warmup_start) for f in starved[:10])
     problems = leak_problems(
         times.get("final_urls", {}), record.last_urls, record.seeds, record.names_seen
     )
@@ -955,7 +1139,9 @@ def report(args, record: Record, sampler: Sampler, times: dict, load, health=())
             starved=len(starved),
             attempted=attempted,
             leaks=len(problems),
-            levelled=levelled_off(memory, mb_per_min=args.level),
+            levelled=levelled,
+            unwarmed=unwarmed,
+            warmup_max=args.warmup_max,
         )
     )
     return lines
@@ -968,12 +1154,23 @@ def main(argv=None) -> int:
         return 0
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sessions", type=int, default=30)
-    parser.add_argument("--minutes", type=float, default=2.0)
+    parser.add_argument(
+        "--minutes", type=float, default=2.0, help="the measured phase, after the warm-up"
+    )
+    parser.add_argument(
+        "--warmup-max",
+        type=float,
+        default=WARMUP_MAX_MIN,
+        help="minutes within which every student must finish its first lesson (the warm-up)",
+    )
     parser.add_argument(
         "--think", type=float, default=3.0, help="seconds between actions (± 50 %%)"
     )
     parser.add_argument(
-        "--lessons", type=int, default=1000, help="at most this many lessons per student"
+        "--lessons",
+        type=int,
+        default=1000,
+        help="at most this many lessons per student after the warm-up's one",
     )
     parser.add_argument(
         "--picture-width", type=int, default=1600, help="pixels across each uploaded JPEG"
@@ -1023,6 +1220,8 @@ def main(argv=None) -> int:
         parser.error(f"--sessions must be 1 to {MAX_SESSIONS}")
     if not 0 < args.minutes <= 30:
         parser.error("--minutes must be in (0, 30]")
+    if not 0 < args.warmup_max <= 30:
+        parser.error("--warmup-max must be in (0, 30]")
     if args.port:
         # A server left on the port would answer for ours (which could not bind): refuse.
         try:
@@ -1079,6 +1278,8 @@ def main(argv=None) -> int:
                     "server_wait": sampler.server_wait,
                     "health": health,
                     "failures": record.failures,
+                    "timed": record.timed,
+                    "warmed": record.warmed,
                 },
                 indent=1,
             )

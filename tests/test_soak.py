@@ -1,6 +1,7 @@
-"""The classroom soak (make soak, bench/soak.py): its summary statistics by hand, its leak check;
-what it made bounded (every cache, the config) and lighter (download buttons hold no arrays).
-Its run in a real browser is tests/browser/test_browser_soak.py."""
+"""The classroom soak (make soak, bench/soak.py): its summary statistics by hand, its warm-up and
+measured phases, its leak check; what it made bounded (every cache, the config) and lighter
+(download buttons hold no arrays).  Its run in a real browser is
+tests/browser/test_browser_soak.py."""
 
 import sys
 
@@ -258,3 +259,77 @@ def test_a_probe_that_itself_waited_for_a_cpu_is_not_the_servers_delay():
     ]
     own = soak.run_queue_waits(__import__("os").getpid())
     assert own and all(v >= 0 for v in own.values())
+
+
+# --- The warm-up and the measured phase ----------------------------------------------------------
+
+
+def test_actions_belong_to_the_phase_in_which_they_started():
+    timed = [
+        ("open", 10.0, 30.0),  # the warm-up's, though it ended after the measured phase began
+        ("open", 99.9, 2.0),
+        ("open", 100.0, 1.0),  # the measured phase's from its first instant
+        ("upload", 150.0, 4.0),
+        ("upload", 220.0, 5.0),  # the measured phase's last instant
+        ("explorer", 221.0, 1.0),  # after the measured phase (none in a run): dropped
+    ]
+    phases = soak.split_phases(timed, start=100, end=220)
+    assert phases[soak.WARMUP] == {"open": [30.0, 2.0]}
+    assert phases[soak.MEASURED] == {"open": [1.0], "upload": [4.0, 5.0]}
+    assert soak.split_phases([], start=0, end=1) == {soak.WARMUP: {}, soak.MEASURED: {}}
+
+
+def test_the_warm_up_ends_when_every_session_finished_a_lesson_or_at_its_bound():
+    warmed = {0: 50.0, 1: 80.0, 2: 130.0}
+    # At 100 s, two of three have finished their first lesson: not over.
+    assert soak.warmup_state(warmed, 3, started=0, now=100, limit_s=360) == (False, 1)
+    # The third finishes at 130 s: over, nobody left.
+    assert soak.warmup_state(warmed, 3, started=0, now=130, limit_s=360) == (True, 0)
+    # A session that never finished (4 of them): over at the bound, with one unfinished.
+    assert soak.warmup_state(warmed, 4, started=0, now=359, limit_s=360) == (False, 1)
+    assert soak.warmup_state(warmed, 4, started=0, now=360, limit_s=360) == (True, 1)
+    assert soak.warmup_state({}, 2, started=10, now=371, limit_s=360) == (True, 2)
+
+
+def _run(warmup_s: float, measured_s: float, *, ramp: float, growth: float = 0.0):
+    """Resident memory sampled each second: 150 MB rising ``ramp`` MB/s through the warm-up, then
+    ``growth`` MB/s through the measured phase, with a garbage collection's saw-tooth (±3 MB)."""
+    samples = []
+    for t in range(int(warmup_s + measured_s) + 1):
+        level = 150 + ramp * min(t, warmup_s) + growth * max(0.0, t - warmup_s)
+        samples.append((float(t), level + (3 if t % 7 == 0 else -3 if t % 11 == 0 else 0)))
+    return samples
+
+
+def test_the_warm_ups_ramp_is_not_mistaken_for_growth():
+    # 30 students arriving and each seeing every page once: +85 MB over 170 s of warm-up, then
+    # level through 2 measured minutes.
+    samples = _run(170, 120, ramp=0.5)
+    warm = soak.memory_summary(samples, start=0, end=170)
+    measured = soak.memory_summary(samples, start=170, end=290)
+    assert warm["slope_last_half"] == pytest.approx(30, abs=1)  # ramp-up: reported, not judged
+    assert measured["slope_last_half"] == pytest.approx(0, abs=1)
+    assert soak.levelled_off(measured, mb_per_min=5)
+    # Without the warm-up, a 2-minute run from the students' arrival saw only the ramp.
+    assert not soak.levelled_off(soak.memory_summary(samples, start=0, end=120), mb_per_min=5)
+
+
+def test_growth_after_the_warm_up_is_still_growth():
+    # Every session warm, yet +0.2 MB/s (12 MB/min) through the measured phase: a leak.
+    samples = _run(170, 120, ramp=0.5, growth=0.2)
+    measured = soak.memory_summary(samples, start=170, end=290)
+    assert measured["slope_last_half"] == pytest.approx(12, abs=1)
+    assert not soak.levelled_off(measured, mb_per_min=5)
+
+
+def test_a_warm_up_that_did_not_end_is_inconclusive_but_errors_still_fail():
+    ok = {"server_side": 0, "starved": 0, "attempted": 100, "leaks": 0}
+    unfinished = soak.verdict(**ok, levelled=True, unwarmed=3, warmup_max=6)
+    assert unfinished.startswith("INCONCLUSIVE: the warm-up did not end: 3 sessions")
+    assert "within 6 min" in unfinished
+    # Growth measured while some students were still warming up is not judged as a leak ...
+    assert soak.verdict(**ok, levelled=False, unwarmed=3).startswith("INCONCLUSIVE")
+    # ... but a server-side error or a leak between sessions fails whatever the warm-up did.
+    assert soak.verdict(**{**ok, "server_side": 1}, levelled=True, unwarmed=3) == "FAIL"
+    assert soak.verdict(**{**ok, "leaks": 1}, levelled=True, unwarmed=3) == "FAIL"
+    assert soak.verdict(**ok, levelled=True, unwarmed=0) == "PASS"
