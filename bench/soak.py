@@ -941,19 +941,24 @@ async def classroom(url: str, args, record: Record, sampler: Sampler) -> dict:
 # --- Report ------------------------------------------------------------------------------------
 
 
+def sampled_evidence(start: float, end: float, sampler: Sampler, health) -> dict:
+    """:func:`window_evidence` over [start, end] from what ``sampler`` and the probes recorded."""
+    return window_evidence(
+        start,
+        end,
+        cpu=sampler.cpu,
+        health=health,
+        generator=sampler.generator,
+        load=sampler.load,
+        server_wait=sampler.server_wait,
+    )
+
+
 def judge_failures(record: Record, sampler: Sampler, health) -> list[dict]:
     """Each failed action with the evidence of its wait and whose fault it was."""
     judged = []
     for session, action, start, end, timeout, text in record.failures:
-        evidence = window_evidence(
-            start,
-            end,
-            cpu=sampler.cpu,
-            health=health,
-            generator=sampler.generator,
-            load=sampler.load,
-            server_wait=sampler.server_wait,
-        )
+        evidence = sampled_evidence(start, end, sampler, health)
         kind = classify_failure(evidence, timeout=timeout)
         judged.append(
             {
@@ -992,15 +997,7 @@ def latency_table(latencies: dict) -> list[str]:
 
 def during_line(label: str, start: float, end: float, sampler: Sampler, health) -> str:
     """What the server, the load generator and the health probes did over [start, end]."""
-    during = window_evidence(
-        start,
-        end,
-        cpu=sampler.cpu,
-        health=health,
-        generator=sampler.generator,
-        load=sampler.load,
-        server_wait=sampler.server_wait,
-    )
+    during = sampled_evidence(start, end, sampler, health)
     answered = sorted(latency for t, latency in health if start <= t <= end and latency is not None)
     return (
         f"during {label}: server {during['server_cores']:.2f} of a core, load generator "
