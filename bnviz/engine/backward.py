@@ -532,6 +532,18 @@ def _row_dots(a: np.ndarray, b: np.ndarray | None) -> np.ndarray:
     return np.add.reduce(dots.reshape(m, count), axis=1, dtype=np.float64)
 
 
+def _dx_coefficients(formula: Formula, scale, rho, kappa, sum_dyhat, sum_projection, m: int):
+    """Per group: the means of dŷ and of dŷ·x̂ over its ``m`` cells, and K and E such that
+    dx = scale·γ·dy + K·x̂ + E (t = ρ·x̂ + κ from :func:`_coupling`; E has the mean path only
+    where the formula centres)."""
+    mean_dyhat, mean_projection = sum_dyhat / m, sum_projection / m
+    K = -scale * rho * mean_projection
+    E = -scale * kappa * mean_projection
+    if formula.centre:
+        E = E - scale * mean_dyhat
+    return mean_dyhat, mean_projection, K, E
+
+
 def _fast_backward(view, g, lay, formula, gamma, scale, shift, rho, kappa, split):
     """:func:`normalize_backward`'s sums and dx where rows of the view share group and γ.
 
@@ -561,13 +573,10 @@ def _fast_backward(view, g, lay, formula, gamma, scale, shift, rho, kappa, split
     else:
         sum_dyhat = np.sum(sum_g, axis=reduced, keepdims=True)
         sum_projection = np.sum(sum_g_x_hat, axis=reduced, keepdims=True)
-    m = lay.group_size
-    mean_dyhat, mean_projection = sum_dyhat / m, sum_projection / m
+    mean_dyhat, mean_projection, K, E = _dx_coefficients(
+        formula, scale, rho, kappa, sum_dyhat, sum_projection, lay.group_size
+    )
     # dx = scale·γ·dy + K·x̂ + E = scale·γ·dy + (K·scale)·x + (K·shift + E), per row.
-    K = -scale * rho * mean_projection
-    E = -scale * kappa * mean_projection
-    if formula.centre:
-        E = E - scale * mean_dyhat
     work = view.dtype
     # dx's coefficients vary only with the group and γ: its rows may be longer than the sums'
     # (group norm without γ: a whole group, C/G channels, rather than one channel's H × W).
@@ -696,14 +705,10 @@ def normalize_backward(
         sum_dyhat, sum_projection = sum_g * gamma, sum_g_x_hat * gamma
     else:
         sum_dyhat, sum_projection = sum_g, sum_g_x_hat
-    m = lay.group_size
-    mean_dyhat, mean_projection = sum_dyhat / m, sum_projection / m
-
+    mean_dyhat, mean_projection, K, E = _dx_coefficients(
+        formula, scale, rho, kappa, sum_dyhat, sum_projection, lay.group_size
+    )
     # dx = scale·γ·dy + K·x̂ + E per group = scale·γ·dy + K·scale·(x − c) + (K·offset + E).
-    K = -scale * rho * mean_projection
-    E = -scale * kappa * mean_projection
-    if formula.centre:
-        E = E - scale * mean_dyhat
     E = K * offset + E
     K = K * scale
     first = scale * gamma if gamma is not None and not per_cell else scale
