@@ -289,6 +289,27 @@ _EPS_WHERE = {
 }
 
 
+def learned_text(d: Description) -> str:
+    """How many learned parameters: "γ and β have 10 entries each", "γ has 10 entries (no β)",
+    or "no learned γ and β"."""
+    if d.param_shape is None:
+        return "no learned γ and β"
+    entries = plural(d.param_count, "entry", "entries")
+    return f"γ and β have {entries} each" if d.formula.shift else f"γ has {entries} (no β)"
+
+
+def statistic_name(formula: Formula) -> str:
+    """The statistic a group's cells share first: "mean", or "mean square" (RMS norm)."""
+    return _SHARED[formula.divide][0]
+
+
+def statistics_text(formula: Formula, groups: int) -> str:
+    """How many statistics ``groups`` groups compute: "2 means and 2 variances", "2 mean squares",
+    "2 means" (a formula that divides by nothing)."""
+    first, second = _SHARED[formula.divide]
+    return plural(groups, first) + (f" and {plural(groups, second)}" if second else "")
+
+
 def _sentences(d: Description) -> tuple:
     """Every statement about ``d``, each made from its computed facts."""
     lay, sch, formula = d.layout, d.scheme, d.formula
@@ -296,18 +317,11 @@ def _sentences(d: Description) -> tuple:
     x_hat = formula.x_hat_text
     each = "each" if groups > 1 else "taken"
     first_stat, second_stat = _SHARED[formula.divide]
-    statistics = plural(groups, first_stat) + (
-        f" and {plural(groups, second_stat)}" if second_stat else ""
-    )
+    statistics = statistics_text(formula, groups)
     if formula.divide == "none":
         statistics += " (no variances: the variance is not used)"
     first = f"{sch.name}: {statistics}, {each} over {d.values_text}"
-    if d.param_shape is None:
-        first += "; no learned γ and β."
-    elif formula.shift:
-        first += f"; γ and β have {plural(d.param_count, 'entry', 'entries')} each."
-    else:
-        first += f"; γ has {plural(d.param_count, 'entry', 'entries')} (no β)."
+    first += f"; {learned_text(d)}."
     one = "One " + first_stat + (f" and one {second_stat}" if second_stat else "")
     sentences = [first, f"{one} for {grouping_text(lay)}."]
 

@@ -10,7 +10,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..engine.running import Convention
-from .describe import Description, cell_text, grouping_text, plural, shape_text
+from ..engine.schemes import Formula
+from .describe import (
+    Description,
+    cell_text,
+    grouping_text,
+    learned_text,
+    plural,
+    shape_text,
+    statistic_name,
+    statistics_text,
+)
 from .latex import latex_number as tex
 
 
@@ -32,14 +42,10 @@ def cells_text(cells: Sequence, most: int = 8) -> str:
 
 def counts_explanation(d: Description, call: str) -> str:
     """What a layer computes, in one line: its pairs of statistics, m′ and γ's entries."""
-    gamma = (
-        f"{d.learned} have {plural(d.param_count, 'entry', 'entries')} each"
-        if d.param_count
-        else "it learns no γ and β"
-    )
     return (
-        f"{call} computes {plural(d.groups, 'mean')} and as many variances, one for "
-        f"{grouping_text(d.layout)}: m′ = {d.factors_names} = {d.values_text} each; {gamma}."
+        f"{call} computes {statistics_text(d.formula, d.groups)}, one "
+        f"{'pair ' if d.formula.uses_variance else ''}for {grouping_text(d.layout)}: "
+        f"m′ = {d.factors_names} = {d.values_text} each; {learned_text(d)}."
     )
 
 
@@ -214,19 +220,22 @@ def group_prompt(label: str, shape: tuple, cell: tuple) -> str:
     )
 
 
-#: What a layer question asks, by kind.
+#: What a layer question asks, by kind; ``{statistic}`` is what the layer computes per group
+#: (:func:`bnviz.text.describe.statistic_name`: "mean", or "mean square" for RMS norm).
 LAYER_ASKS = {
-    "means": "**how many means does it compute** (in training mode)?",
-    "mprime": "**over how many values is each mean taken** (m′, in training mode)?",
+    "means": "**how many {statistic}s does it compute** (in training mode)?",
+    "mprime": "**over how many values is each {statistic} taken** (m′, in training mode)?",
     "gamma": "**what shape is γ** (the layer's learned scale)?",
 }
 
 
-def layer_prompt(kind: str, call: str, framework: str, shown: tuple) -> str:
+def layer_prompt(kind: str, call: str, framework: str, shown: tuple, formula: Formula) -> str:
     """A question about the layer written as ``call``, on an input of shape ``shown`` as the
-    framework holds it (PyTorch: the module "on x"; Keras: the layer "with x")."""
+    framework holds it (PyTorch: the module "on x"; Keras: the layer "with x"), whose
+    ``formula`` says which statistic it computes."""
     where = "on" if framework == "pytorch" else "with"
-    return f"{call} {where} x of shape {shape_text(shown)}: {LAYER_ASKS[kind]}"
+    ask = LAYER_ASKS[kind].format(statistic=statistic_name(formula))
+    return f"{call} {where} x of shape {shape_text(shown)}: {ask}"
 
 
 #: The lecture's evaluation-mode question, answered from a run of the engine's running statistics.

@@ -373,7 +373,7 @@ def _layer_question(number: int, rng, seed: int, kind: str) -> Question:
         lay.scheme,
         lay.params,
         seed=seed,
-        prompt=words.layer_prompt(kind, lay.call, lay.framework, lay.shown),
+        prompt=words.layer_prompt(kind, lay.call, lay.framework, lay.shown, d.formula),
         choices=tuple(fmt(o) for o in options),
         answer=index,
         explanation=explanation,
