@@ -7,7 +7,9 @@ the new ones; without it every run is trained afresh (what ``make experiment-def
 Writes assets/experiment_defaults.npz: every run the page's four sections need at their default
 settings (``bnviz.views.experiment.default_views``), so the page opens at once.  The page uses a
 shipped run only when its settings match exactly and the file's engine version is the current
-``bnviz.engine.nets.VERSION``; ``tests/engine/test_nets.py`` retrains one shipped run and compares.
+``bnviz.engine.nets.VERSION``;
+``tests/app/test_experiment_page.py::test_a_shipped_run_is_what_its_seed_trains_to`` retrains
+one shipped run and compares.
 """
 
 import sys

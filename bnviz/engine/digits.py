@@ -19,7 +19,6 @@ from .errors import InputError
 ASSET = Path(__file__).resolve().parents[2] / "assets" / "digits.npz"
 #: Pixel values are counts of "on" pixels in 4 × 4 blocks: 0 … 16.
 MAX_VALUE = 16
-CLASSES = 10
 
 
 @dataclass(frozen=True)

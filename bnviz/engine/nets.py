@@ -48,6 +48,8 @@ from .running import RunningStatistics
 VERSION = 1
 NETWORKS = ("mlp", "cnn")
 NORMS = ("none", "batch", "group", "layer", "instance")
+#: The norms the MLP takes: its features have no channels to group or positions to share.
+MLP_NORMS = ("none", "batch", "layer")
 PLACES = ("before", "after")
 #: The MLP's hidden widths (the paper's three layers of 100) and the CNN's channels.
 MLP_HIDDEN = (100, 100, 100)
@@ -349,7 +351,7 @@ class Settings:
             problems.append(f"network must be one of {', '.join(NETWORKS)}")
         if self.norm not in NORMS:
             problems.append(f"norm must be one of {', '.join(NORMS)}")
-        if self.network == "mlp" and self.norm in ("group", "instance"):
+        if self.network == "mlp" and self.norm in NORMS and self.norm not in MLP_NORMS:
             problems.append("the MLP has no channels to group: use none, batch or layer")
         if self.place not in PLACES:
             problems.append("place must be 'before' or 'after'")
@@ -394,7 +396,10 @@ def build(settings: Settings, input_shape: tuple = (1, 8, 8)) -> list[Layer]:
         return layers
     c, h, w = input_shape
     for k, channels in enumerate(CNN_CHANNELS):
-        # A conv right before a norm that subtracts its mean needs no bias (β replaces it).
+        # No bias on a conv right before a norm (as the MLP's dense layers).  For batch and
+        # instance norm it is redundant (each channel's mean removes it, β replaces it); layer
+        # and group norm average over several channels, so b_c − mean(b) would survive there:
+        # the network simply has none (shipped results depend on this layout).
         bias = norm == "none" or settings.place == "after"
         layers.append(Conv3x3(rng, c, channels, init, bias=bias))
         block = [ReLU()]
