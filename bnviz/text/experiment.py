@@ -17,6 +17,8 @@ import math
 
 import numpy as np
 
+from .training import gn_paper_sentence
+
 NORM_NAMES = {
     "none": "no normalization",
     "batch": "batch norm",
@@ -278,12 +280,7 @@ def batch_sentences(sweep, paper: dict) -> list[str]:
                 f"{int(grid[worst])}, came with the learning rate scaled to "
                 f"η = {sweep.lr[worst]:.3g}."
             )
-    sizes, bn, gn = paper["images per GPU"], paper["BN"], paper["GN"]
-    sentences.append(
-        f"The Group Normalization paper's reference (ResNet-50, ImageNet): batch norm's "
-        f"validation error rises from {bn[0]} % at {sizes[0]} images per GPU to {bn[-1]} % at "
-        f"{sizes[-1]}, group norm's stays within {min(gn)}–{max(gn)} %."
-    )
+    sentences.append("The Group Normalization paper's reference: " + gn_paper_sentence(paper))
     return sentences
 
 

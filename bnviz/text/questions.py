@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from ..engine.running import CONVENTIONS
+from ..engine.schemes import axes_phrase
 from .describe import Description, cell_text
 
 #: Ioffe & Szegedy 2015, section 3.2 (quoted).
@@ -29,7 +31,6 @@ def group_caption(d: Description, cell: Sequence[int], tokens: bool = False) -> 
 
     ``tokens``: the thumbnail draws each sample as one block, channels down and W across (H = 1).
     """
-    what = "mean square" if not d.formula.centre else "mean and variance"
     drawing = (
         "one block per sample, channels down, W across"
         if tokens
@@ -41,7 +42,7 @@ def group_caption(d: Description, cell: Sequence[int], tokens: bool = False) -> 
         shape = f"{lay.order.name} {tuple(shape[i] for i in lay.order.from_engine)}"
     return (
         f"{d.scheme.name} on {shape}: {drawing}; each colour one group. Lit: the "
-        f"cells sharing cell {cell_text(cell)}'s {what}."
+        f"cells sharing cell {cell_text(cell)}'s {d.shared_statistics}."
     )
 
 
@@ -73,19 +74,9 @@ def group_ends(channels: int, allowed: Sequence[int], ends: Mapping[int, Sequenc
     return f"G must divide C = {channels}: G ∈ {{{choices}}}.{ends_text}"
 
 
-def tokens_framing(sequences: int, tokens: int, features: int) -> str:
-    """How a transformer's (N, L, D) activations are drawn as (N, C, H, W)."""
-    return (
-        f"A transformer's activations are (N, L, D); drawn here as (N, C, H, W) = "
-        f"({sequences}, {features}, 1, {tokens}): {sequences} sequences (the samples), {features} "
-        f"features (the channels), {tokens} tokens along W. Layer norm over channels is "
-        f"nn.LayerNorm(D) on each token."
-    )
-
-
 def eps_inside(modules: Sequence[str]) -> str:
     """The PyTorch modules whose ε goes inside the square root (from the declared formulas)."""
-    listed = ", ".join(modules[:-1]) + f" and {modules[-1]}" if len(modules) > 1 else modules[0]
+    listed = axes_phrase(modules)
     return (
         f"PyTorch's {listed} add ε inside the square root, √(σ² + ε) (RMSNorm: √(mean x² + ε)); "
         "Caffe's MVN adds it to σ, as here."
@@ -103,8 +94,9 @@ def stream_caption(
     conventions: Sequence[str], colours: Sequence[str], steps: int, statistic: str = "mean"
 ) -> str:
     """A line picture of running estimates: each convention's line named with its colour."""
-    names = {"pytorch": "PyTorch", "keras": "Keras", "caffe": "Caffe"}
-    lines = " and ".join(f"{names.get(c, c)} ({colour})" for c, colour in zip(conventions, colours))
+    lines = " and ".join(
+        f"{CONVENTIONS[c].name} ({colour})" for c, colour in zip(conventions, colours)
+    )
     return (
         f"Channel 0's running {statistic} over {steps} training steps, {lines}; dashed, the "
         f"population's {statistic}."

@@ -7,10 +7,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-
-def plural(count: int, word: str) -> str:
-    """ "1 picture", "3 pictures"."""
-    return f"{count} {word}{'s' if count != 1 else ''}"
+from ..engine.schemes import axes_phrase
+from .describe import plural
 
 
 def pictures_description(count: int, side: int, fit: str, channels: int) -> str:
@@ -81,9 +79,7 @@ def repeated_upload_note(name: str, again: int, renamed: Sequence[str]) -> str:
         The other names the same content came under.
     """
     times = "twice" if again == 1 else f"{again + 1} times"
-    listed = (
-        ", ".join(renamed[:-1]) + " and " + renamed[-1] if len(renamed) > 1 else "".join(renamed)
-    )
+    listed = axes_phrase(renamed)
     verb = "are" if len(renamed) > 1 else "is"
     if again and renamed:
         text = f"{name} was uploaded {times}, and {listed} {verb} the same file"

@@ -8,6 +8,7 @@ text (Markdown-escaped where they are shown) or LaTeX lines with the numbers put
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 import numpy as np
 
@@ -420,13 +421,19 @@ def small_sentences(result, paper: dict | None = None) -> tuple:
             "PyTorch refuses: “Expected more than 1 value per channel when training”."
         )
     if paper is not None:
-        counts, bn, gn = paper["images per GPU"], paper["BN"], paper["GN"]
-        sentences.append(
-            f"On ImageNet (Wu & He 2018, ResNet-50) batch norm's error rises from {bn[0]} % at "
-            f"{counts[0]} images per GPU to {bn[-1]} % at {counts[-1]}; group norm stays "
-            f"between {min(gn)} % and {max(gn)} %."
-        )
+        sentences.append(gn_paper_sentence(paper))
     return tuple(sentences)
+
+
+def gn_paper_sentence(paper: Mapping) -> str:
+    """The Group Normalization paper's small-batch result (Wu & He 2018, Table 2: ResNet-50 on
+    ImageNet, validation error against images per GPU), from its table ``paper``."""
+    sizes, bn, gn = paper["images per GPU"], paper["BN"], paper["GN"]
+    return (
+        f"On ImageNet (Wu & He 2018, ResNet-50) batch norm's validation error rises from "
+        f"{bn[0]} % at {sizes[0]} images per GPU to {bn[-1]} % at {sizes[-1]}, group norm's "
+        f"stays within {min(gn)}–{max(gn)} %."
+    )
 
 
 # --- Folding -----------------------------------------------------------------------------------
