@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..engine.layout import Layout, partition
+from ..engine.normalize import check_eps
 from ..engine.schemes import AXIS_NAMES, Formula, Scheme, axes_phrase
 from ..engine.torch_recipe import TorchRecipe, tensor_axes, torch_recipe
 
@@ -250,7 +251,7 @@ def describe(
     """
     lay = partition(shape, scheme, axis_order=layout, **params)
     sch = lay.scheme
-    eps = sch.default_eps() if eps is None else float(eps)
+    eps = check_eps(sch.default_eps() if eps is None else eps)
     param_shape = lay.param_shape
     param_count = 0 if param_shape is None else math.prod(param_shape)
     recipe = torch_recipe(lay, eps)

@@ -303,3 +303,21 @@ def test_any_quiz_asks_only_its_kinds_with_one_right_answer(seed, count, kinds):
         else:
             assert len(set(q.choices)) == len(q.choices) and 0 <= q.answer < len(q.choices)
         assert q.explanation and q.link.startswith("/")
+
+
+def test_layer_questions_name_the_statistic_the_layer_computes():
+    """RMSNorm computes mean squares, not means and variances: its counting questions and their
+    explanations say so; a layer that uses the variance says means and variances."""
+    asked = {}
+    for seed in range(200):
+        for q in quiz.generate(seed, 6, ["means", "mprime"]):
+            d = bnviz.describe(q.shape, q.scheme, **q.params)
+            asked.setdefault(d.formula.divide, []).append(q)
+    assert {"std", "rms"} <= set(asked)
+    for q in asked["rms"]:
+        assert "mean square" in q.prompt and "means " not in q.prompt
+        assert "mean squares" in q.explanation and "variance" not in q.explanation
+        assert "γ has" in q.explanation and "(no β)" in q.explanation
+    for q in asked["std"]:
+        assert "mean" in q.prompt and "mean square" not in q.prompt
+        assert "variances" in q.explanation
