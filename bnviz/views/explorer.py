@@ -84,12 +84,14 @@ def held_shape(shape, layout: str) -> tuple:
 def back_to_cells(a: np.ndarray, layout: str, shape: tuple) -> np.ndarray:
     """An array in ``layout`` (the held tensor's shape, or broadcastable to it) as an array
     broadcastable to the Explorer's (N, C, H, W) ``shape``: cell (n, c, h, w) holds the value of
-    the held tensor's cell at the same place."""
+    the held tensor's cell at the same place (a view: statistics kept broadcastable, not
+    expanded)."""
     order = AXIS_ORDERS[layout]
     engine = order.to_engine_array(np.asarray(a))
     if layout == "NLD":  # (N, D, L) in the engine's order: L unfolds back into H × W
-        n, c, h, w = shape
-        return np.broadcast_to(engine, (n, c, h * w)).reshape(shape)
+        h, w = shape[2:]
+        lead, length = engine.shape[:-1], engine.shape[-1]
+        return engine.reshape(*lead, 1, 1) if length == 1 else engine.reshape(*lead, h, w)
     return engine
 
 
@@ -272,16 +274,18 @@ def compute(x: np.ndarray, values: dict) -> ExplorerResult:
         if description.formula.shift:
             bias = np.full(description.param_shape, values["beta"], dtype=np.float32)
     plain = normalize(tensor, values["scheme"], layout=order, eps=eps, **params)
+    x_hat = back_to_cells(plain.y, order, x.shape)
+    # Without γ/β, y is x̂: one array, so that a cached (pickled) result holds it once.
+    y = x_hat
     if weight is not None:
-        y = normalize(
+        affine = normalize(
             tensor, values["scheme"], layout=order, eps=eps, weight=weight, bias=bias, **params
-        ).y
-    else:
-        y = plain.y
+        )
+        y = back_to_cells(affine.y, order, x.shape)
     return ExplorerResult(
         x=x,
-        y=back_to_cells(y, order, x.shape),
-        x_hat=back_to_cells(plain.y, order, x.shape),
+        y=y,
+        x_hat=x_hat,
         mean=back_to_cells(plain.mean, order, x.shape),
         var=back_to_cells(plain.var, order, x.shape),
         description=description,

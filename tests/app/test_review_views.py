@@ -1,0 +1,45 @@
+"""What the review of the views and pages corrected: a cached Explorer result at every layout is
+about as large as at NCHW (its statistics stay broadcastable, y is x̂ without γ/β)."""
+
+import pickle
+
+import numpy as np
+import pytest
+from conftest import scheme_configs
+
+from bnviz.views import explorer
+
+SHAPE = (2, 4, 3, 5)
+BASE = {"eps": "default", "gamma": 2.0, "beta": 0.5}
+
+
+@pytest.mark.parametrize("layout", list(explorer.LAYOUTS))
+@pytest.mark.parametrize("scheme_id, params", list(scheme_configs(SHAPE[1])))
+def test_an_explorer_result_keeps_its_statistics_broadcastable_in_every_layout(
+    layout, scheme_id, params
+):
+    x = np.random.default_rng(3).normal(size=SHAPE).astype(np.float32)
+    values = {**BASE, "layout": layout, "scheme": scheme_id, "affine": False, **params}
+    result = explorer.compute(x, values)
+    # Not expanded to every cell: at most one value per group and channel (group norm holds
+    # its statistics per channel).
+    groups = result.description.groups
+    for a in (result.mean, result.var):
+        assert a.size <= groups * SHAPE[1], (a.shape, groups)
+        assert np.broadcast_to(a, SHAPE).shape == SHAPE
+    assert result.y is result.x_hat  # one array, pickled once
+    held = explorer.held(x, layout)
+    np.testing.assert_array_equal(explorer.back_to_cells(held, layout, SHAPE), x)
+
+
+@pytest.mark.parametrize("affine", [False, True])
+def test_a_cached_result_at_tokens_is_about_the_size_of_one_at_nchw(affine):
+    x = np.random.default_rng(4).normal(size=(4, 8, 16, 16)).astype(np.float32)
+    sizes = {}
+    for layout in explorer.LAYOUTS:
+        values = {**BASE, "layout": layout, "scheme": "batch", "affine": affine}
+        sizes[layout] = len(pickle.dumps(explorer.compute(x, values)))
+    # x, x̂ (and y with γ/β) at 4 bytes a cell; the statistics and the description are small.
+    arrays = 3 if affine else 2
+    for layout, size in sizes.items():
+        assert size < (arrays + 0.5) * x.nbytes, (layout, sizes)
