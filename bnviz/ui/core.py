@@ -351,8 +351,12 @@ def _explorer_result(values: dict, uploads_digest: str, _uploads: tuple) -> expl
 
 def explorer_result(values: dict) -> explorer.ExplorerResult:
     """:func:`bnviz.views.explorer.compute` on the page's tensor, cached per values."""
-    relevant = {k: v for k, v in values.items() if k not in explorer.VIEW_KEYS}
-    return _explorer_result(relevant, *_upload_key(values))
+    return _explorer_result(_explorer_relevant(values), *_upload_key(values))
+
+
+def _explorer_relevant(values: dict) -> dict:
+    """The values an Explorer result depends on (not how it is shown)."""
+    return {k: v for k, v in values.items() if k not in explorer.VIEW_KEYS}
 
 
 def explorer_recompute(values: dict) -> Callable[[], explorer.ExplorerResult]:
@@ -364,7 +368,7 @@ def explorer_recompute(values: dict) -> Callable[[], explorer.ExplorerResult]:
     each run its own), and ``make soak`` measured ~120 MB per student at the largest tensor.
     """
     _, files = _uploads()
-    relevant = {k: v for k, v in values.items() if k not in explorer.VIEW_KEYS}
+    relevant = _explorer_relevant(values)
     return lambda: explorer.compute(source.build(tensor_values(relevant), files).x, relevant)
 
 
@@ -633,7 +637,10 @@ def open_tensor_page(
     values = load_state(page, fields, constrain)
     try:
         tensor, problem = current_tensor(values), None
-        values = update_state(values, lambda v: fit(v, tensor.x.shape))
+        # The adjustment is kept in the session (for link_query): it holds the shape, not the
+        # tensor.
+        shape = tensor.x.shape
+        values = update_state(values, lambda v: fit(v, shape))
     except InputError as error:
         tensor, problem = None, error
     tensor_sidebar(values)

@@ -5,7 +5,7 @@ import pickle
 
 import numpy as np
 import pytest
-from conftest import scheme_configs
+from conftest import open_app, scheme_configs
 
 from bnviz.views import explorer
 
@@ -43,3 +43,16 @@ def test_a_cached_result_at_tokens_is_about_the_size_of_one_at_nchw(affine):
     arrays = 3 if affine else 2
     for layout, size in sizes.items():
         assert size < (arrays + 0.5) * x.nbytes, (layout, sizes)
+
+
+def test_the_link_rules_a_session_keeps_hold_no_tensor():
+    from bnviz.ui.core import LINK_RULES
+    from bnviz.views.source import Tensor
+
+    at = open_app()
+    rules = at.session_state[LINK_RULES]
+    adjusts = [adjust for _, _, page_adjusts in rules.values() for adjust in page_adjusts]
+    assert adjusts
+    for adjust in adjusts:
+        held = [cell.cell_contents for cell in adjust.__closure__ or ()]
+        assert not any(isinstance(h, Tensor) for h in held), held
