@@ -92,26 +92,39 @@ def overlap_text(right: int, missed: int, extra: int, score: float) -> str:
     )
 
 
+def _update_weights(convention: Convention, momentum: float) -> tuple[float, float]:
+    """(old estimate's weight, new batch's weight) of one update with ``momentum``."""
+    new = convention.new_batch_weight(momentum)
+    return 1 - new, new
+
+
 def momentum_explanation(
     keras: Convention, torch: Convention, keras_m: float, torch_m: float, steps: int, value: float
 ) -> str:
     """Keras' momentum is the old estimate's weight, PyTorch's the new batch's."""
+    (k_old, k_new), (t_old, t_new) = (
+        _update_weights(keras, keras_m),
+        _update_weights(torch, torch_m),
+    )
     return (
-        f"Keras' momentum is the weight the old estimate keeps (moving = {number(keras_m)} · "
-        f"moving + {number(keras.new_batch_weight(keras_m))} · batch); PyTorch's is the new "
-        f"batch's (running = {number(1 - torch_m)} · running + {number(torch_m)} · batch). "
+        f"Keras' momentum is the weight the old estimate keeps (moving = {number(k_old)} · "
+        f"moving + {number(k_new)} · batch); PyTorch's is the new "
+        f"batch's (running = {number(t_old)} · running + {number(t_new)} · batch). "
         f"After the same {steps} batches both running means read {number(value, 6)}."
     )
 
 
-def momentum_formulas(keras_m: float, torch_m: float) -> tuple:
+def momentum_formulas(keras: Convention, torch: Convention, keras_m: float, torch_m: float):
     """The two update rules with these momenta (LaTeX)."""
-    w = 1 - keras_m
+    (k_old, k_new), (t_old, t_new) = (
+        _update_weights(keras, keras_m),
+        _update_weights(torch, torch_m),
+    )
     return (
-        rf"\text{{Keras: }} \text{{moving}} = {tex(keras_m)} \cdot \text{{moving}} "
-        rf"+ {tex(w)} \cdot \mu_B",
-        rf"\text{{PyTorch: }} \text{{running}} = {tex(1 - torch_m)} \cdot \text{{running}} "
-        rf"+ {tex(torch_m)} \cdot \mu_B",
+        rf"\text{{Keras: }} \text{{moving}} = {tex(k_old)} \cdot \text{{moving}} "
+        rf"+ {tex(k_new)} \cdot \mu_B",
+        rf"\text{{PyTorch: }} \text{{running}} = {tex(t_old)} \cdot \text{{running}} "
+        rf"+ {tex(t_new)} \cdot \mu_B",
     )
 
 

@@ -528,7 +528,7 @@ def _momentum(number: int, rng, seed: int) -> Question:
         ),
         link=training_link(section="stream", momentum=torch_m, keras_momentum=keras_m),
         page="Train vs. inference",
-        formulas=words.momentum_formulas(keras_m, torch_m),
+        formulas=words.momentum_formulas(keras, torch, keras_m, torch_m),
         facts={"keras": keras_m, "pytorch": torch_m, "runs": runs},
     )
 
