@@ -252,7 +252,7 @@ def share_panel(
     tensor=None,
     cell: tuple | None = None,
     path: str = "",
-    recompute: Callable[[], explorer.ExplorerResult] | None = None,
+    recompute: Callable[[], explorer.ExplorerResult],
 ) -> None:
     """The "Share this view" panel: the link, the Markdown answer for a forum post, and the downloads.
 
@@ -270,9 +270,9 @@ def share_panel(
         The selected cell: its numbers go into the answer.
     path : str
         The page's ``url_path`` (see :func:`page_url`).
-    recompute : callable, optional
+    recompute : callable
         Computes ``result`` again (:func:`bnviz.ui.core.explorer_recompute`): the download
-        buttons then hold it rather than ``result``, which would stay in memory, one copy per
+        buttons hold it rather than ``result``, which would stay in memory, one copy per
         session, until the session's next run.
     """
     d = result.description
@@ -341,15 +341,15 @@ def _built_later(recompute, index: int) -> Callable[[], bytes]:
     return lambda: downloads.downloads(recompute())[index].data()
 
 
-def _downloads(result: explorer.ExplorerResult, recompute=None) -> None:
-    """Download buttons; every file is built only when its button is pressed (from ``result``
-    computed again by ``recompute`` when given)."""
+def _downloads(result: explorer.ExplorerResult, recompute) -> None:
+    """Download buttons; every file is built only when its button is pressed, from ``result``
+    computed again by ``recompute``."""
     st.markdown("**Downloads**")
     cols = st.columns(3)
     for k, item in enumerate(downloads.downloads(result)):
         cols[k % 3].download_button(
             item.label,
-            data=item.data if recompute is None else _built_later(recompute, k),
+            data=_built_later(recompute, k),
             file_name=item.file_name,
             mime=item.mime,
             on_click="ignore",
