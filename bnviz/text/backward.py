@@ -17,7 +17,8 @@ from .answers import escape_markdown
 from .describe import cell_text, plural, product_text
 from .latex import latex_number as tex
 from .latex import signed as tex_signed
-from .training import num
+from .training import num as number
+from .training import sn
 
 #: The losses the page offers: what each pushes on, and its gradient dy = ∂l/∂y.
 LOSSES = {
@@ -40,9 +41,6 @@ GAMMAS = {"ones": "γ = 1 (a fresh layer)", "random": "γ random in [0.5, 1.5] (
 
 
 #: A float for prose (``digits`` significant digits, no "-0"), as the training page writes it.
-number = num
-
-
 def loss_text(loss: str, cell: Sequence[int], seed: int) -> str:
     """The loss as a formula: "l = y(0, 0, 2, 2)", "l = Σ w·y, w ~ N(0, 1) (seed 0)"."""
     n, c = int(cell[0]), int(cell[1])
@@ -376,10 +374,7 @@ def written_sum(products: Sequence[tuple], total: float, count: int, shown: int 
     ``products`` are the first terms as tuples of factors; ``count`` how many terms there are.
     """
 
-    def term(factors):
-        return "·".join(f"({number(v, 3)})" if v < 0 else number(v, 3) for v in factors)
-
-    terms = [term(f) for f in products[:shown]]
+    terms = ["·".join(sn(v, 3) for v in factors) for factors in products[:shown]]
     text = " + ".join(terms)
     if count > shown:
         text += f" + … ({count:,} terms)"
