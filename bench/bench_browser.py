@@ -53,6 +53,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from string import Template
 
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
@@ -90,8 +91,49 @@ HOVERS_PER_TRIAL = 10
 OPEN_TIMEOUT_MS = 90_000
 ACTION_TIMEOUT_MS = 60_000
 
+# In-page checks, each a JavaScript function: INIT_JS installs them in every page (window.__bench),
+# and bench/soak.py evaluates them as they are.
+# Whether the script run has ended (Streamlit's data-test-script-state).
+IDLE_JS = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  return !!app && app.getAttribute("data-test-script-state") === "notRunning";
+}"""
+# Every group map's root: they live in open shadow roots (custom components v2).
+MAPS_JS = """() => {
+  const out = [];
+  for (const el of document.querySelectorAll("*")) {
+    if (el.shadowRoot) out.push(...el.shadowRoot.querySelectorAll(".bnviz-map"));
+  }
+  return out;
+}"""
+# Whether a map's root holds a drawn canvas (data-lit-group is set at the end of a drawing).
+DRAWN_JS = """(root) => {
+  const c = root.querySelector("canvas");
+  return !!c && c.width > 0 && c.height > 0 && root.hasAttribute("data-lit-group");
+}"""
+# How many group maps are drawn.
+DRAWN_MAPS_JS = f"() => ({MAPS_JS})().filter({DRAWN_JS}).length"
+# How many st.image pictures there are, and how many are loaded.
+IMAGES_JS = """() => document.querySelectorAll('[data-testid="stImage"] img').length"""
+LOADED_IMAGES_JS = """() =>
+  [...document.querySelectorAll('[data-testid="stImage"] img')].filter(
+    (i) => i.complete && i.naturalWidth > 0,
+  ).length"""
+# Whether there are pictures and every one is loaded.
+PICTURES_JS = f"""() => {{
+  const count = ({IMAGES_JS})();
+  return count > 0 && ({LOADED_IMAGES_JS})() === count;
+}}"""
+# Drawn cells of a map, from its root's geometry: [S, C, R, W].
+DRAWN_SHAPE_JS = """(root) => {
+  const g = root._geometry;
+  const C = Math.round((g.width - g.left - 4 + g.gap) / (g.tileW + g.gap));
+  const S = Math.round((g.height - g.top - 4 + g.gap) / (g.tileH + g.gap));
+  return [S, C, Math.round(g.tileH / g.cell), Math.round(g.tileW / g.cell)];
+}"""
+
 # Helpers installed in every page before its own scripts (window.__bench).
-INIT_JS = r"""
+INIT_JS = Template(r"""
 (() => {
   const B = (window.__bench = { t0: null, old: [], marks: {}, long: [] });
   // First moments, from the events themselves (not a poll, which long tasks would delay):
@@ -135,33 +177,17 @@ INIT_JS = r"""
       for (const t of list.getEntries()) B.long.push([t.startTime, t.duration]);
     }).observe({ type: "longtask" });
   } catch (e) {}
-  // Group maps live in open shadow roots (custom components v2): look inside every one.
-  B.maps = () => {
-    const out = [];
-    for (const el of document.querySelectorAll("*")) {
-      if (el.shadowRoot) out.push(...el.shadowRoot.querySelectorAll(".bnviz-map"));
-    }
-    return out;
-  };
-  B.drawn = (root) => {
-    const c = root.querySelector("canvas");
-    return !!c && c.width > 0 && c.height > 0 && root.hasAttribute("data-lit-group");
-  };
+  B.maps = $MAPS_JS;
+  B.drawn = $DRAWN_JS;
   B.drawnMaps = () => B.maps().filter(B.drawn).length;
   B.plots = () => document.querySelectorAll(".js-plotly-plot").length;
   B.drawnPlots = () =>
     [...document.querySelectorAll(".js-plotly-plot")].filter((p) =>
       p.querySelector(".heatmaplayer image, .scatterlayer path, .barlayer path, .gl-container canvas"),
     ).length;
-  B.images = () => document.querySelectorAll('[data-testid="stImage"] img').length;
-  B.loadedImages = () =>
-    [...document.querySelectorAll('[data-testid="stImage"] img')].filter(
-      (i) => i.complete && i.naturalWidth > 0,
-    ).length;
-  B.idle = () => {
-    const app = document.querySelector('[data-testid="stApp"]');
-    return !!app && app.getAttribute("data-test-script-state") === "notRunning";
-  };
+  B.images = $IMAGES_JS;
+  B.loadedImages = $LOADED_IMAGES_JS;
+  B.idle = $IDLE_JS;
   B.count = (text) =>
     [...document.querySelectorAll('[data-testid="stMarkdownContainer"]')].filter((e) =>
       e.textContent.includes(text),
@@ -193,16 +219,17 @@ INIT_JS = r"""
     roots.forEach((r) => observer.observe(r, { attributes: true, attributeFilter: ["data-lit-group"] }));
     window.addEventListener("mousemove", (e) => (h.t0 = e.timeStamp), { capture: true, once: true });
   };
-  // Drawn cells of the i-th map, from its geometry: [S, C, R, W].
-  B.drawnShape = (i) => {
-    const root = B.maps()[i];
-    const g = root._geometry;
-    const C = Math.round((g.width - g.left - 4 + g.gap) / (g.tileW + g.gap));
-    const S = Math.round((g.height - g.top - 4 + g.gap) / (g.tileH + g.gap));
-    return [S, C, Math.round(g.tileH / g.cell), Math.round(g.tileW / g.cell)];
-  };
+  // Drawn cells of the i-th map: [S, C, R, W].
+  B.drawnShape = (i) => ($DRAWN_SHAPE_JS)(B.maps()[i]);
 })();
-"""
+""").substitute(
+    IDLE_JS=IDLE_JS,
+    MAPS_JS=MAPS_JS,
+    DRAWN_JS=DRAWN_JS,
+    IMAGES_JS=IMAGES_JS,
+    LOADED_IMAGES_JS=LOADED_IMAGES_JS,
+    DRAWN_SHAPE_JS=DRAWN_SHAPE_JS,
+)
 
 # Where a drawn cell (s, c, r, w) of a map is on the screen (as tests/browser/test_browser.py).
 CELL_CENTRE_JS = """(root, [s, c, r, w]) => {

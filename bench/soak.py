@@ -113,8 +113,20 @@ from urllib.parse import parse_qsl, urlsplit
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_browser import CELL_CENTRE_JS  # noqa: E402
-from conftest import CHROMIUM, CHROMIUM_ARGS, start_server, stop, wait_healthy  # noqa: E402
+
+#: This file run as the health probe (``soak.py --probe URL``, :func:`probe_health`): it needs
+#: none of the browsers' helpers, whose imports (Streamlit's, 0.6 s and 75 MB) it skips.
+PROBE = __name__ == "__main__" and sys.argv[1:2] == ["--probe"]
+if not PROBE:
+    # Checks evaluated in the page (every --poll ms), and where a drawn cell is.
+    from bench_browser import (
+        CELL_CENTRE_JS,
+        DRAWN_MAPS_JS,
+        DRAWN_SHAPE_JS,
+        IDLE_JS,
+        PICTURES_JS,
+    )
+    from conftest import CHROMIUM, CHROMIUM_ARGS, start_server, stop, wait_healthy
 
 MAX_SESSIONS = 60
 #: After the warm-up's bound and the measured minutes: the longest an action can take (two
@@ -159,28 +171,6 @@ ACTIONS = (
 )
 EXPLORER = "Which cells share a mean and a variance?"
 STUDENT = re.compile(r"student-(\d\d)")
-
-# Conditions evaluated in the page (polled every animation frame).
-IDLE_JS = """() => {
-  const app = document.querySelector('[data-testid="stApp"]');
-  return !!app && app.getAttribute("data-test-script-state") === "notRunning"; }"""
-# Group maps live in open shadow roots (custom components v2).
-MAPS_JS = """() => {
-  const out = [];
-  for (const el of document.querySelectorAll("*"))
-    if (el.shadowRoot) out.push(...el.shadowRoot.querySelectorAll(".bnviz-map"));
-  return out.filter((r) => { const c = r.querySelector("canvas");
-    return !!c && c.width > 0 && r.hasAttribute("data-lit-group"); }).length; }"""
-# Every picture (st.image) on the page loaded.
-PICTURES_JS = """() => {
-  const all = [...document.querySelectorAll('[data-testid="stImage"] img')];
-  return all.length > 0 && all.every((i) => i.complete && i.naturalWidth > 0); }"""
-# Drawn cells of the first map, from its geometry: [S, C, R, W] (as bench_browser).
-DRAWN_SHAPE_JS = """(root) => {
-  const g = root._geometry;
-  const C = Math.round((g.width - g.left - 4 + g.gap) / (g.tileW + g.gap));
-  const S = Math.round((g.height - g.top - 4 + g.gap) / (g.tileH + g.gap));
-  return [S, C, Math.round(g.tileH / g.cell), Math.round(g.tileW / g.cell)]; }"""
 
 
 # --- Summary statistics (pure) ---------------------------------------------------------------
@@ -296,7 +286,7 @@ def leak_problems(final_urls: dict, last_urls: dict, seeds: dict, names_seen: di
     seeds : dict
         session → the seeds it typed (each session's are its own).
     names_seen : dict
-        session → the student numbers (``student-07.png`` → 7) named on any page it saw.
+        session → the student numbers (``student-07.jpg`` → 7) named on any page it saw.
     """
     problems = []
     owner = {seed: session for session, mine in seeds.items() for seed in mine}
@@ -438,11 +428,16 @@ def rss_mb(pid: int) -> float:
     raise RuntimeError(f"no VmRSS for process {pid}")
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of process ``pid`` so far (/proc/<pid>/stat)."""
+def process_stat(pid) -> tuple[int, float]:
+    """(parent's pid, user + system CPU seconds so far) of process ``pid`` (/proc/<pid>/stat)."""
     with open(f"/proc/{pid}/stat") as stat:
         fields = stat.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return int(fields[1]), (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process ``pid`` so far (/proc/<pid>/stat)."""
+    return process_stat(pid)[1]
 
 
 def process_tree_cpu(root: int, exclude=()) -> dict:
@@ -453,11 +448,8 @@ def process_tree_cpu(root: int, exclude=()) -> dict:
         if not entry.name.isdigit():
             continue
         with contextlib.suppress(OSError, IndexError, ValueError):
-            with open(f"/proc/{entry.name}/stat") as stat:
-                fields = stat.read().rsplit(")", 1)[1].split()
             pid = int(entry.name)
-            parents[pid] = int(fields[1])
-            times[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            parents[pid], times[pid] = process_stat(pid)
     children: dict = {}
     for pid, parent in parents.items():
         children.setdefault(parent, []).append(pid)
@@ -602,7 +594,6 @@ class ActionError(Exception):
 
 @dataclass
 class Record:
-    latencies: dict = field(default_factory=dict)  # action -> [seconds]
     errors: list = field(default_factory=list)  # (session, kind, text)
     seeds: dict = field(default_factory=dict)  # session -> {seed, ...}
     last_urls: dict = field(default_factory=dict)
@@ -628,13 +619,13 @@ class Student:
         record: Record,
         think: float,
         seed: int,
-        deadline=None,
         picture_width: int = 1600,
+        link: str = TEACHER_LINK,
+        poll=POLL_MS,
     ):
         self.session, self.page, self.url, self.record = session, page, url, record
-        self.think, self.deadline = think, deadline
-        self.link = TEACHER_LINK
-        self.poll = POLL_MS
+        self.think, self.link, self.poll = think, link, poll
+        self.deadline = None  # set when the measured phase begins (Phase.begin)
         self.clicked = None  # the drawn cell clicked last
         self.rng = random.Random(seed)
         self.picture = student_picture(session, picture_width)
@@ -666,7 +657,7 @@ class Student:
                 [...document.querySelectorAll("h1")].some((h) => h.textContent.includes(title)) &&
                 new Function("return (" + count + ")()")() >= maps &&
                 new Function("return (" + idle + ")()")()""",
-            [path, title, maps, MAPS_JS, IDLE_JS],
+            [path, title, maps, DRAWN_MAPS_JS, IDLE_JS],
         )
 
     async def act(self, name: str, run) -> None:
@@ -686,8 +677,7 @@ class Student:
                 )
             )
             raise ActionError(f"{name}: {type(error).__name__}: {error}") from error
-        self.record.latencies.setdefault(name, []).append(time.monotonic() - start)
-        self.record.timed.append((name, start, self.record.latencies[name][-1]))
+        self.record.timed.append((name, start, time.monotonic() - start))
         exceptions = self.page.locator('[data-testid="stException"]')
         for k in range(await exceptions.count()):
             text = await exceptions.nth(k).inner_text()
@@ -822,9 +812,11 @@ async def student(session: int, browser, url: str, record: Record, args, phase: 
     context.set_default_timeout(ACTION_TIMEOUT_MS)  # finding an element, too, may wait long
     page = await context.new_page()
     watch(page, session, record)
-    me = Student(session, page, url, record, args.think, session, None, args.picture_width)
-    me.link, me.poll = args.link, args.poll
+    me = Student(
+        session, page, url, record, args.think, session, args.picture_width, args.link, args.poll
+    )
     phase.students.append(me)
+    me.deadline = phase.deadline  # None before the phase begins (Phase.begin then sets it)
     number = 0
     # Students arrive over ``args.arrival`` seconds (spread evenly), as a class following a link.
     await asyncio.sleep(args.arrival * session / max(args.sessions, 1))
@@ -832,7 +824,6 @@ async def student(session: int, browser, url: str, record: Record, args, phase: 
         while number <= args.lessons:  # lesson 0 is the warm-up
             if number == 1:
                 await phase.started.wait()  # everyone starts the measured phase at once
-            me.deadline = phase.deadline
             if me.deadline is not None and time.monotonic() >= me.deadline:
                 break
             try:
@@ -856,7 +847,7 @@ async def student(session: int, browser, url: str, record: Record, args, phase: 
     return context, page
 
 
-async def classroom(url: str, args, record: Record, sampler: Sampler) -> dict:
+async def classroom(url: str, args, record: Record) -> dict:
     from playwright.async_api import async_playwright
 
     times: dict = {}
@@ -870,9 +861,16 @@ async def classroom(url: str, args, record: Record, sampler: Sampler) -> dict:
             first_page = await context.new_page()
             watch(first_page, args.sessions, first)
             me = Student(
-                args.sessions, first_page, url, first, 0.0, -1, picture_width=args.picture_width
+                args.sessions,
+                first_page,
+                url,
+                first,
+                0.0,
+                -1,
+                args.picture_width,
+                args.link,
+                args.poll,
             )
-            me.link, me.poll = args.link, args.poll
             try:
                 await me.lesson(0)
             except Exception as error:
@@ -1249,7 +1247,7 @@ def main(argv=None) -> int:
             if args.browser_sched == "idle":  # and run only when the server does not need a CPU
                 os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
             load_before = os.getloadavg()[0]
-            times = asyncio.run(classroom(url, args, record, sampler))
+            times = asyncio.run(classroom(url, args, record))
             load_after = os.getloadavg()[0]
             sampler.done.set()
             sampler.join(timeout=5)
@@ -1262,10 +1260,12 @@ def main(argv=None) -> int:
     lines = report(args, record, sampler, times, (load_before, load_after), health)
     print("\n".join(lines))
     if args.json:
+        actions = dict.fromkeys(action for action, _, _ in record.timed)
+        latencies = {a: [s for b, _, s in record.timed if b == a] for a in actions}
         args.json.write_text(
             json.dumps(
                 {
-                    "latencies": record.latencies,
+                    "latencies": latencies,  # {action: [s, ...]}, from timed
                     "errors": record.errors,
                     "memory": sampler.samples,
                     "times": {k: v for k, v in times.items() if k != "final_urls"},
