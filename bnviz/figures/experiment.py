@@ -152,14 +152,11 @@ def sweep_figure(sweep, *, height: int = 400) -> go.Figure:
         colour = NORM_COLOURS[norm]
         for col, data in ((1, sweep.accuracy[k]), (2, sweep.train_loss[k])):
             mean = nanmean(data.T)
-            with np.errstate(invalid="ignore"):
-                finite = np.isfinite(data).any(axis=1)
-                high = np.where(
-                    finite, np.nanmax(np.where(np.isfinite(data), data, -np.inf), axis=1), np.nan
-                )
-                low = np.where(
-                    finite, np.nanmin(np.where(np.isfinite(data), data, np.inf), axis=1), np.nan
-                )
+            # The spread over the seeds that ended finite (NaN where none did).
+            finite = np.isfinite(data)
+            ended = finite.any(axis=1)
+            high = np.where(ended, np.where(finite, data, -np.inf).max(axis=1), np.nan)
+            low = np.where(ended, np.where(finite, data, np.inf).min(axis=1), np.nan)
             fig.add_trace(
                 go.Scatter(
                     x=x,

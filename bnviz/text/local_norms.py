@@ -17,7 +17,7 @@ from ..engine.local import CHANNEL_AXES, LocalScheme, LocalTerms
 from ..engine.schemes import resolve_params
 from .latex import latex_number, signed
 
-#: Text per divisor rule of a local scheme: what α is divided by.
+#: The LaTeX symbol of each local scheme's offset parameter (Caffe's k, MatConvNet's κ).
 _OFFSET_SYMBOLS = {"k": "k", "kappa": r"\kappa"}
 
 
