@@ -37,9 +37,13 @@ per-group sums Σ dy and Σ dy·x by BLAS dot or matrix-vector products, everyth
 γ entry from those in float64, and one tiled pass writing dx = f·dy + k·x + e; the view is read
 either as rows that share their group and γ entry (batch, instance, group norm) or as a matrix
 whose groups are its rows or its columns (layer, RMS, batch-pixel, pixel norm, …); x is centred on
-each group's mean where that mean is large against its spread, and a general tiled path covers
-any other layout), :func:`backward_terms` (plain float64, each path separately: the yardstick the
-tests hold the fast paths to) and :func:`finite_differences` (central differences in float64).
+each group's mean where that mean is large against its spread; a general tiled path covers any
+other layout, and also takes batch, instance and group norm whenever some group's mean² exceeds
+its variance (x shifted away from 0, as pictures in [0, 1]), where the rows' sums would cancel:
+about 2.7x slower than the rows, 25-27 ms against 9-10 ms on a float32 32 x 64 x 56 x 56 tensor
+with one BLAS thread), :func:`backward_terms` (plain float64, each path separately: the
+yardstick the tests hold the fast paths to) and :func:`finite_differences` (central
+differences in float64).
 """
 
 from __future__ import annotations
@@ -57,6 +61,7 @@ from .moments import (
     SEGMENT_ROWS,
     WIDE_TILE_ROWS,
     _block_elements,
+    _dot_rows,
     _plan,
     _segment_length,
     _unbuffered,
@@ -306,17 +311,10 @@ def _divisor(scale: np.ndarray) -> np.ndarray:
 def _gradients(inputs, dx, dweight, dbias, mean, var, scale, mean_dyhat, projection) -> Gradients:
     """:class:`Gradients` from a path's results; ``dx`` (x's size, the working dtype) is given
     x's shape and the dtype of x and dy; the per-group arrays (statistics, s, the means of dŷ and
-    dŷ·x̂) are laid out on the scheme's statistics shape and expanded to the tensor's."""
+    dŷ·x̂), each of the scheme's statistics shape ``lay.stat_shape``, are expanded to the
+    tensor's."""
     lay = inputs.layout
     dtype = np.result_type(inputs.x.dtype, inputs.dy.dtype)
-
-    def expand(array):
-        # Per-group sums come flat from the row paths, broadcastable from the others.
-        array = np.asarray(array)
-        if array.size == math.prod(lay.stat_shape):
-            array = array.reshape(lay.stat_shape)
-        return lay.expand_stat(np.broadcast_to(array, lay.stat_shape))
-
     return Gradients(
         dx=dx.reshape(inputs.x.shape).astype(dtype, copy=False),
         dweight=dweight,
@@ -324,8 +322,8 @@ def _gradients(inputs, dx, dweight, dbias, mean, var, scale, mean_dyhat, project
         mean=lay.expand_stat(mean),
         var=lay.expand_stat(var),
         divisor=lay.expand_stat(_divisor(scale)),
-        mean_dy_hat=expand(mean_dyhat),
-        mean_dy_hat_x_hat=expand(projection),
+        mean_dy_hat=lay.expand_stat(mean_dyhat),
+        mean_dy_hat_x_hat=lay.expand_stat(projection),
         layout=lay,
         eps=inputs.eps,
     )
@@ -486,35 +484,24 @@ def _second_pass(view, g, centre, out, factors, K, E) -> None:
 MIN_ROW = 16
 
 
+def _shared_from(lay: Layout, split: int, *shapes) -> int:
+    """Walk ``split`` back over the view's reduced axes just before it along which none of
+    ``shapes`` (shapes on the view, or None) varies; the first axis of the block so found."""
+    while split > 0:
+        axis = split - 1
+        if axis not in lay.reduced_axes or any(s is not None and s[axis] != 1 for s in shapes):
+            break
+        split = axis
+    return split
+
+
 def _shared_rows(lay: Layout, gamma) -> int | None:
     """Where the view's trailing block of rows begins: the first of the last axes along which
     every cell shares its group's statistics and its γ entry (reduced axes where γ, or the
     scheme's parameters, do not vary).  None when that block is shorter than MIN_ROW."""
     target = _param_view_shape(lay) if lay.param_shape is not None else None
-    split = len(lay.view_shape)
-    while split > 0:
-        axis = split - 1
-        varies = (target is not None and target[axis] != 1) or (
-            gamma is not None and gamma.shape[axis] != 1
-        )
-        if axis not in lay.reduced_axes or varies:
-            break
-        split = axis
+    split = _shared_from(lay, len(lay.view_shape), target, None if gamma is None else gamma.shape)
     return split if math.prod(lay.view_shape[split:]) >= MIN_ROW else None
-
-
-#: Rows shorter than this are summed by one matrix-vector product (Σ a) or by einsum (Σ a·b):
-#: np.vecdot calls BLAS once per row, which costs more than the row (measured on 49 values).
-SHORT_ROW = 512
-
-
-def _dot_rows(a: np.ndarray, b: np.ndarray | None) -> np.ndarray:
-    """Σ a (b None) or Σ a·b along each row of (M, L) arrays, in the working dtype (M,)."""
-    length = a.shape[-1]
-    if b is None:
-        ones = np.ones(length, dtype=a.dtype)
-        return a @ ones if length < SHORT_ROW else np.vecdot(a, ones)
-    return np.einsum("ij,ij->i", a, b) if length < SHORT_ROW else np.vecdot(a, b)
 
 
 def _row_dots(a: np.ndarray, b: np.ndarray | None) -> np.ndarray:
@@ -550,13 +537,16 @@ def _fast_backward(view, g, lay, formula, gamma, scale, shift, rho, kappa, split
     The view is seen as (M, T) rows (T the trailing block from ``split``); per row two dot
     products, Σ dy and Σ dy·x (BLAS, one pass each); everything per group or per γ entry from
     those in float64 (x̂ = x·scale + shift, so Σ dy·x̂ = scale·Σ dy·x + shift·Σ dy); then one
-    tiled pass writing dx = f·dy + k·x + e with per-row f, k, e.  Used only where every group's
-    mean is small against its spread (κ ≤ 2), so Σ dy·x and k·x + e do not cancel.
+    tiled pass writing dx = f·dy + k·x + e with per-row f, k, e.  Used where every group's mean
+    is small against its spread (mean² ≤ σ²), so Σ dy·x and k·x + e do not cancel, and for a
+    formula that centres nothing whatever the means (x̂ = x·scale: no shift to cancel against).
 
     Returns
     -------
-    dx, sum_g, sum_g_x_hat_rows, sum_g_rows, mean_dyhat, mean_projection
-        dx in the working dtype, of the view's shape; per group Σ dŷ... (see the caller).
+    dx, sum_g, sum_g_x_hat, mean_dyhat, mean_projection
+        dx in the working dtype, of the view's shape; per row Σ dy and Σ dy·x̂ (float64, the
+        view's shape up to ``split``, 1 after it); per group mean(dŷ) and mean(dŷ·x̂) (float64,
+        ``lay.stat_shape``).
     """
     shape = lay.view_shape
     row_shape = shape[:split] + (1,) * (len(shape) - split)
@@ -580,8 +570,7 @@ def _fast_backward(view, g, lay, formula, gamma, scale, shift, rho, kappa, split
     work = view.dtype
     # dx's coefficients vary only with the group and γ: its rows may be longer than the sums'
     # (group norm without γ: a whole group, C/G channels, rather than one channel's H × W).
-    while split > 0 and (split - 1) in reduced and (gamma is None or gamma.shape[split - 1] == 1):
-        split -= 1
+    split = _shared_from(lay, split, None if gamma is None else gamma.shape)
     row_shape = shape[:split] + (1,) * (len(shape) - split)
     t = math.prod(shape[split:])
     rows_x, rows_g = view.reshape(-1, t), g.reshape(-1, t)
@@ -605,7 +594,7 @@ def _fast_backward(view, g, lay, formula, gamma, scale, shift, rho, kappa, split
             for r in range(out.shape[0])
             for c0 in range(0, t, block)
         ]
-    buffer = np.empty(block + t, dtype=work)
+    buffer = np.empty(block, dtype=work)  # no tile exceeds block
     with np.errstate(over="ignore", invalid="ignore"):
         _unbuffered(min(t, block))  # one inner loop per row rather than through NumPy's buffer
         for rows, columns in tiles:
@@ -667,15 +656,17 @@ def normalize_backward(
     fast = view.dtype == g.dtype and view.dtype in (np.float32, np.float64)
     split = _shared_rows(lay, gamma) if fast else None
     # Σ dy·x and k·x + e cancel where a group's mean is large against its spread: there the
-    # tiled path below centres x on each group's mean first.
-    conditioned = fast and (not formula.centre or bool(np.all(mean * mean <= var)))
-    if split is not None and conditioned:
+    # matrix and tiled paths below centre x on each group's mean first.
+    large_means = fast and formula.centre and not bool(np.all(mean * mean <= var))
+    if split is not None and not large_means:
         return _fast_gradients(inputs, view, g, mean, var, scale, shift, rho, kappa, split)
     form = None
     if fast:
         form = _matrix_form(lay, _param_view_shape(lay) if lay.param_shape is not None else None)
     if form is not None:
-        return _matrix_gradients(inputs, view, g, mean, var, scale, shift, rho, kappa, form)
+        return _matrix_gradients(
+            inputs, view, g, mean, var, scale, shift, rho, kappa, form, large_means
+        )
     # x̂ = (x − c)·scale + offset with c the mean rounded to the working precision and
     # offset = c·scale + shift (as moments.affine computes it): x − c is exact near a large mean.
     centre = mean.astype(work)
@@ -775,7 +766,14 @@ def _matrix_form(lay: Layout, gamma_shape: tuple | None):
     return tuple(dims), groups, (gamma_axes.pop() if gamma_axes else None)
 
 
-def _matrix_backward(x3, g3, groups, gamma_axis, gamma, coefficients, want_params, centre):
+def _along(values, axis: int) -> np.ndarray:
+    """A 1-D array laid along ``axis`` (1 or 2) of the (O, P, K) matrix form."""
+    shape = [1, 1, 1]
+    shape[axis] = -1
+    return values.reshape(shape)
+
+
+def _matrix_backward(x3, g3, groups, gamma_axis, gammas, coefficients, want_params, centre):
     """Sums and dx on an (O, P, K) matrix form (:func:`_matrix_form`), one tiled pass each.
 
     Parameters
@@ -783,12 +781,16 @@ def _matrix_backward(x3, g3, groups, gamma_axis, gamma, coefficients, want_param
     x3, g3 : ndarray of shape (O, P, K), the working dtype
     groups : "columns" or "rows"
     gamma_axis : 1, 2 or None
-        The axis γ varies along; ``gamma`` (float64) is then its (P,) or (K,) values, else a
-        scalar or None.
-    coefficients : tuple of callables
+        The axis the scheme's γ entries vary along (None: one per group set).
+    gammas : (group_gamma, cell_gamma)
+        The given γ, one of them not None (both None without γ): ``group_gamma`` (float64, a
+        scalar or :func:`_along` ``gamma_axis``) where γ is constant over each group, so it
+        multiplies the groups' sums; ``cell_gamma`` (the working dtype, along ``gamma_axis``)
+        where γ varies across each group's cells, so it weights them.
+    coefficients : (sums_to_dx, (scale, shift))
         ``sums_to_dx(A, B)`` turning the groups' Σ dŷ and Σ dŷ·x (float64, (O, P or 1, K or 1))
-        into per-group (scale·γ, k, e) for dx = scale·γ·dy + k·x + e, and ``param_weights()``
-        giving per-group (scale, shift) for Σ dy·x̂ = scale·Σ dy·x + shift·Σ dy.
+        into per-group (scale·γ, k, e) for dx = scale·γ·dy + k·x + e; per-group (scale, shift)
+        for Σ dy·x̂ = scale·Σ dy·x + shift·Σ dy.
     want_params : bool
     centre : ndarray or None
         Each group's mean in the working dtype (shaped as the groups' sums): x − centre takes
@@ -796,9 +798,11 @@ def _matrix_backward(x3, g3, groups, gamma_axis, gamma, coefficients, want_param
 
     Returns
     -------
-    dx, A, B, param_g, param_z
-        dx (O, P, K) in the working dtype; the groups' Σ dŷ and Σ dŷ·x; for each γ entry
-        (along ``gamma_axis``; one total otherwise) Σ dy and Σ dy·x̂ (None without parameters).
+    dx, A, B, raw, param_g, param_z
+        dx (O, P, K) in the working dtype; the groups' Σ dŷ and Σ dŷ·x; ``raw`` = (A, B) before
+        ``group_gamma`` multiplies them (the groups' Σ dy and Σ dy·x where γ does not vary across
+        a group); for each γ entry along ``gamma_axis`` where that axis runs across the groups,
+        Σ dy and Σ dy·x̂ (float64; None otherwise, or without parameters).
     """
     o_count, p, k = x3.shape
     dtype = x3.dtype
@@ -823,17 +827,15 @@ def _matrix_backward(x3, g3, groups, gamma_axis, gamma, coefficients, want_param
     # Weights summing each group: γ where it varies across the group's cells, else ones.
     across = 1 if column_groups else 2
     ones_p, ones_k = np.ones(p, dtype=dtype), np.ones(k, dtype=dtype)
-    given = gamma is not None  # γ = 1 where none is given: no multiplications by it
+    group_gamma, cell_gamma = gammas  # γ = 1 where none is given: no multiplications by it
     weight = (
-        gamma.astype(dtype)
-        if given and gamma_axis == across
-        else (ones_p if column_groups else ones_k)
+        cell_gamma.reshape(-1) if cell_gamma is not None else (ones_p if column_groups else ones_k)
     )
     buffer = np.empty(rows * columns, dtype=dtype)
     deviations = np.empty(rows * columns, dtype=dtype) if centre is not None else None
-    scale, shift = coefficients[1]()
+    scale, shift = coefficients[1]
     # Σ dy and Σ dy·x̂ per γ entry, where they are not the groups' own sums.
-    cross = want_params and gamma_axis is not None and gamma_axis != (2 if column_groups else 1)
+    cross = want_params and gamma_axis == across
     param_g = param_z = None
     if cross:
         n = p if gamma_axis == 1 else k
@@ -863,19 +865,9 @@ def _matrix_backward(x3, g3, groups, gamma_axis, gamma, coefficients, want_param
                     param_g[cs] += ones_p[rs] @ gt
                     param_z[cs] += scale_w[o, rs, 0] @ z + shift_w[o, rs, 0] @ gt
     raw = (A, B)  # unweighted where γ does not vary across a group
-    if given and gamma_axis is not None and gamma_axis != across:  # γ constant over a group
-        g_shape = [1, 1, 1]
-        g_shape[gamma_axis] = -1
-        A = A * gamma.reshape(g_shape)
-        B = B * gamma.reshape(g_shape)
-    elif given and gamma_axis is None:
-        A, B = A * gamma, B * gamma
+    if group_gamma is not None:  # γ constant over a group
+        A, B = A * group_gamma, B * group_gamma
     f, kx, e = (c.astype(dtype) for c in coefficients[0](A, B))
-    gamma_cells = None
-    if given and gamma_axis is not None and gamma_axis == across:
-        g_shape = [1, 1, 1]
-        g_shape[gamma_axis] = -1
-        gamma_cells = gamma.astype(dtype).reshape(g_shape)
     out = np.empty_like(g3)
     # dx in runs of whole rows (or of one row, when a row is longer than a tile): same-shaped
     # contiguous operands, no conflicts between rows.
@@ -901,10 +893,10 @@ def _matrix_backward(x3, g3, groups, gamma_axis, gamma, coefficients, want_param
             np.add(target, e[part], out=target)
             temporary = buffer[: target.size].reshape(target.shape)
             np.multiply(g3[o, rs, cs], f[part], out=temporary)
-            if gamma_cells is not None:
+            if cell_gamma is not None:
                 np.multiply(
                     temporary,
-                    gamma_cells[
+                    cell_gamma[
                         0,
                         rs if gamma_axis == 1 else slice(None),
                         cs if gamma_axis == 2 else slice(None),
@@ -915,30 +907,32 @@ def _matrix_backward(x3, g3, groups, gamma_axis, gamma, coefficients, want_param
     return out, A, B, raw, param_g, param_z
 
 
-def _matrix_gradients(inputs, view, g, mean, var, scale, shift, rho, kappa, form) -> Gradients:
-    """:class:`Gradients` by :func:`_matrix_backward` (see :func:`normalize_backward`)."""
+def _matrix_gradients(
+    inputs, view, g, mean, var, scale, shift, rho, kappa, form, large_means
+) -> Gradients:
+    """:class:`Gradients` by :func:`_matrix_backward` (see :func:`normalize_backward`);
+    ``large_means``: some group's mean² exceeds its variance and the formula centres."""
     lay, formula, gamma = inputs.layout, inputs.formula, inputs.gamma
     dims, groups, gamma_axis = form
     stat3 = (dims[0], 1, dims[2]) if groups == "columns" else (dims[0], dims[1], 1)
     scale3, shift3, rho3, kappa3 = (np.reshape(a, stat3) for a in (scale, shift, rho, kappa))
     centre = None
-    if formula.centre and not bool(np.all(mean * mean <= var)):
+    if large_means:
         # x̂ = (x − c)·scale + (shift + c·scale) with c the mean in the working precision:
         # x − c is exact near a large mean (as the forward pass).
         centre = np.reshape(mean, stat3).astype(view.dtype)
         shift3 = shift3 + centre.astype(np.float64) * scale3
-    values = None  # γ's entries along gamma_axis, or a scalar; None where none is given
-    if gamma is not None:
-        values = gamma.reshape(-1) if gamma_axis is not None else float(gamma.reshape(-1)[0])
     m = lay.group_size
     across = 1 if groups == "columns" else 2
-    group_gamma = None
-    if values is not None and gamma_axis is not None and gamma_axis != across:
-        g_shape = [1, 1, 1]
-        g_shape[gamma_axis] = -1
-        group_gamma = values.reshape(g_shape)
-    elif gamma_axis is None and values is not None:
-        group_gamma = values
+    # The given γ, constant over each group (it multiplies the groups' sums) or varying across
+    # each group's cells (it weights them).
+    group_gamma = cell_gamma = None
+    if gamma is not None and gamma_axis is None:
+        group_gamma = float(gamma.reshape(-1)[0])
+    elif gamma is not None and gamma_axis != across:
+        group_gamma = _along(gamma.reshape(-1), gamma_axis)
+    elif gamma is not None:
+        cell_gamma = _along(gamma.reshape(-1).astype(view.dtype), gamma_axis)
     saved = {}
 
     def sums_to_dx(A, B):
@@ -971,8 +965,8 @@ def _matrix_gradients(inputs, view, g, mean, var, scale, shift, rho, kappa, form
             g.reshape(dims),
             groups,
             gamma_axis,
-            values,
-            (sums_to_dx, lambda: (scale3, shift3)),
+            (group_gamma, cell_gamma),
+            (sums_to_dx, (scale3, shift3)),
             want,
             centre,
         )
@@ -991,7 +985,7 @@ def _matrix_gradients(inputs, view, g, mean, var, scale, shift, rho, kappa, form
             )
         if not (np.isfinite(dweight).all() and (dbias is None or np.isfinite(dbias).all())):
             raise InputError(DY_NOT_FINITE)
-    mean_dyhat, projection = saved["means"]
+    mean_dyhat, projection = (np.reshape(a, lay.stat_shape) for a in saved["means"])
     return _gradients(inputs, dx, dweight, dbias, mean, var, scale, mean_dyhat, projection)
 
 

@@ -150,6 +150,24 @@ def _block_elements(dtype: np.dtype) -> int:
 #: Rows at least this long get a ufunc buffer no longer than a row (:func:`_unbuffered`).
 UNBUFFERED_FROM = 512
 
+#: Rows shorter than this are summed by one matrix-vector product (Σ a) or by einsum (Σ a·b)
+#: (:func:`_dot_rows`): np.vecdot calls BLAS once per row, which costs more than a short row
+#: (measured on 49 values, instance norm on 7 x 7 maps).
+SHORT_ROW = 512
+
+
+def _dot_rows(a: np.ndarray, b: np.ndarray | None = None, out=None) -> np.ndarray:
+    """Σ a (``b`` None) or Σ a·b along each row of (M, L) arrays, in their dtype, (M,)."""
+    length = a.shape[-1]
+    if b is None:
+        ones = np.ones(length, dtype=a.dtype)
+        if length < SHORT_ROW:
+            return np.matmul(a, ones, out=out)
+        return np.vecdot(a, ones, out=out)
+    if length < SHORT_ROW:
+        return np.einsum("ij,ij->i", a, b, out=out)
+    return np.vecdot(a, b, out=out)
+
 
 def _unbuffered(row_length: int) -> None:
     """Shrink NumPy's ufunc buffer to about one row, inside an ``np.errstate`` block.
@@ -234,24 +252,22 @@ RAW_CANCELLATION = 0.5
 def _raw_row_sums(segments: np.ndarray, centres, sums, squares, buffer) -> None:
     """:func:`_centred_row_sums` in one pass where that is accurate: Σx and Σx² per segment.
 
-    Both sums are BLAS dot products over the whole array (``np.vecdot``: one pass over memory
-    each, no Python loop).  Where a segment's mean is large against its spread (κ > 2, see
+    Both sums are BLAS dot products over the whole array (``np.vecdot``, or for short rows one
+    matrix-vector product and einsum: :func:`_dot_rows`; one pass over memory each, no Python
+    loop).  Where a segment's mean is large against its spread (κ > 2, see
     :data:`RAW_CANCELLATION`), Σx² − (Σx)²/n would cancel, so those segments (data with an
     offset, pictures in [0, 1]) are gathered and summed again centred (:func:`_centred_row_sums`);
     the others get centre 0.  Same parameters as :func:`_centred_row_sums`.
     """
     a_count, b_count, length = segments.shape
     dtype = segments.dtype
-    shape = (a_count, b_count)
-    ones = np.ones(length, dtype=dtype)
-    if length < UNBUFFERED_FROM and b_count == 1:
-        # Short rows (instance norm on 7 x 7 maps): np.vecdot's BLAS call per row costs more
-        # than the row; one matrix-vector product and einsum's loop do not (measured).
+    if b_count == 1:  # whole rows (short ones, instance norm on 7 x 7 maps: see _dot_rows)
         matrix = segments.reshape(a_count, length)
-        np.matmul(matrix, ones, out=sums)
-        np.einsum("ij,ij->i", matrix, matrix, out=squares)
+        _dot_rows(matrix, out=sums)
+        _dot_rows(matrix, matrix, out=squares)
     else:
-        np.vecdot(segments, ones, out=sums.reshape(shape))
+        shape = (a_count, b_count)
+        np.vecdot(segments, np.ones(length, dtype=dtype), out=sums.reshape(shape))
         np.vecdot(segments, segments, out=squares.reshape(shape))
     centres[...] = 0
     s1, s2 = sums.astype(np.float64), squares.astype(np.float64)
