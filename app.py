@@ -50,7 +50,7 @@ def scheme_controls(values: dict, channels: int) -> None:
     )
     has_params = scheme.param_axes is not None
     # RMSNorm learns a scale γ and no shift β: its declaration says so.
-    has_shift = scheme.formula_for({p.name: p.default for p in scheme.params}).shift
+    has_shift = explorer.default_formula(scheme).shift
     learned = "γ and β" if has_shift else "γ"
     sb.checkbox(f"Learned {learned}", key=ui.widget_key("affine"), disabled=not has_params)
     if values["affine"] and has_params:

@@ -15,7 +15,7 @@ import numpy as np
 from ..engine.axes import AXIS_ORDERS
 from ..engine.layout import NCHW_AXES_PRESENT, Layout
 from ..engine.normalize import normalize
-from ..engine.schemes import SCHEMES, Param
+from ..engine.schemes import SCHEMES, Formula, Param, Scheme, get_scheme
 from ..figures import groupmap
 from ..figures.groupmap import DrawPlan, plan_drawing
 from ..text import explorer as text
@@ -42,6 +42,13 @@ def param_field(param: Param, key: str | None = None, label: str | None = None) 
         return Field(key, param.kind, param.default, low=low, high=high, label=label or param.name)
     # "bool" and "axes" fields hold the parameter's own values.
     return Field(key, param.kind, param.default, label=label or param.name)
+
+
+def default_formula(scheme: str | Scheme) -> Formula:
+    """``scheme``'s formula at its declared default parameters (what its controls show before
+    any parameter is chosen)."""
+    scheme = get_scheme(scheme)
+    return scheme.formula_for({p.name: p.default for p in scheme.params})
 
 
 def _scheme_param_fields() -> tuple:

@@ -21,6 +21,7 @@ from ..engine.schemes import SCHEMES, default_params
 from ..text import images as words
 from ..text.describe import describe
 from . import source
+from .explorer import default_formula
 from .urlstate import Field
 
 #: Normalized values are shown in the window [-WINDOW, +WINDOW] (in units of the group's σ).
@@ -32,8 +33,7 @@ WINDOW = 3.0
 PICTURE_SCHEMES = tuple(
     s
     for s, scheme in SCHEMES.items()
-    if not any(p.kind == "axes" for p in scheme.params)
-    and scheme.formula_for({p.name: p.default for p in scheme.params}).centre
+    if not any(p.kind == "axes" for p in scheme.params) and default_formula(scheme).centre
 )
 
 

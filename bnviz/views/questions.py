@@ -23,13 +23,13 @@ from ..engine.partitions import same_groups
 from ..engine.schemes import SCHEMES, default_params, divisors
 from ..figures.experiment import NORM_COLOURS
 from ..figures.thumbnail import (
-    COLOUR_NAMES,
     colour_name,
     lines_thumbnail,
     map_thumbnail,
     thumbnail_plan,
     tokens_layout,
 )
+from ..figures.training import CONVENTION_COLOURS
 from ..text import backward as backward_words
 from ..text import images as picture_words
 from ..text import questions as words
@@ -232,12 +232,6 @@ def _cell(values: Mapping) -> tuple:
     return tuple(values.get("cell") or (0, 0, 0, 0))
 
 
-def _formula(scheme_id: str):
-    """The scheme's formula at its declared default parameters."""
-    scheme = SCHEMES[scheme_id]
-    return scheme.formula_for({p.name: p.default for p in scheme.params})
-
-
 def _sentence(sentences, word: str) -> str:
     """The one sentence of a page's ``sentences`` that starts with ``word``, else the one that
     contains it."""
@@ -259,7 +253,8 @@ def _explorer_description(view: View) -> Description:
     return _held_description(view, values["scheme"], eps=eps, **explorer.scheme_params(values))
 
 
-def _explorer_picture(view: View, d: Description) -> Picture:
+def _view_picture(view: View, d: Description) -> Picture:
+    """``d``'s groups on the view's tensor, the selected cell's lit (Explorer and Compare)."""
     return _group_picture(view.tensor.x.shape, d, _cell(view.values))
 
 
@@ -272,21 +267,17 @@ def _compare_descriptions(view: View) -> list[Description]:
     ]
 
 
-def _compare_picture(view: View, d: Description) -> Picture:
-    return _group_picture(view.tensor.x.shape, d, _cell(view.values))
-
-
 # ---- the answers -------------------------------------------------------------------------------
 
 
 def _spatial_locations(view: View) -> Answer:
     d = _explorer_description(view)
-    return Answer((d.sentences[0], d.sentences[2]), _explorer_picture(view, d))
+    return Answer((d.sentences[0], d.sentences[2]), _view_picture(view, d))
 
 
 def _feature_maps(view: View) -> Answer:
     d = _explorer_description(view)
-    return Answer((view.tensor.description, d.sentences[0]), _explorer_picture(view, d))
+    return Answer((view.tensor.description, d.sentences[0]), _view_picture(view, d))
 
 
 def _rgb(view: View) -> Answer:
@@ -294,7 +285,7 @@ def _rgb(view: View) -> Answer:
     names = view.tensor.channel_names
     return Answer(
         (d.sentences[0], words.colour_planes(names, view.tensor.x.shape[0])),
-        _explorer_picture(view, d),
+        _view_picture(view, d),
     )
 
 
@@ -302,7 +293,7 @@ def _per_channel_params(view: View) -> Answer:
     per_channel, per_activation = _compare_descriptions(view)[:2]
     return Answer(
         (per_channel.sentences[0], per_activation.sentences[0]),
-        _compare_picture(view, per_channel),
+        _view_picture(view, per_channel),
         cited=(words.CONVOLUTIONAL_PROPERTY,),
     )
 
@@ -311,7 +302,7 @@ def _three_methods(view: View) -> Answer:
     described = _compare_descriptions(view)
     return Answer(
         tuple(words.method_sentence(k, d) for k, d in enumerate(described, start=1)),
-        _compare_picture(view, described[-1]),
+        _view_picture(view, described[-1]),
     )
 
 
@@ -329,14 +320,14 @@ def _choose_groups(view: View) -> Answer:
             for other in SCHEMES
             if other != scheme
             and not SCHEMES[other].params
-            and _formula(other) == _formula(scheme)
+            and explorer.default_formula(other) == explorer.default_formula(scheme)
             and same_groups(layout(shape, scheme, **{param.name: g}), layout(shape, other))
         ]
         for g in (1, channels)
     }
     return Answer(
         (d.sentences[0], words.group_ends(channels, divisors(channels), ends)),
-        _compare_picture(view, d),
+        _view_picture(view, d),
         cited=(words.GN_DEFAULT,),
     )
 
@@ -358,14 +349,14 @@ def _style(view: View) -> Answer:
 def _transformer(view: View) -> Answer:
     d = _explorer_description(view)
     per_sequence = _sentence(d.sentences, "per-sequence variant")
-    return Answer((d.sentences[0], d.sentences[1], per_sequence), _explorer_picture(view, d))
+    return Answer((d.sentences[0], d.sentences[1], per_sequence), _view_picture(view, d))
 
 
 def _convnext(view: View) -> Answer:
     last, whole = _compare_descriptions(view)[:2]
     return Answer(
         (last.sentences[0], whole.sentences[0]),
-        _compare_picture(view, last),
+        _view_picture(view, last),
         cited=(last.sentences[-1],),
     )
 
@@ -374,7 +365,7 @@ def _rms(view: View) -> Answer:
     rms, layer_norm = _compare_descriptions(view)[:2]
     return Answer(
         (rms.sentences[0], rms.sentences[3], layer_norm.sentences[3]),
-        _compare_picture(view, rms),
+        _view_picture(view, rms),
         cited=(rms.sentences[-1],),
     )
 
@@ -386,7 +377,7 @@ def _eps(view: View) -> Answer:
         {
             recipe.module_name
             for s in SCHEMES
-            if _formula(s).divide in ("std", "rms")
+            if explorer.default_formula(s).divide in ("std", "rms")
             and not any(p.kind == "axes" for p in SCHEMES[s].params)  # custom: any module
             and (recipe := describe(shape, s, **default_params(s, shape[1])).torch) is not None
             and recipe.module_name
@@ -394,7 +385,7 @@ def _eps(view: View) -> Answer:
     )
     return Answer(
         (d.sentences[4], words.eps_inside(modules)),
-        _explorer_picture(view, d),
+        _view_picture(view, d),
     )
 
 
@@ -444,10 +435,15 @@ def _stream_picture(result: training.TrainingResult, statistic: int = 0) -> Pict
     conventions = ("pytorch", "keras")
     lines = [stream.running[name][statistic][:, 0] for name in conventions]
     population = (stream.population_mean, stream.population_var)[statistic]
+    # Each convention in its colour on the Training page.
+    colours = [CONVENTION_COLOURS[name] for name in conventions]
     return Picture(
-        lines_thumbnail(lines, level=float(population[0])),
+        lines_thumbnail(lines, colours=colours, level=float(population[0])),
         words.stream_caption(
-            conventions, COLOUR_NAMES, stream.steps, ("mean", "variance")[statistic]
+            conventions,
+            [colour_name(c) for c in colours],
+            stream.steps,
+            ("mean", "variance")[statistic],
         ),
     )
 
@@ -570,9 +566,8 @@ def _learning_rate(view: View) -> Answer:
 
 
 def _small_batches_gn(view: View) -> Answer:
-    result_sentences = _experiment(view).sentences
-    paper = len(result_sentences) - 1  # the Group Normalization paper's numbers close the list
-    return _sweep_answer(view, (0, 1, 3), cited=(paper,))
+    # The Group Normalization paper's numbers close the sentences (-1).
+    return _sweep_answer(view, (0, 1, 3), cited=(-1,))
 
 
 QUESTIONS = (

@@ -56,3 +56,20 @@ def test_the_link_rules_a_session_keeps_hold_no_tensor():
     for adjust in adjusts:
         held = [cell.cell_contents for cell in adjust.__closure__ or ()]
         assert not any(isinstance(h, Tensor) for h in held), held
+
+
+@pytest.mark.parametrize("question_id", ["momentum", "running-var"])
+def test_the_running_stats_thumbnail_draws_each_convention_in_its_training_page_colour(
+    question_id,
+):
+    from bnviz.figures.groupmap import hex_to_rgb
+    from bnviz.figures.thumbnail import colour_name
+    from bnviz.figures.training import CONVENTION_COLOURS
+    from bnviz.views import questions
+
+    picture = questions.QUESTIONS_BY_ID[question_id].compute().picture
+    drawn = {tuple(int(v) for v in c) for c in picture.image.reshape(-1, 3)}
+    for convention, name in (("pytorch", "PyTorch"), ("keras", "Keras")):
+        colour = CONVENTION_COLOURS[convention]
+        assert tuple(int(v) for v in hex_to_rgb(colour)) in drawn, convention
+        assert f"{name} ({colour_name(colour)})" in picture.caption
