@@ -12,10 +12,11 @@ samples, columns are channels, each tile one feature map).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
-from .groupmap import PALETTE, DrawPlan, group_colours, hex_to_rgb, plan_drawing
+from .groupmap import PALETTE, DrawPlan, _ordinal, group_colours, hex_to_rgb, plan_drawing
 
 #: Okabe & Ito's names for the colours of :data:`PALETTE`, for captions of line pictures.
 COLOUR_NAMES = (
@@ -47,9 +48,19 @@ MARK_RGB = np.array([20, 20, 20], dtype=np.uint8)
 WIDTH_PX, HEIGHT_PX = 280, 180
 
 
-def thumbnail_plan(shape, width_px: int = WIDTH_PX, height_px: int = HEIGHT_PX) -> DrawPlan:
+def thumbnail_plan(shape, width_px: int = WIDTH_PX, height_px: int = HEIGHT_PX):
     """Which cells of an (N, C, H, W) tensor :func:`map_thumbnail` draws in that room
-    (``.text`` says it)."""
+    (``.text`` says it): a :class:`~bnviz.figures.groupmap.DrawPlan`, or for a token tensor
+    (:func:`tokens_layout`) a :class:`TokensPlan`, planned as the picture lays it out."""
+    if tokens_layout(shape):
+        n, c, _, length = (int(v) for v in shape)
+        return TokensPlan(
+            tuple(int(v) for v in shape), _plan((1, n, c, length), width_px, height_px)
+        )
+    return _plan(shape, width_px, height_px)
+
+
+def _plan(shape, width_px: int, height_px: int) -> DrawPlan:
     return plan_drawing(
         shape,
         width_px=width_px + 40,  # plan_drawing keeps 40 px for sample names; a thumbnail has none
@@ -60,6 +71,50 @@ def thumbnail_plan(shape, width_px: int = WIDTH_PX, height_px: int = HEIGHT_PX) 
         max_channels=8,
         min_channels=1,
     )
+
+
+@dataclass(frozen=True)
+class TokensPlan:
+    """What a token tensor's thumbnail draws: its (N, C, 1, L) cells laid out as one C × L block
+    per sample, side by side, i.e. ``plan`` of the (1, N, C, L) picture.
+
+    ``take`` and ``position`` speak of the tensor's cells and return the picture's (1, S, C', L')
+    layout; ``text_with`` names samples, features and tokens.
+    """
+
+    shape: tuple
+    plan: DrawPlan
+
+    @property
+    def complete(self) -> bool:
+        return self.plan.complete
+
+    def take(self, array: np.ndarray) -> np.ndarray:
+        """The drawn cells of ``array`` (broadcastable to ``shape``), shape (1, S, C', L')."""
+        n, c, _, length = self.shape
+        return self.plan.take(np.broadcast_to(array, self.shape).reshape(1, n, c, length))
+
+    def position(self, cell) -> tuple | None:
+        """Where the cell (n, c, 0, l) is drawn in the picture's layout; None when it is not."""
+        return None if cell is None else self.plan.position((0, cell[0], cell[1], cell[3]))
+
+    def text_with(self, whole: str) -> str:
+        """What is drawn, ending with ``whole`` ("" when every cell is)."""
+        if self.complete:
+            return ""
+        n, c, _, length = self.shape
+        _, samples, features, tokens = self.plan.drawn_shape
+        parts = [f"samples 0–{samples - 1} of {n}"] if samples < n else []
+        if features < c or tokens < length:
+            parts.append(
+                f"every {_ordinal(self.plan.stride)} feature and token "
+                f"({features} of {c} features × {tokens} of {length} tokens drawn)"
+            )
+        return "Drawn: " + ", ".join(parts) + f"; {whole}."
+
+    @property
+    def text(self) -> str:
+        return self.text_with("the statistics use the whole tensor")
 
 
 def map_thumbnail(
@@ -93,6 +148,7 @@ def map_thumbnail(
         when the tensor is larger (:func:`thumbnail_plan`).
     """
     labels = np.asarray(labels)
+    # A token tensor's plan takes its cells already laid out as the picture: (1, S, C, L).
     plan = thumbnail_plan(labels.shape, width_px, height_px)
     drawn = plan.take(labels)
     rgb, _ = group_colours(drawn)
@@ -100,12 +156,6 @@ def map_thumbnail(
         lit = plan.take(np.asarray(highlight, dtype=bool))
         faded = (FADE * 255 + (1 - FADE) * rgb.astype(np.float64)).round().astype(np.uint8)
         rgb = np.where(lit[..., None], rgb, faded)
-    if tokens_layout(
-        drawn.shape
-    ):  # (N, C, 1, L): one block per sample, features down, tokens across
-        rgb = np.moveaxis(rgb, 1, 2).swapaxes(0, 1)  # (1, S, C, L, 3): samples side by side
-        mark = None if mark is None else (0, mark[0], mark[1], mark[3])
-        plan = _tokens_plan(plan)
     s, c, h, w = rgb.shape[:4]
     cell = max(
         2,
@@ -129,18 +179,6 @@ def map_thumbnail(
         box[[0, -1], :] = MARK_RGB
         box[:, [0, -1]] = MARK_RGB
     return image
-
-
-def _tokens_plan(plan: DrawPlan) -> DrawPlan:
-    """``plan`` for a (N, C, 1, L) tensor drawn as one C × L block per sample, side by side."""
-    return DrawPlan(
-        shape=(1, plan.shape[0], plan.shape[1], plan.shape[3]),
-        samples=np.arange(1),
-        channels=plan.samples,
-        rows=plan.channels,
-        cols=plan.cols,
-        stride=plan.stride,
-    )
 
 
 def tokens_layout(shape) -> bool:
