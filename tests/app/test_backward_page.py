@@ -6,7 +6,6 @@ text: the page must show what bnviz.jacobian, bnviz.normalize_backward and centr
 
 import math
 import re
-from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 import numpy as np
@@ -19,10 +18,10 @@ from bnviz.engine.backward import finite_differences
 from bnviz.figures.groupmap import read_payload
 from bnviz.text import backward as words
 from bnviz.views import backward, source, urlstate
+from bnviz.views.questions import QUESTIONS_BY_ID
 from bnviz.views.urlstate import parse
 
 PAGE = "pages/backward.py"
-README = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
 
 
 def run(query=None):
@@ -337,22 +336,12 @@ def answer(at) -> str:
     return found[0].replace("\\", "")
 
 
-def readme_link() -> str:
-    """The README's one-link answer to the backward-pass question."""
-    row = [
-        line
-        for line in README.splitlines()
-        if line.startswith("| ") and "/backward" in line and "influence the others" in line
-    ]
-    assert len(row) == 1, row
-    return re.search(r"`(/backward[^`]*)`", row[0]).group(1)
-
-
 def test_the_readme_question_is_answered_by_one_link():
     """ "How does one value of a feature map influence the others in batch norm's backward
     pass?": every value of the channel, across the batch, through μ and σ²."""
-    link = readme_link()
+    link = QUESTIONS_BY_ID["backward-influence"].link  # the README's table is made from it
     parts = urlsplit(link)
+    assert parts.path == "/backward"
     at = run(parse_qsl(parts.query))
     assert not at.warning
     text = answer(at)

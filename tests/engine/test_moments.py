@@ -2,9 +2,11 @@
 
 import numpy as np
 import pytest
+from conftest import scheme_cases
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+import bnviz
 from bnviz.engine import moments as kernels
 
 # Shapes that reach each plan: rows (reduce trailing axes), columns with few rows (FEW_ROWS or
@@ -61,10 +63,6 @@ def test_column_moments_any_height(rows, columns, offset, seed):
 
 
 # --- The one-pass kernels against a float64 two-pass reference, on awkward shapes ----------------
-
-from conftest import scheme_cases  # noqa: E402
-
-import bnviz  # noqa: E402
 
 LAYOUTS = {2: [None], 3: [None, "NLD"], 4: [None, "NHWC"]}
 

@@ -1,6 +1,7 @@
 """The Experiment page's engine: the digits asset, the layers, the whole networks' gradients
 (central differences in float64, and PyTorch autograd where installed), determinism per seed,
-divergence, and the shipped default results."""
+divergence, and runs saved and loaded (the shipped default results are
+tests/app/test_experiment_page.py's)."""
 
 import os
 import subprocess
