@@ -25,6 +25,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..engine.schemes import Formula
+
 #: Okabe & Ito's colour-blind-safe palette (black swapped for grey so tiles stay readable).
 PALETTE = (
     "#E69F00",
@@ -342,6 +344,7 @@ def map_payload(
     var: np.ndarray,
     uses_variance: bool = True,
     mean_square: bool = False,
+    formula: Formula | None = None,
     colour_by: str = "group",
     selected=None,
     sample_names: Sequence[str] | None = None,
@@ -379,6 +382,8 @@ def map_payload(
     mean_square : bool
         True where the scheme divides by the root mean square (RMS, pixel norm): the tooltip
         shows each group's mean x² (σ² + μ²) instead of μ and σ².
+    formula : Formula, optional
+        The scheme's formula: sets ``uses_variance`` and ``mean_square`` from what it divides by.
     colour_by : {"group", "x", "y", "values", "plain"}
         "plain": every cell one light grey (nothing about the groups or values is shown).
     selected : tuple (n, c, h, w), optional
@@ -432,6 +437,8 @@ def map_payload(
         group table, uint16 or int32), ``rgb`` (uint8 × 3), ``x``, ``y`` (float32); the group
         table ``group_id`` (int32), ``group_mean``, ``group_var`` (float32).
     """
+    if formula is not None:
+        uses_variance, mean_square = formula.uses_variance, formula.divide == "rms"
     n, c, h, w = plan.shape
     drawn_labels = plan.take(labels)
     ids, compact = np.unique(drawn_labels, return_inverse=True)

@@ -241,8 +241,8 @@ def _payload(
         y=values,
         mean=mean,
         var=var,
-        uses_variance=lay is not None and lay.scheme.formula_for(lay.params).uses_variance,
-        mean_square=lay is not None and lay.scheme.formula_for(lay.params).divide == "rms",
+        uses_variance=False,  # without a scheme; with one, its formula says
+        formula=None if lay is None else lay.scheme.formula_for(lay.params),
         colour_by="values",
         colour_values=colour_values,
         diverging=True,

@@ -459,7 +459,7 @@ def lecture_fact(quantity: str, scheme: str, shape=LECTURE_SHAPE):
     return getattr(describe(shape, scheme), quantity)
 
 
-def _lecture(number: int, rng, seed: int, occurrence: int) -> Question:
+def _lecture(number: int, seed: int, occurrence: int) -> Question:
     order = np.random.default_rng([seed, 7]).permutation(len(LECTURE))
     prompt, choices, scheme, quantity, values = LECTURE[int(order[occurrence % len(LECTURE)])]
     fact = lecture_fact(quantity, scheme)
@@ -533,7 +533,7 @@ def _momentum(number: int, rng, seed: int) -> Question:
     )
 
 
-def _variance(number: int, rng, seed: int) -> Question:
+def _variance(number: int, rng) -> Question:
     convention = CONVENTIONS[str(_pick(rng, tuple(CONVENTIONS)))]
     m = int(_pick(rng, (3, 4, 5)))
     values = [float(v) for v in rng.choice(np.arange(-3, 10), size=m, replace=False)]
@@ -572,7 +572,7 @@ EPS_LAYERS = (
 )
 
 
-def _eps(number: int, rng, seed: int) -> Question:
+def _eps(number: int, rng) -> Question:
     # Caffe's MVN half the time: the one layer here that adds ε to σ.
     k = len(EPS_LAYERS) - 1 if rng.random() < 0.5 else int(rng.integers(len(EPS_LAYERS) - 1))
     scheme, params, name = EPS_LAYERS[k]
@@ -618,14 +618,14 @@ def generate(seed: int, count: int, kinds) -> tuple[Question, ...]:
         elif kind in ("means", "gamma", "mprime"):
             q = _layer_question(number, rng, data_seed, kind)
         elif kind == "lecture":
-            q = _lecture(number, rng, seed, lectures)
+            q = _lecture(number, seed, lectures)
             lectures += 1
         elif kind == "momentum":
             q = _momentum(number, rng, seed)
         elif kind == "variance":
-            q = _variance(number, rng, seed)
+            q = _variance(number, rng)
         else:
-            q = _eps(number, rng, seed)
+            q = _eps(number, rng)
         questions.append(q)
     return tuple(questions)
 
@@ -695,7 +695,7 @@ def _map(shape, scheme, params, seed, **kwargs) -> bytes:
         y=out.y,
         mean=out.mean,
         var=out.var,
-        uses_variance=d.uses_variance,
+        formula=d.formula,
         **kwargs,
     )
 

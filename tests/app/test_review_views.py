@@ -73,3 +73,23 @@ def test_the_running_stats_thumbnail_draws_each_convention_in_its_training_page_
         colour = CONVENTION_COLOURS[convention]
         assert tuple(int(v) for v in hex_to_rgb(colour)) in drawn, convention
         assert f"{name} ({colour_name(colour)})" in picture.caption
+
+
+def test_every_map_says_the_statistics_its_scheme_uses_quiz_answers_included():
+    # An RMS answer map's tooltip shows each group's mean x², as the Explorer's does (it showed
+    # μ, which RMS norm does not use).
+    from bnviz.figures.groupmap import read_payload
+    from bnviz.views import quiz
+
+    seen = set()
+    for seed in range(16):
+        for q in quiz.generate(seed, 16, quiz.KINDS):
+            payload = quiz.answer_map(q)
+            if payload is None or q.scheme is None:
+                continue
+            header, _ = read_payload(payload)
+            formula = quiz.describe(q.shape, q.scheme, **q.params).formula
+            assert header["mean_square"] == (formula.divide == "rms"), (seed, q.number)
+            assert header["uses_variance"] == formula.uses_variance, (seed, q.number)
+            seen.add(q.scheme)
+    assert "rms" in seen
