@@ -176,7 +176,6 @@ def navigation(sig: str, current: int, count: int, answered: bool) -> None:
 def quiz_page() -> None:
     ui.page_setup("Quiz")
     values = ui.load_state(PAGE, quiz.FIELDS, quiz.constrain)
-    st.session_state[ui.widget_key("kinds")] = list(values["kinds"])
     settings_sidebar()
     present = ui_share.page_header(
         PAGE,

@@ -423,12 +423,16 @@ def map_caption(
     ``linked``: maps side by side, where hovering one lights the cell's group in each.
     """
     plan = plan or result.plan
-    drawn = plan.take(result.x if colour_by == "x" else result.y) if colour_by != "group" else None
+    if colour_by == "group":  # the groups are counted only where they colour the map
+        drawn_groups, value_range = len(np.unique(plan.take(result.labels))), None
+    else:
+        drawn = plan.take(result.x if colour_by == "x" else result.y)
+        drawn_groups, value_range = 0, (float(drawn.min()), float(drawn.max()))
     return text.map_caption(
         colour_by,
-        drawn_groups=len(np.unique(plan.take(result.labels))),
+        drawn_groups=drawn_groups,
         max_coloured_groups=groupmap.MAX_COLOURED_GROUPS,
-        value_range=None if drawn is None else (float(drawn.min()), float(drawn.max())),
+        value_range=value_range,
         linked=linked,
         plan_text=plan.text,
     )
