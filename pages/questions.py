@@ -57,7 +57,7 @@ def questions_page() -> None:
     values = ui.read_widgets(questions.FIELDS)
     if values["q"]:
         shown = [questions.QUESTIONS_BY_ID[values["q"]]]
-        st.caption("One question, as its link asked; clear the search to see them all.")
+        st.caption("One question, as its link asked; “Show every question” shows them all.")
         if st.button("Show every question"):
             st.session_state[ui.widget_key("q")] = ""
             st.rerun()

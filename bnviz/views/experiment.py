@@ -2,9 +2,9 @@
 
 Pure (NumPy, no Streamlit).  The page reads its URL fields, asks :func:`plan` for the runs its
 section needs (each a :class:`bnviz.engine.nets.Settings`), gets each run from the shipped
-defaults (:func:`shipped_runs`) or trains it (cached per settings by :mod:`bnviz.ui.core`), and
-lays out what :func:`compute` returns: curves over seeds or a sweep, its figures' arrays and its
-sentences (:mod:`bnviz.text.experiment`).
+defaults (:func:`shipped_runs`) or trains it (cached per settings by
+:mod:`bnviz.ui.experiment`), and lays out what :func:`compute` returns: curves over seeds or a
+sweep, its figures' arrays and its sentences (:mod:`bnviz.text.experiment`).
 
 Sections:
 
