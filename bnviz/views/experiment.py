@@ -46,7 +46,8 @@ BATCH_GRID = (2, 4, 8, 16, 32, 64, 128, 256)
 INIT_GRID = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 #: What each sweep compares; the batch sweep runs on the CNN (group norm needs channels).
 SWEEP_NORMS = {"lr": ("none", "batch"), "init": ("none", "batch"), "batch": ("batch", "group")}
-MLP_NORMS = ("none", "batch", "layer")
+#: The norms the MLP takes (its features have no channels to group): the engine's own list.
+MLP_NORMS = nets.MLP_NORMS
 GROUP_CHOICES = (1, 2, 4, 8, 16)
 #: The batch sweep's learning rate is the sidebar's times batch / this (the linear rule).
 REFERENCE_BATCH = 60
