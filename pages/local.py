@@ -117,7 +117,7 @@ def local_page() -> None:
         result = ui.local_result(values, settings)
         cell = values["cell"]
         sentences = local_norms.comparison_sentences(result)
-        details = local_norms.cell_details(result, cell)
+        details = ui.local_cell_details(values, settings, cell)
     except InputError as error:
         ui.show_input_error(error)
         return

@@ -396,6 +396,12 @@ def _local_equivalences(values: dict, settings: dict, uploads_digest: str, _uplo
     return [row.row() for row in local_norms.equivalences(x, settings)]
 
 
+@st.cache_data(**CACHE_LIMITS, show_spinner=False)
+def _local_cell_details(values: dict, keyed: dict, uploads_digest: str, _uploads: tuple):
+    result = _local_result(values, keyed["settings"], uploads_digest, _uploads)
+    return local_norms.cell_details(result, keyed["cell"])
+
+
 def _keyed_by_tensor(function, values: dict, settings: dict):
     # Keyed by the tensor's fields and the uploads' digest, as the tensor itself is: hashing a
     # large array on every rerun would cost more than the lookup saves.
@@ -410,6 +416,13 @@ def local_result(values: dict, settings: dict) -> local_norms.LocalResult:
 def local_equivalences(values: dict, settings: dict) -> list:
     """The rows of :func:`bnviz.views.local_norms.equivalences` on the page's tensor, cached."""
     return _keyed_by_tensor(_local_equivalences, values, settings)
+
+
+def local_cell_details(values: dict, settings: dict, cell) -> dict:
+    """:func:`bnviz.views.local_norms.cell_details` of :func:`local_result` at ``cell``, cached
+    (for MVN it normalizes the whole tensor again)."""
+    keyed = {"settings": settings, "cell": None if cell is None else tuple(cell)}
+    return _keyed_by_tensor(_local_cell_details, values, keyed)
 
 
 @st.cache_data(**CACHE_LIMITS, show_spinner="Training…")

@@ -32,6 +32,7 @@ from ..engine.local import (
     LOCAL_PRESETS,
     LOCAL_SCHEMES,
     LocalScheme,
+    LocalTerms,
     local_normalize,
     local_terms,
     neighbourhood,
@@ -764,15 +765,20 @@ def equivalences(x: np.ndarray, values: Mapping) -> tuple:
 # --- one cell's formula ------------------------------------------------------------------------------
 
 
-def cell_formula(x: np.ndarray, conv: Convention, cell: tuple) -> words.CellFormula:
+def cell_formula(
+    x: np.ndarray, conv: Convention, cell: tuple, terms: LocalTerms | None = None
+) -> words.CellFormula:
     """The formula of ``cell`` (n, c, h, w) under ``conv``, with its numbers.
 
     For a local scheme: the sum of squares S over the window (cells outside the tensor written as
-    0), the divisor D actually used, the base k + α/D · S, the denominator base^β and y.  For MVN:
-    μ, σ and y = (x − μ) / (σ + ε).
+    0), the divisor D actually used, the base k + α/D · S, the denominator base^β and y
+    (``terms``: the cell's :func:`bnviz.engine.local.local_terms`, when already computed).  For
+    MVN: μ, σ and y = (x − μ) / (σ + ε).
     """
     if conv.is_local:
-        return words.local_formula(local_terms(x, conv.scheme_id, cell, **conv.params))
+        if terms is None:
+            terms = local_terms(x, conv.scheme_id, cell, **conv.params)
+        return words.local_formula(terms)
     out = normalize(x, MVN, eps=conv.eps, **conv.params)
     return words.mvn_formula(
         float(x[cell]),
@@ -789,15 +795,16 @@ def cell_details(result: LocalResult, cell: tuple | None) -> dict:
     """What each convention's column shows of the selected cell, by slot ("a", "b"): None with
     no cell selected, else (the cell's window terms, None for MVN, which has no window;
     :func:`cell_formula`)."""
-    return {
-        conv.slot: None
-        if cell is None
-        else (
-            local_terms(result.x, conv.scheme_id, cell, **conv.params) if conv.is_local else None,
-            cell_formula(result.x, conv, cell),
+    details = {}
+    for conv in (result.a, result.b):
+        if cell is None:
+            details[conv.slot] = None
+            continue
+        terms = (
+            local_terms(result.x, conv.scheme_id, cell, **conv.params) if conv.is_local else None
         )
-        for conv in (result.a, result.b)
-    }
+        details[conv.slot] = (terms, cell_formula(result.x, conv, cell, terms))
+    return details
 
 
 def result_settings(values: Mapping) -> dict:
