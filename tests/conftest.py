@@ -12,6 +12,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from hypothesis import settings
@@ -54,6 +55,14 @@ def open_app(page: str | None = None, query=None):
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
+
+
+def open_link(link: str):
+    """:func:`open_app` on a link from the server's root, e.g. ``/compare?schemes=batch,layer``
+    (its query URL-decoded)."""
+    parts = urlsplit(link)
+    page = parts.path.strip("/")
+    return open_app(f"pages/{page}.py" if page else None, parse_qsl(parts.query))
 
 
 def pytest_collection_modifyitems(config, items):

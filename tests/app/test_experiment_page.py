@@ -6,6 +6,7 @@ import dataclasses
 import numpy as np
 import pytest
 from conftest import open_app
+from test_links import share_link
 
 from bnviz.engine import nets
 from bnviz.text import experiment as words
@@ -21,11 +22,6 @@ QUICK = {"epochs": "1", "seeds": "1", "sweep_seeds": "1"}
 
 def _markdown(at) -> str:
     return "\n".join(m.value for m in at.markdown)
-
-
-def _share_link(at) -> str:
-    (code,) = [c for c in at.code if c.language != "markdown"]
-    return code.value
 
 
 def _defaults(section: str = "curves") -> dict:
@@ -64,7 +60,7 @@ def test_the_default_view_opens_from_the_shipped_runs_with_its_verdict():
     assert not at.error and not at.warning
     assert len(at.get("plotly_chart")) == 2  # curves and the Fig. 1 analogue
     assert dict(at.query_params) == {}
-    assert "?" not in _share_link(at)
+    assert "?" not in share_link(at)
     # The verdict's numbers are the shipped runs' numbers.
     values = _defaults()
     result = experiment.compute(values, experiment.shipped_runs())

@@ -5,9 +5,7 @@ checks its numbers against what the question's answer must say (worked out by ha
 taken from the app).
 """
 
-from urllib.parse import parse_qsl, urlsplit
-
-from conftest import open_app
+from conftest import open_link
 
 #: The links, as the README gives them.
 QUESTION_LINKS = {
@@ -19,9 +17,7 @@ QUESTION_LINKS = {
 
 
 def answer_for(link: str) -> str:
-    parts = urlsplit(link)
-    page = parts.path.strip("/")
-    at = open_app(f"pages/{page}.py" if page else None, parse_qsl(parts.query))
+    at = open_link(link)
     assert not at.warning, [w.value for w in at.warning]  # nothing in the link was replaced
     answers = [c.value for c in at.code if c.language == "markdown"]
     assert len(answers) == 1

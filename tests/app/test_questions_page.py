@@ -3,11 +3,10 @@ page's numbers; search, topics and the one-question link; the README's list is g
 
 import re
 from pathlib import Path
-from urllib.parse import parse_qsl, urlsplit
 
 import numpy as np
 import pytest
-from conftest import ROOT, open_app
+from conftest import ROOT, open_app, open_link
 
 from bnviz.figures.thumbnail import FADE, GAP_PX, lines_thumbnail, map_thumbnail
 from bnviz.text.answers import escape_markdown
@@ -41,12 +40,6 @@ def is_title(markdown: str) -> bool:
 
 def numbers(text: str) -> set[str]:
     return {m.group().lstrip("-") for m in NUMBER.finditer(text)}
-
-
-def open_link(link: str):
-    parts = urlsplit(link)
-    page = parts.path.strip("/")
-    return open_app(f"pages/{page}.py" if page else None, parse_qsl(parts.query))
 
 
 def test_at_least_fifteen_questions_each_declared_once_with_a_known_topic_and_page():

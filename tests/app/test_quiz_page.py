@@ -5,7 +5,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import open_app
+from conftest import open_app, open_link
 
 from bnviz.views import quiz
 
@@ -170,18 +170,11 @@ def test_new_questions_take_another_seed_into_the_link():
     assert (at.subheader[0].value, at.markdown[0].value) != before
 
 
-def query_of(link: str) -> tuple:
-    path, _, rest = link.partition("?")
-    pages = {"/": None, "/training": "pages/training.py", "/compare": "pages/compare.py"}
-    return pages[path], dict(p.split("=") for p in rest.split("&")) if rest else {}
-
-
 def test_convention_and_lecture_links_show_what_the_feedback_says():
     seen = set()
     questions = quiz.generate(0, 18, ("eps", "variance", "lecture"))
     for q in questions:
-        page, query = query_of(q.link)
-        at = open_app(page, query)
+        at = open_link(q.link)
         text = " ".join(m.value for m in at.markdown) + " ".join(i.value for i in at.info)
         if q.kind == "eps":  # the selected cell's formula, ε where the answer puts it
             latex = " ".join(lat.value for lat in at.latex)

@@ -12,6 +12,19 @@ from playwright.sync_api import expect
 pytestmark = pytest.mark.browser
 
 MAP = ".bnviz-map"
+# Checks that nothing is cut, for every page's common-widths test: how many pixels the main area
+# scrolls sideways (at most 1: nothing cut), how many charts reach beyond the main column, which
+# formulas' content reaches beyond their box (Streamlit clips a formula's box vertically).
+OVERFLOW = """() => { const m = document.querySelector('[data-testid="stMain"]');
+  return m.scrollWidth - m.clientWidth; }"""
+WIDE_CHARTS = """() => {
+  const main = document.querySelector('[data-testid="stMainBlockContainer"]').getBoundingClientRect();
+  return [...document.querySelectorAll('.js-plotly-plot')]
+    .map(p => p.getBoundingClientRect())
+    .filter(r => r.right > main.right + 1 || r.left < main.left - 1).length;
+}"""
+CLIPPED_FORMULAS = """() => [...document.querySelectorAll('.katex-display')]
+  .filter(e => e.scrollHeight > e.clientHeight + 1).map(e => e.textContent.slice(0, 40))"""
 
 
 def wait_for_map(page):

@@ -6,17 +6,13 @@ import re
 
 import pytest
 from playwright.sync_api import expect
-from test_browser import cell_centre, choose, count_sent
+from test_browser import CLIPPED_FORMULAS, OVERFLOW, cell_centre, choose, count_sent
 
 pytestmark = pytest.mark.browser
 
 MAP = ".bnviz-map"
 #: The README's link: batch norm against instance norm, output cell (1, 0, 2, 2), "make it larger".
 README_LINK = "/backward?schemes=batch,instance&cell=1,0,2,2&loss=cell"
-CLIPPED_FORMULAS = """() => [...document.querySelectorAll('.katex-display')]
-  .filter(e => e.scrollHeight > e.clientHeight + 1).map(e => e.textContent.slice(0, 40))"""
-OVERFLOW = """() => { const m = document.querySelector('[data-testid="stMain"]');
-  return m.scrollWidth - m.clientWidth; }"""
 
 
 def open_page(page, app_url, query: str, maps: int, width: int = 1400, height: int = 1000):

@@ -6,7 +6,7 @@ import re
 
 import pytest
 from playwright.sync_api import expect
-from test_browser import cell_centre
+from test_browser import OVERFLOW, cell_centre
 
 from bnviz.views import quiz
 
@@ -108,11 +108,7 @@ def test_nothing_is_cut_at_common_widths(page, app_url, width, height):
     page.set_viewport_size({"width": width, "height": height})
     page.goto(app_url + query({"qseed": 3, "qn": 2, "kinds": ("group", "picture")}))
     expect(page.locator(f"{MAP} canvas")).to_have_count(1, timeout=30_000)
-    overflow = page.evaluate(
-        """() => { const m = document.querySelector('[data-testid="stMain"]');
-        return m.scrollWidth - m.clientWidth; }"""
-    )
-    assert overflow <= 1
+    assert page.evaluate(OVERFLOW) <= 1
     right = page.locator('[data-testid="stMainBlockContainer"]').bounding_box()
     edge = page.locator(f"{MAP} canvas").evaluate("c => c.getBoundingClientRect().right")
     assert edge <= right["x"] + right["width"] + 1

@@ -6,20 +6,11 @@ import re
 
 import pytest
 from playwright.sync_api import expect
+from test_browser import CLIPPED_FORMULAS, OVERFLOW, WIDE_CHARTS
 
 pytestmark = pytest.mark.browser
 
 CHART = ".js-plotly-plot"
-# Formulas whose content reaches beyond their box (Streamlit clips a formula's box vertically),
-# and charts wider than the page's main column.
-CLIPPED_FORMULAS = """() => [...document.querySelectorAll('.katex-display')]
-  .filter(e => e.scrollHeight > e.clientHeight + 1).map(e => e.textContent.slice(0, 40))"""
-WIDE_CHARTS = """() => {
-  const main = document.querySelector('[data-testid="stMainBlockContainer"]').getBoundingClientRect();
-  return [...document.querySelectorAll('.js-plotly-plot')]
-    .map(p => p.getBoundingClientRect())
-    .filter(r => r.right > main.right + 1 || r.left < main.left - 1).length;
-}"""
 
 
 def open_page(page, app_url, query: str = "", width: int = 1400, height: int = 1000):
@@ -89,8 +80,4 @@ def test_nothing_is_cut_at_common_widths(page, app_url, width, height):
             page.wait_for_function("() => document.querySelectorAll('.katex-display').length > 0")
         page.wait_for_function(f"() => ({WIDE_CHARTS})() === 0", timeout=15_000)
         assert page.evaluate(CLIPPED_FORMULAS) == [], section
-        overflow = page.evaluate(
-            "() => document.querySelector('[data-testid=\"stMain\"]').scrollWidth"
-            " - document.querySelector('[data-testid=\"stMain\"]').clientWidth"
-        )
-        assert overflow <= 1, section
+        assert page.evaluate(OVERFLOW) <= 1, section
