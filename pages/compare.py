@@ -218,14 +218,13 @@ def compare_page() -> None:
         PAGE, compare.FIELDS, compare.constrain, compare.fit_to_shape
     )
 
-    st.title("Compare schemes side by side")
-    st.caption(
+    ui_share.page_header(
+        PAGE,
+        "Compare schemes side by side",
         "One tensor, several normalizations. Each colour is one group of cells sharing a mean "
         "and a variance. Click a cell in any map (or set n, c, h, w): it is selected in every "
-        "view, and each view lights up the group that cell belongs to there."
+        "view, and each view lights up the group that cell belongs to there.",
     )
-    ui_share.view_controls(PAGE, teaching=False)
-    ui.show_notices()
     if problem is not None:
         ui.show_input_error(problem)
         return

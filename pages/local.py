@@ -7,7 +7,6 @@ and lays the results out.
 
 import streamlit as st
 
-from bnviz import InputError
 from bnviz.engine.local import LOCAL_PRESETS
 from bnviz.figures import local_norms as local_figures
 from bnviz.ui import core as ui
@@ -101,26 +100,30 @@ def local_page() -> None:
     for slot in local_norms.SLOTS:
         convention_controls(slot, values)
 
-    st.title("Local normalizations")
-    st.caption(
+    ui_share.page_header(
+        "local",
+        "Local normalizations",
         "Each cell divided by its neighbourhood. Before batch norm, networks normalized each "
-        "cell by the energy of a small window around it: local response norm (AlexNet, Caffe, PyTorch), MatConvNet's cross-channel and "
-        "spatial norms; Caffe's MVN shares a mean and σ per group instead. Pick conventions A "
-        "and B in the sidebar, then click a cell (or type its n, c, h, w)."
+        "cell by the energy of a small window around it: local response norm (AlexNet, Caffe, "
+        "PyTorch), MatConvNet's cross-channel and spatial norms; Caffe's MVN shares a mean and σ "
+        "per group instead. Pick conventions A and B in the sidebar, then click a cell (or type "
+        "its n, c, h, w).",
     )
-    ui_share.view_controls("local", teaching=False)
-    ui.show_notices()
     settings = local_norms.result_settings(values)
-    try:
-        if problem is not None:
-            raise problem
+    cell = values["cell"]
+
+    def computed():
         result = ui.local_result(values, settings)
-        cell = values["cell"]
-        sentences = local_norms.comparison_sentences(result)
-        details = ui.local_cell_details(values, settings, cell)
-    except InputError as error:
-        ui.show_input_error(error)
+        return (
+            result,
+            local_norms.comparison_sentences(result),
+            ui.local_cell_details(values, settings, cell),
+        )
+
+    shown = ui.result_or_error(computed, problem)
+    if shown is None:
         return
+    result, sentences, details = shown
     ui.show_tensor_origin(tensor)
     a, b = result.a, result.b
     # The point of the page first: whether A and B differ here, why, and what makes them agree

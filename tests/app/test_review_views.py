@@ -93,3 +93,16 @@ def test_every_map_says_the_statistics_its_scheme_uses_quiz_answers_included():
             assert header["uses_variance"] == formula.uses_variance, (seed, q.number)
             seen.add(q.scheme)
     assert "rms" in seen
+
+
+@pytest.mark.parametrize(
+    "page, words",
+    [("pages/compare.py", "One tensor, several normalizations"), ("pages/local.py", "Each cell")],
+)
+def test_compare_and_local_leave_their_caption_out_when_presenting(page, words):
+    # As every page with ui.share.page_header: a projector keeps the room for the figures.
+    def captions(query):
+        return [c.value for c in open_app(page, query).caption if c.value.startswith(words)]
+
+    assert len(captions({})) == 1
+    assert captions({"present": "1"}) == []
